@@ -1,0 +1,23 @@
+// Shared jest setup. Sources are ESM TypeScript; swc compiles them to CommonJS for jest so no
+// experimental VM modules are needed. Workspace packages resolve to their sources, so tests never
+// depend on a stale build.
+const path = require('node:path');
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  moduleNameMapper: {
+    '^@mesh/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};

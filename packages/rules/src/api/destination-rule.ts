@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { durationString, int32, portSelector, stringMap, uint32, workloadSelector } from './common.js';
+
+export const consistentHashLB = z.strictObject({
+  httpHeaderName: z.string().optional(),
+  httpCookie: z
+    .strictObject({
+      name: z.string().optional(),
+      path: z.string().optional(),
+      ttl: durationString.optional(),
+      attributes: z.array(z.strictObject({ name: z.string().optional(), value: z.string().optional() })).optional(),
+    })
+    .optional(),
+  useSourceIp: z.boolean().optional(),
+  httpQueryParameterName: z.string().optional(),
+  ringHash: z.strictObject({ minimumRingSize: z.number().int().min(0).optional() }).optional(),
+  maglev: z.strictObject({ tableSize: z.number().int().min(0).optional() }).optional(),
+  minimumRingSize: z.number().int().min(0).optional(),
+});
+export type ConsistentHashLB = z.infer<typeof consistentHashLB>;
+
+export const localityLbSetting = z.strictObject({
+  distribute: z
+    .array(
+      z.strictObject({
+        from: z.string().optional(),
+        to: z.record(z.string(), uint32).optional(),
+      }),
+    )
+    .optional(),
+  failover: z
+    .array(z.strictObject({ from: z.string().optional(), to: z.string().optional() }))
+    .optional(),
+  failoverPriority: z.array(z.string()).optional(),
+  enabled: z.boolean().optional(),
+});
+export type LocalityLbSetting = z.infer<typeof localityLbSetting>;
+
+export const loadBalancerSettings = z.strictObject({
+  simple: z.string().optional(),
+  consistentHash: consistentHashLB.optional(),
+  localityLbSetting: localityLbSetting.optional(),
+  warmupDurationSecs: durationString.optional(),
+  warmup: z
+    .strictObject({
+      duration: durationString.optional(),
+      minimumPercent: z.strictObject({ value: z.number().optional() }).optional(),
+      aggression: z.strictObject({ value: z.number().optional() }).optional(),
+    })
+    .optional(),
+});
+export type LoadBalancerSettings = z.infer<typeof loadBalancerSettings>;
+
+export const connectionPoolSettings = z.strictObject({
+  tcp: z
+    .strictObject({
+      maxConnections: int32.optional(),
+      connectTimeout: durationString.optional(),
+      tcpKeepalive: z
+        .strictObject({
+          probes: uint32.optional(),
+          time: durationString.optional(),
+          interval: durationString.optional(),
+        })
+        .optional(),
+      maxConnectionDuration: durationString.optional(),
+      idleTimeout: durationString.optional(),
+    })
+    .optional(),
+  http: z
+    .strictObject({
+      http1MaxPendingRequests: int32.optional(),
+      http2MaxRequests: int32.optional(),
+      maxRequestsPerConnection: int32.optional(),
+      maxRetries: int32.optional(),
+      idleTimeout: durationString.optional(),
+      h2UpgradePolicy: z.string().optional(),
+      useClientProtocol: z.boolean().optional(),
+      maxConcurrentStreams: int32.optional(),
+    })
+    .optional(),
+});
+export type ConnectionPoolSettings = z.infer<typeof connectionPoolSettings>;
+
+export const outlierDetection = z.strictObject({
+  splitExternalLocalOriginErrors: z.boolean().optional(),
+  consecutiveLocalOriginFailures: z.number().int().optional(),
+  consecutiveGatewayErrors: z.number().int().optional(),
+  consecutive5xxErrors: z.number().int().optional(),
+  consecutiveErrors: int32.optional(),
+  interval: durationString.optional(),
+  baseEjectionTime: durationString.optional(),
+  maxEjectionPercent: int32.optional(),
+  minHealthPercent: int32.optional(),
+});
+export type OutlierDetection = z.infer<typeof outlierDetection>;
+
+export const clientTLSSettings = z.strictObject({
+  mode: z.string().optional(),
+  clientCertificate: z.string().optional(),
+  privateKey: z.string().optional(),
+  caCertificates: z.string().optional(),
+  credentialName: z.string().optional(),
+  subjectAltNames: z.array(z.string()).optional(),
+  sni: z.string().optional(),
+  insecureSkipVerify: z.boolean().optional(),
+  caCrl: z.string().optional(),
+});
+export type ClientTLSSettings = z.infer<typeof clientTLSSettings>;
+
+export const portTrafficPolicy = z.strictObject({
+  port: portSelector.optional(),
+  loadBalancer: loadBalancerSettings.optional(),
+  connectionPool: connectionPoolSettings.optional(),
+  outlierDetection: outlierDetection.optional(),
+  tls: clientTLSSettings.optional(),
+});
+export type PortTrafficPolicy = z.infer<typeof portTrafficPolicy>;
+
+export const trafficPolicy = z.strictObject({
+  loadBalancer: loadBalancerSettings.optional(),
+  connectionPool: connectionPoolSettings.optional(),
+  outlierDetection: outlierDetection.optional(),
+  tls: clientTLSSettings.optional(),
+  portLevelSettings: z.array(portTrafficPolicy).optional(),
+  tunnel: z
+    .strictObject({
+      protocol: z.string().optional(),
+      targetHost: z.string().optional(),
+      targetPort: uint32.optional(),
+    })
+    .optional(),
+  proxyProtocol: z.strictObject({ version: z.string().optional() }).optional(),
+});
+export type TrafficPolicy = z.infer<typeof trafficPolicy>;
+
+export const subset = z.strictObject({
+  name: z.string().optional(),
+  labels: stringMap.optional(),
+  trafficPolicy: trafficPolicy.optional(),
+});
+export type Subset = z.infer<typeof subset>;
+
+export const destinationRuleSpec = z.strictObject({
+  host: z.string().optional(),
+  trafficPolicy: trafficPolicy.optional(),
+  subsets: z.array(subset).optional(),
+  exportTo: z.array(z.string()).optional(),
+  workloadSelector: z.strictObject({ matchLabels: stringMap.optional() }).optional(),
+});
+export type DestinationRuleSpec = z.infer<typeof destinationRuleSpec>;
+
+// Kept so that a Sidecar's ingress workloadSelector shape can share it if Istio adds one.
+export { workloadSelector };

@@ -1,0 +1,11 @@
+// @mesh/rules: the one meaning of Istio's traffic API that the control plane and the proxy share.
+export * from './api/index.js';
+export * from './diagnostics.js';
+export { parseResources, parseObject, type ParseOptions, type ParseResult } from './parse.js';
+export { validateResource } from './validate/index.js';
+export { parseDuration, formatDuration } from './duration.js';
+export { resolveHost, hostMatches, hostsIntersect, CLUSTER_DOMAIN } from './hosts.js';
+export { analyze, type AnalyzeOptions } from './analyze/index.js';
+export * from './compile/index.js';
+export * from './route/index.js';
+export * from './lb/index.js';
