@@ -35,7 +35,10 @@ export default tseslint.config(
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@nx/enforce-module-boundaries': [
         'error',
@@ -49,7 +52,12 @@ export default tseslint.config(
             { sourceTag: 'type:store', onlyDependOnLibsWithTags: ['type:rules', 'type:proto'] },
             {
               sourceTag: 'type:control-plane',
-              onlyDependOnLibsWithTags: ['type:rules', 'type:proto', 'type:store', 'type:telemetry'],
+              onlyDependOnLibsWithTags: [
+                'type:rules',
+                'type:proto',
+                'type:store',
+                'type:telemetry',
+              ],
             },
             // The proxy shares only proto and rules with the control plane, never its code.
             {
@@ -58,7 +66,12 @@ export default tseslint.config(
             },
             {
               sourceTag: 'type:cli',
-              onlyDependOnLibsWithTags: ['type:rules', 'type:proto', 'type:store', 'type:telemetry'],
+              onlyDependOnLibsWithTags: [
+                'type:rules',
+                'type:proto',
+                'type:store',
+                'type:telemetry',
+              ],
             },
             {
               sourceTag: 'type:app',
@@ -103,7 +116,10 @@ export default tseslint.config(
   },
   {
     files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -21,7 +21,8 @@ export function isWildcard(host: string): boolean {
 /** Does the (possibly wildcard) pattern match the concrete host? `*` matches everything. */
 export function hostMatches(pattern: string, host: string): boolean {
   if (pattern === '*') return true;
-  if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1;
+  if (pattern.startsWith('*.'))
+    return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1;
   if (pattern.startsWith('*')) return host.endsWith(pattern.slice(1));
   return pattern === host;
 }

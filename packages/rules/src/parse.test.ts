@@ -45,7 +45,15 @@ spec:
   });
 
   it('never throws on garbage', () => {
-    for (const text of ['\u0000\u0001binary', ': : :', '[1, 2', 'just a string', '42', '', '---\n---']) {
+    for (const text of [
+      '\u0000\u0001binary',
+      ': : :',
+      '[1, 2',
+      'just a string',
+      '42',
+      '',
+      '---\n---',
+    ]) {
       expect(() => parseResources(text, { file: 'x.yaml' })).not.toThrow();
     }
     expect(parseResources('\u0000').diagnostics[0]?.message).toMatch(/binary/);

@@ -119,7 +119,10 @@ export function parseObject(
     typeof rawMeta.namespace === 'string' && rawMeta.namespace
       ? rawMeta.namespace
       : (options.defaultNamespace ?? DEFAULT_NAMESPACE);
-  const source = { ...(file !== undefined && { file }), ...(document !== undefined && { document }) };
+  const source = {
+    ...(file !== undefined && { file }),
+    ...(document !== undefined && { document }),
+  };
 
   if (typeof kind !== 'string' || kind === '') {
     return { diagnostics: [documentError(file, document, 'kind: required field is missing')] };
@@ -129,7 +132,14 @@ export function parseObject(
     if (group === API_GROUP) {
       return {
         diagnostics: [
-          diag(kind, namespace, name, 'kind', `unknown kind "${kind}" in ${API_GROUP}; expected one of ${KINDS.join(', ')}`, source),
+          diag(
+            kind,
+            namespace,
+            name,
+            'kind',
+            `unknown kind "${kind}" in ${API_GROUP}; expected one of ${KINDS.join(', ')}`,
+            source,
+          ),
         ],
       };
     }
@@ -137,7 +147,14 @@ export function parseObject(
     return {
       diagnostics: [
         {
-          ...diag(kind, namespace, name, '', `not an Istio networking resource (${String(apiVersion)}); skipped`, source),
+          ...diag(
+            kind,
+            namespace,
+            name,
+            '',
+            `not an Istio networking resource (${String(apiVersion)}); skipped`,
+            source,
+          ),
           severity: 'warning',
           code: 'MESH-V0002',
         },
@@ -152,7 +169,10 @@ export function parseObject(
   const version = typeof apiVersion === 'string' ? apiVersion.split('/')[1] : undefined;
   if (typeof apiVersion !== 'string' || apiVersion === '') {
     push('apiVersion', 'required field is missing');
-  } else if (group !== API_GROUP || !(API_VERSIONS as readonly (string | undefined)[]).includes(version)) {
+  } else if (
+    group !== API_GROUP ||
+    !(API_VERSIONS as readonly (string | undefined)[]).includes(version)
+  ) {
     push(
       'apiVersion',
       `"${apiVersion}" is not served for ${kind}; use ${API_VERSIONS.map((v) => `${API_GROUP}/${v}`).join(', ')}`,
@@ -160,11 +180,19 @@ export function parseObject(
   }
 
   if (!isRecord(value.metadata)) {
-    push('metadata', value.metadata === undefined ? 'required field is missing' : `expected an object, got ${describe(value.metadata)}`);
+    push(
+      'metadata',
+      value.metadata === undefined
+        ? 'required field is missing'
+        : `expected an object, got ${describe(value.metadata)}`,
+    );
   } else {
     const meta = metadataSchema.safeParse(value.metadata);
-    if (!meta.success) for (const issue of meta.error.issues) push(zodPath(['metadata', ...issue.path]), zodMessage(issue));
-    if (typeof rawMeta.name !== 'string' || rawMeta.name === '') push('metadata.name', 'required field is missing');
+    if (!meta.success)
+      for (const issue of meta.error.issues)
+        push(zodPath(['metadata', ...issue.path]), zodMessage(issue));
+    if (typeof rawMeta.name !== 'string' || rawMeta.name === '')
+      push('metadata.name', 'required field is missing');
     else {
       const problem = checkDns1123Subdomain(rawMeta.name);
       if (problem) push('metadata.name', problem);
@@ -205,7 +233,8 @@ type ZodIssue = z.core.$ZodIssue;
 
 function pushIssue(issue: ZodIssue, push: (path: string, message: string) => void): void {
   if (issue.code === 'unrecognized_keys') {
-    for (const key of issue.keys) push(zodPath(['spec', ...issue.path, key]), `unknown field "${key}"`);
+    for (const key of issue.keys)
+      push(zodPath(['spec', ...issue.path, key]), `unknown field "${key}"`);
     return;
   }
   push(zodPath(['spec', ...issue.path]), zodMessage(issue));
@@ -246,8 +275,10 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
-  if (typeof value === 'number') return Number.isInteger(value) ? `the integer ${value}` : `the number ${value}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? `the integer ${value}` : `the number ${value}`;
   return `${typeof value} ${String(value)}`;
 }
 
@@ -259,11 +290,24 @@ function diag(
   message: string,
   source: Diagnostic['source'],
 ): Diagnostic {
-  return { severity: 'error', code: 'MESH-V0001', kind, namespace, name, path, message, ...(source && { source }) };
+  return {
+    severity: 'error',
+    code: 'MESH-V0001',
+    kind,
+    namespace,
+    name,
+    path,
+    message,
+    ...(source && { source }),
+  };
 }
 
 /** A problem with a document that is not (yet) a named resource: located by file and index. */
-function documentError(file: string | undefined, document: number | undefined, message: string): Diagnostic {
+function documentError(
+  file: string | undefined,
+  document: number | undefined,
+  message: string,
+): Diagnostic {
   const where = `${file ?? '<input>'}${document !== undefined ? `#${document + 1}` : ''}`;
   return {
     severity: 'error',

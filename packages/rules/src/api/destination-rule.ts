@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { durationString, int32, portSelector, stringMap, uint32, workloadSelector } from './common.js';
+import {
+  durationString,
+  int32,
+  portSelector,
+  stringMap,
+  uint32,
+  workloadSelector,
+} from './common.js';
 
 export const consistentHashLB = z.strictObject({
   httpHeaderName: z.string().optional(),
@@ -8,7 +15,9 @@ export const consistentHashLB = z.strictObject({
       name: z.string().optional(),
       path: z.string().optional(),
       ttl: durationString.optional(),
-      attributes: z.array(z.strictObject({ name: z.string().optional(), value: z.string().optional() })).optional(),
+      attributes: z
+        .array(z.strictObject({ name: z.string().optional(), value: z.string().optional() }))
+        .optional(),
     })
     .optional(),
   useSourceIp: z.boolean().optional(),

@@ -61,6 +61,9 @@ export function isKind(value: unknown): value is Kind {
 }
 
 /** `VirtualService default/reviews`: how every message names a resource. */
-export function resourceRef(r: { kind: string; metadata: { name?: string; namespace?: string } }): string {
+export function resourceRef(r: {
+  kind: string;
+  metadata: { name?: string; namespace?: string };
+}): string {
   return `${r.kind} ${r.metadata.namespace ?? DEFAULT_NAMESPACE}/${r.metadata.name ?? '<unnamed>'}`;
 }
