@@ -5,7 +5,7 @@ export { parseResources, parseObject, type ParseOptions, type ParseResult } from
 export { validateResource } from './validate/index.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { resolveHost, hostMatches, hostsIntersect, CLUSTER_DOMAIN } from './hosts.js';
-export { analyze, type AnalyzeOptions } from './analyze/index.js';
+export { analyze, FINDINGS, type AnalyzeOptions, type FindingCode } from './analyze/index.js';
 export * from './compile/index.js';
 export * from './route/index.js';
 export * from './lb/index.js';

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { formatDiagnostic } from './diagnostics.js';
-import { parseResources } from './parse.js';
+import { parseObject, parseResources } from './parse.js';
 
 describe('parseResources', () => {
   it('parses multi-document YAML into typed resources with namespace defaulted', () => {
@@ -65,5 +66,36 @@ spec:
     );
     expect(resources).toEqual([]);
     expect(diagnostics).toMatchObject([{ severity: 'warning', kind: 'Deployment' }]);
+  });
+});
+
+describe('parseResources on arbitrary input', () => {
+  it('never throws on arbitrary text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
+        const { diagnostics } = parseResources(text);
+        expect(Array.isArray(diagnostics)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never throws on arbitrary objects of every kind, and reports a path for each error', () => {
+    const kinds = ['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry', 'Sidecar', 'WorkloadEntry'];
+    fc.assert(
+      fc.property(fc.constantFrom(...kinds), fc.anything(), fc.anything(), (kind, spec, metadata) => {
+        const { diagnostics } = parseObject({
+          apiVersion: 'networking.istio.io/v1',
+          kind,
+          metadata,
+          spec,
+        });
+        for (const d of diagnostics) {
+          expect(d.kind).toBe(kind);
+          expect(d.path).not.toBe('');
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,13 +1,44 @@
-// Cross-resource analysis (Istio's analyzers, Kiali's validations).
+// Cross-resource analysis (Istio's analyzers, Kiali's validations). Each analyzer is one module
+// reading the shared Catalog; codes and severities live in ./codes.ts and docs/errors.md.
 import type { Resource } from '../api/resources.js';
 import type { Diagnostic } from '../diagnostics.js';
+import { buildCatalog, type Catalog } from './catalog.js';
+import { delegates } from './delegates.js';
+import { destinationHostNotFound } from './destination-host-not-found.js';
+import { duplicateDestinationRules } from './duplicate-destination-rules.js';
+import { duplicateMatch } from './duplicate-match.js';
+import { gatewayNotFound } from './gateway-not-found.js';
+import { hostNotInGateway } from './host-not-in-gateway.js';
+import { sharedHost } from './shared-host.js';
+import { subsetNotFound } from './subset-not-found.js';
+import { unreachableRoute } from './unreachable-route.js';
+import { unusedDestinationRule } from './unused-destination-rule.js';
+
+export { FINDINGS, type FindingCode } from './codes.js';
 
 export interface AnalyzeOptions {
   /** Hosts known to exist outside the given resources (e.g. Kubernetes Services), as FQDNs. */
   knownHosts?: readonly string[];
 }
 
+const ANALYZERS: readonly ((catalog: Catalog) => Diagnostic[])[] = [
+  subsetNotFound,
+  destinationHostNotFound,
+  unreachableRoute,
+  duplicateMatch,
+  sharedHost,
+  unusedDestinationRule,
+  gatewayNotFound,
+  hostNotInGateway,
+  duplicateDestinationRules,
+  delegates,
+];
+
 /** Findings across a set of resources, each with a stable code and a one-line fix hint. */
-export function analyze(_resources: readonly Resource[], _options: AnalyzeOptions = {}): Diagnostic[] {
-  return [];
+export function analyze(
+  resources: readonly Resource[],
+  options: AnalyzeOptions = {},
+): Diagnostic[] {
+  const catalog = buildCatalog(resources, options.knownHosts ?? []);
+  return ANALYZERS.flatMap((run) => run(catalog));
 }

@@ -1,0 +1,26 @@
+// One row per finding: the code is what users grep for and suppress, so it never changes meaning.
+// Severities follow istioctl analyze where it has an equivalent (see docs/errors.md for sources).
+import type { Severity } from '../diagnostics.js';
+
+export const FINDINGS = {
+  'MESH-A0001': { severity: 'error', title: 'destination subset not defined' },
+  'MESH-A0002': { severity: 'error', title: 'destination host not found' },
+  'MESH-A0003': { severity: 'warning', title: 'http route unreachable after a catch-all route' },
+  'MESH-A0004': { severity: 'warning', title: 'http match block duplicates an earlier one' },
+  'MESH-A0005': {
+    severity: 'error',
+    title: 'several VirtualServices for one host on the mesh gateway',
+  },
+  'MESH-A0006': {
+    severity: 'info',
+    title: 'several VirtualServices for one host on one gateway (merged)',
+  },
+  'MESH-A0007': { severity: 'warning', title: 'DestinationRule host not found and not routed to' },
+  'MESH-A0008': { severity: 'error', title: 'referenced Gateway not found' },
+  'MESH-A0009': { severity: 'warning', title: 'VirtualService host not exposed by its Gateway' },
+  'MESH-A0010': { severity: 'warning', title: 'several DestinationRules for one host' },
+  'MESH-A0011': { severity: 'error', title: 'delegate VirtualService not found' },
+  'MESH-A0012': { severity: 'error', title: 'delegate VirtualService has hosts' },
+} as const satisfies Record<string, { severity: Severity; title: string }>;
+
+export type FindingCode = keyof typeof FINDINGS;

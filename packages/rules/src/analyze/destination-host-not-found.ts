@@ -1,0 +1,22 @@
+// MESH-A0002. Istio: IST0101 (ReferencedResourceNotFound, "host"), an error in istioctl analyze;
+// Kiali: KIA1101. Without a Service or ServiceEntry there is no cluster to send to.
+import type { Diagnostic } from '../diagnostics.js';
+import type { Catalog } from './catalog.js';
+import { finding } from './finding.js';
+
+export function destinationHostNotFound(catalog: Catalog): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const d of catalog.destinations) {
+    if (catalog.isKnownHost(d.host)) continue;
+    out.push(
+      finding(
+        'MESH-A0002',
+        d.vs,
+        [...d.path, 'host'],
+        `destination host "${d.host}" is not a Kubernetes Service or ServiceEntry host known to the analysis`,
+        'Create the Service or a ServiceEntry for this host, fix the host name, or include the Service manifest in the input.',
+      ),
+    );
+  }
+  return out;
+}
