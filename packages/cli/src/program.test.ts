@@ -1,0 +1,102 @@
+import { runMeshctl } from './program.js';
+import { dr, routeToSubset, service, vs } from './test-support/fixtures.js';
+import { memoryIo } from './test-support/memory-io.js';
+import { VERSION } from './version.js';
+
+const files = {
+  'cfg/bad.yaml': vs('r', '  hosts: [reviews]\n  bogus: 1\n'),
+  'ok/svc.yaml': service('reviews'),
+  'ok/dr.yaml': dr('reviews', 'reviews', ['v1']),
+  'ok/vs.yaml': routeToSubset('reviews', 'reviews', 'v1'),
+  'ok/tasks/vs.yaml': vs('r', '  hosts: [reviews]\n  bogus: 1\n'),
+};
+
+describe('runMeshctl', () => {
+  it('prints the version', async () => {
+    const io = memoryIo();
+    expect(await runMeshctl(['--version'], io)).toBe(0);
+    expect(io.out()).toBe(`${VERSION}\n`);
+  });
+
+  it('prints help with examples and exit codes', async () => {
+    const io = memoryIo();
+    expect(await runMeshctl(['--help'], io)).toBe(0);
+    expect(io.out()).toContain('Usage: meshctl [options] [command]');
+    expect(io.out()).toContain(
+      'Exit codes: 0 no errors, 1 errors found, 2 usage error, 3 internal error.',
+    );
+    const sub = memoryIo();
+    expect(await runMeshctl(['analyze', '--help'], sub)).toBe(0);
+    expect(sub.out()).toContain('--known-host <host>');
+    expect(sub.out()).toContain('meshctl analyze -f samples/bookinfo --exclude tasks');
+  });
+
+  it.each([
+    [[]],
+    [['validate']],
+    [['validate', '-f']],
+    [['validate', '-f', 'x', '-o', 'xml']],
+    [['validate', '-f', 'x', '--frobnicate']],
+    [['lint', '-f', 'x']],
+  ])('exits 2 on the usage error %j', async (args) => {
+    const io = memoryIo();
+    expect(await runMeshctl(args, io)).toBe(2);
+    expect(io.err()).not.toBe('');
+  });
+
+  it('runs validate with repeated -f and -n', async () => {
+    const io = memoryIo(files);
+    expect(await runMeshctl(['validate', '-f', 'cfg', '-f', 'ok/vs.yaml', '-n', 'shop'], io)).toBe(
+      1,
+    );
+    expect(io.out()).toBe('VirtualService shop/r: spec.bogus: unknown field "bogus"\n');
+    expect(io.err()).toBe('validated 1 resource in 2 files: 1 error, 0 warnings\n');
+  });
+
+  it('runs analyze with --exclude and -o json', async () => {
+    const io = memoryIo(files);
+    expect(await runMeshctl(['analyze', '-f', 'ok', '--exclude', 'tasks', '-o', 'json'], io)).toBe(
+      0,
+    );
+    expect(JSON.parse(io.out())).toEqual({
+      resources: 2,
+      files: 3,
+      errors: [],
+      warnings: [],
+      info: [],
+    });
+  });
+
+  it('accepts --known-host repeatedly', async () => {
+    const io = memoryIo({ 'vs.yaml': files['ok/vs.yaml'], 'dr.yaml': files['ok/dr.yaml'] });
+    expect(
+      await runMeshctl(
+        [
+          'analyze',
+          '-f',
+          'vs.yaml',
+          '-f',
+          'dr.yaml',
+          '--known-host',
+          'reviews',
+          '--known-host',
+          'api.example.com',
+        ],
+        io,
+      ),
+    ).toBe(0);
+  });
+
+  it('passes --debug through to internal errors', async () => {
+    const io = {
+      ...memoryIo({ 'x.yaml': 'a: [' }),
+      stdout: () => {
+        throw new Error('boom');
+      },
+    };
+    let err = '';
+    io.stderr = (t: string) => void (err += t);
+    expect(await runMeshctl(['validate', '-f', 'x.yaml', '--debug'], io)).toBe(3);
+    expect(err).toMatch(/^meshctl: internal error: boom\nError: boom\n\s+at /);
+  });
+});
