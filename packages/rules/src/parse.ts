@@ -321,8 +321,9 @@ function documentError(
   };
 }
 
+/** First line of a yaml error, without the ':' that introduces its source excerpt. */
 function oneLine(message: string): string {
-  return message.split('\n')[0]!.trim();
+  return message.split('\n')[0]!.trim().replace(/:$/, '');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

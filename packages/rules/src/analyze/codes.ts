@@ -21,6 +21,7 @@ export const FINDINGS = {
   'MESH-A0010': { severity: 'warning', title: 'several DestinationRules for one host' },
   'MESH-A0011': { severity: 'error', title: 'delegate VirtualService not found' },
   'MESH-A0012': { severity: 'error', title: 'delegate VirtualService has hosts' },
+  'MESH-A0013': { severity: 'warning', title: 'resource defined more than once in the input' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type FindingCode = keyof typeof FINDINGS;

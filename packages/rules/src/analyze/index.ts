@@ -8,6 +8,7 @@ import { destinationHostNotFound } from './destination-host-not-found.js';
 import { duplicateDestinationRules } from './duplicate-destination-rules.js';
 import { duplicateMatch } from './duplicate-match.js';
 import { gatewayNotFound } from './gateway-not-found.js';
+import { lastDefinitionWins } from './duplicate-identity.js';
 import { hostNotInGateway } from './host-not-in-gateway.js';
 import { sharedHost } from './shared-host.js';
 import { subsetNotFound } from './subset-not-found.js';
@@ -39,6 +40,7 @@ export function analyze(
   resources: readonly Resource[],
   options: AnalyzeOptions = {},
 ): Diagnostic[] {
-  const catalog = buildCatalog(resources, options.knownHosts ?? []);
-  return ANALYZERS.flatMap((run) => run(catalog));
+  const { effective, findings } = lastDefinitionWins(resources);
+  const catalog = buildCatalog(effective, options.knownHosts ?? []);
+  return [...findings, ...ANALYZERS.flatMap((run) => run(catalog))];
 }
