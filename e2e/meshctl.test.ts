@@ -33,7 +33,7 @@ describe('meshctl on the samples', () => {
     // Only the Kubernetes Services are reported, as skipped.
     expect(
       lines(r.out).every((l) =>
-        /^warning: Service default\/[a-z-]+: not an Istio networking resource \(v1\); skipped$/.test(
+        /^info: Service default\/[a-z-]+: not an Istio networking resource \(v1\); skipped$/.test(
           l,
         ),
       ),

@@ -34,9 +34,9 @@ describe('runAnalyze', () => {
     });
     expect(await runAnalyze({ filenames: ['deploy.yaml'] }, io)).toBe(0);
     expect(io.out()).toBe(
-      'Warning [MESH-V0002] Deployment default/reviews-v1: not an Istio networking resource (apps/v1); skipped\n',
+      'Info [MESH-V0002] Deployment default/reviews-v1: not an Istio networking resource (apps/v1); skipped\n',
     );
-    expect(io.err()).toBe('analyzed 0 resources in 1 file: 0 errors, 1 warning\n');
+    expect(io.err()).toBe('analyzed 0 resources in 1 file: 0 errors, 0 warnings\n');
   });
 
   it('reports validation errors as findings with their code', async () => {

@@ -35,13 +35,13 @@ describe('runValidate', () => {
     expect(io.err()).toBe('validated 0 resources in 1 file: 1 error, 0 warnings\n');
   });
 
-  it('prefixes warnings and does not fail on them', async () => {
+  it('prefixes info notes and does not fail on them', async () => {
     const io = memoryIo({ 'svc.yaml': service('reviews') });
     expect(await runValidate({ filenames: ['svc.yaml'] }, io)).toBe(0);
     expect(io.out()).toBe(
-      'warning: Service default/reviews: not an Istio networking resource (v1); skipped\n',
+      'info: Service default/reviews: not an Istio networking resource (v1); skipped\n',
     );
-    expect(io.err()).toBe('validated 0 resources in 1 file: 0 errors, 1 warning\n');
+    expect(io.err()).toBe('validated 0 resources in 1 file: 0 errors, 0 warnings\n');
   });
 
   it('puts resources without a namespace in --namespace', async () => {
@@ -75,17 +75,17 @@ describe('runValidate', () => {
           source: { file: 'bad.yaml', document: 0 },
         },
       ],
-      warnings: [
+      warnings: [],
+      info: [
         expect.objectContaining({
-          severity: 'warning',
+          severity: 'info',
           code: 'MESH-V0002',
           kind: 'Service',
           name: 'reviews',
         }),
       ],
-      info: [],
     });
-    expect(io.err()).toBe('validated 1 resource in 3 files: 1 error, 1 warning\n');
+    expect(io.err()).toBe('validated 1 resource in 3 files: 1 error, 0 warnings\n');
   });
 
   it('reads YAML from stdin with -f -', async () => {

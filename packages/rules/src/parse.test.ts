@@ -60,12 +60,12 @@ spec:
     expect(parseResources('\u0000').diagnostics[0]?.message).toMatch(/binary/);
   });
 
-  it('skips non-Istio kinds with a warning', () => {
+  it('skips non-Istio kinds with an info note', () => {
     const { resources, diagnostics } = parseResources(
       'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n',
     );
     expect(resources).toEqual([]);
-    expect(diagnostics).toMatchObject([{ severity: 'warning', kind: 'Deployment' }]);
+    expect(diagnostics).toMatchObject([{ severity: 'info', kind: 'Deployment' }]);
   });
 });
 

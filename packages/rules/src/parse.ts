@@ -143,7 +143,8 @@ export function parseObject(
         ],
       };
     }
-    // Deployments, Services and the like often share a file with Istio config: skip, but say so.
+    // Deployments, Services and the like often share a file with Istio config: skip, and say so
+    // as info, not a warning, since nothing is wrong with them.
     return {
       diagnostics: [
         {
@@ -155,7 +156,7 @@ export function parseObject(
             `not an Istio networking resource (${String(apiVersion)}); skipped`,
             source,
           ),
-          severity: 'warning',
+          severity: 'info',
           code: 'MESH-V0002',
         },
       ],
