@@ -15,7 +15,12 @@ export class ValidationContext {
     this.report('warning', 'MESH-V0100', path, message);
   }
 
-  private report(severity: Severity, code: string, path: readonly PathSegment[], message: string): void {
+  private report(
+    severity: Severity,
+    code: string,
+    path: readonly PathSegment[],
+    message: string,
+  ): void {
     const { kind, metadata, source } = this.resource;
     this.diagnostics.push({
       severity,
