@@ -53,8 +53,9 @@ export const loadBalancerSettings = z.strictObject({
   warmup: z
     .strictObject({
       duration: durationString.optional(),
-      minimumPercent: z.strictObject({ value: z.number().optional() }).optional(),
-      aggression: z.strictObject({ value: z.number().optional() }).optional(),
+      // google.protobuf.DoubleValue: plain numbers in YAML/JSON.
+      minimumPercent: z.number().optional(),
+      aggression: z.number().optional(),
     })
     .optional(),
 });

@@ -15,6 +15,11 @@ function isWhole(ms: number, unit: number): boolean {
 export interface DurationRules {
   /** CORS maxAge is sent in whole seconds, so Istio rejects fractions. */
   wholeSeconds?: boolean;
+  /**
+   * tcp.idleTimeout: "0s" disables the timeout. Istio skips the check when the duration's whole
+   * milliseconds are 0 (istio/istio#55409), so anything under 1ms passes too.
+   */
+  zeroDisables?: boolean;
 }
 
 export function checkDuration(
@@ -27,6 +32,8 @@ export function checkDuration(
   const ms = parseDuration(text);
   if (ms === undefined) {
     ctx.error(path, `"${text}" is not a duration (use e.g. "1.5s" or "250ms")`);
+  } else if (rules.zeroDisables && ms < 1 - EPSILON_MS) {
+    return;
   } else if (ms < 1 - EPSILON_MS) {
     ctx.error(path, `"${text}" is shorter than 1ms, the smallest duration Istio accepts`);
   } else if (!isWhole(ms, 1)) {

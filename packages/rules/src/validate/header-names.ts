@@ -3,23 +3,43 @@ import type { Headers } from '../api/common.js';
 import type { PathSegment } from '../diagnostics.js';
 import type { ValidationContext } from './context.js';
 
-// Istio's match rule is stricter than the HTTP token grammar: letters, digits, '-' and '_'.
-const MATCHABLE_HEADER = /^[-_A-Za-z0-9]+$/;
-const JWT_CLAIM_HEADER = /^@request\.auth\.claims(\.|\[)/;
+// RFC 7230 token characters: Istio's validHeaderNameRegex for match and CORS header names.
+const TOKEN_HEADER = /^[!#$%&'*+\-.^_`|~A-Za-z0-9]+$/;
+// HTTP/2 pseudo-headers Istio lets a route match on (exact spelling, lower case).
+const PSEUDO_HEADERS: ReadonlySet<string> = new Set([
+  ':method',
+  ':scheme',
+  ':authority',
+  ':path',
+  ':status',
+]);
+const JWT_CLAIM_PREFIX = '@request.auth.claims';
 // Control characters other than horizontal tab break the HTTP framing Envoy writes.
 // eslint-disable-next-line no-control-regex
 const BAD_VALUE_CHARS = /[\u0000-\u0008\u000A-\u001F\u007F]/;
 
+/**
+ * Istio's jwt.ToRoutingClaim: the prefix is matched case-insensitively, then `.claim[.sub]` or
+ * `[claim][sub]` must follow with at least one character of claim.
+ */
 export function isJwtClaimHeader(name: string): boolean {
-  return JWT_CLAIM_HEADER.test(name);
+  if (!name.toLowerCase().startsWith(JWT_CLAIM_PREFIX)) return false;
+  const rest = name.slice(JWT_CLAIM_PREFIX.length);
+  if (rest.startsWith('.')) return rest.length > 1;
+  return rest.startsWith('[') && rest.endsWith(']') && rest.length > 2;
 }
 
-/** Names in match.headers / withoutHeaders; JWT claim routing (`@request.auth.claims.x`) too. */
+/** An HTTP token (RFC 7230), as CORS allowHeaders/exposeHeaders entries must be. */
+export function isTokenHeaderName(name: string): boolean {
+  return TOKEN_HEADER.test(name);
+}
+
+/** Names in match.headers / withoutHeaders (Istio's ValidateHTTPHeaderNameOrJwtClaimRoute). */
 export function matchHeaderNameProblem(name: string): string | undefined {
   if (name === '') return 'header name must not be empty';
-  if (isJwtClaimHeader(name)) return undefined;
-  if (!MATCHABLE_HEADER.test(name)) {
-    return `"${name}" is not a header name Istio can match (letters, digits, '-' and '_'; use the authority/method/scheme matches for pseudo-headers)`;
+  if (isJwtClaimHeader(name) || PSEUDO_HEADERS.has(name)) return undefined;
+  if (!isTokenHeaderName(name)) {
+    return `"${name}" is not a valid header name (HTTP token characters only, a pseudo-header such as ":path", or "@request.auth.claims.<claim>")`;
   }
   return undefined;
 }
@@ -46,28 +66,73 @@ function fixedHeaderProblem(name: string): string | undefined {
   return undefined;
 }
 
+type FormatState =
+  | 'literal'
+  | 'name'
+  | 'array'
+  | 'string'
+  | 'inString'
+  | 'delimiterOrEnd'
+  | 'argsEnd'
+  | 'variableEnd';
+
 /**
  * Envoy header values are format strings: `%%` is a literal percent and `%NAME%` or
- * `%NAME(arg)%` a substitution; a lone `%` makes Envoy reject the whole route.
+ * `%NAME(args)%` a substitution. This is Istio's validateHeaderValue, a port of Envoy's
+ * header_parser.cc state machine: it checks the framing only, not the variable names, and
+ * inside `(...)` a `%` is plain text (`%START_TIME(%s)%` is fine).
  */
 export function headerValueProblem(value: string): string | undefined {
   if (BAD_VALUE_CHARS.test(value))
     return `header value ${JSON.stringify(value)} contains control characters`;
+  const bad = (why: string): string =>
+    `header value "${value}" is not a valid Envoy format string: ${why} (write "%%" for a literal percent)`;
+  let state: FormatState = 'literal';
   for (let i = 0; i < value.length; i++) {
-    if (value[i] !== '%') continue;
-    if (value[i + 1] === '%') {
-      i++;
-      continue;
+    const ch = value[i];
+    const space = ch === ' ';
+    switch (state) {
+      case 'literal':
+        if (ch !== '%') break;
+        if (i + 1 === value.length) return bad('it ends with an unescaped "%"');
+        if (value[i + 1] === '%') i++;
+        else state = 'name';
+        break;
+      case 'name':
+        if (ch === '%') state = 'literal';
+        else if (ch === '(') state = 'array';
+        break;
+      case 'array':
+        if (ch === '[') state = 'string';
+        else if (!space) state = 'inString';
+        break;
+      case 'delimiterOrEnd':
+        if (ch === ',') state = 'string';
+        else if (ch === ']') state = 'argsEnd';
+        else if (!space) return bad(`expected ",", "]" or a space at "${ch}"`);
+        break;
+      case 'string':
+        if (ch === '"') state = 'inString';
+        else if (!space) return bad(`expected '"' at "${ch}"`);
+        break;
+      case 'inString':
+        if (ch === '\\') {
+          if (i + 1 === value.length) return bad('it ends inside a backslash escape');
+          i++;
+        } else if (ch === ')') state = 'variableEnd';
+        else if (ch === '"') state = 'delimiterOrEnd';
+        break;
+      case 'argsEnd':
+        if (ch === ')') state = 'variableEnd';
+        else if (!space) return bad(`expected ")" at "${ch}"`);
+        break;
+      case 'variableEnd':
+        if (ch === '%') state = 'literal';
+        else if (!space) return bad(`expected "%" after ")" at "${ch}"`);
+        break;
     }
-    const end = value.indexOf('%', i + 1);
-    if (end === -1)
-      return `header value "${value}" has an unterminated "%" (write "%%" for a literal percent)`;
-    const variable = value.slice(i + 1, end);
-    if (!/^[A-Z][A-Z0-9_]*(\(.*\))?(:\d+)?$/.test(variable)) {
-      return `header value "${value}" has an invalid variable "%${variable}%" (write "%%" for a literal percent)`;
-    }
-    i = end;
   }
+  if (state !== 'literal') return bad('a "%VARIABLE%" is not closed');
   return undefined;
 }
 

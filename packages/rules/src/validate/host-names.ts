@@ -87,12 +87,46 @@ export function checkNamespacedHost(host: string, isGateway: boolean): string | 
   return checkDnsNamePart(name, isGateway);
 }
 
-/** Is host `a` covered by host pattern `b` (Istio's host.Name.SubsetOf)? */
+/**
+ * Is host `a` covered by host pattern `b`? Istio's host.Name.SubsetOf, which compares
+ * case-sensitively: "Foo.com" is not a subset of "foo.com" for the webhook.
+ */
 export function isHostSubsetOf(a: string, b: string): boolean {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  if (y === '*') return true;
-  if (y.startsWith('*'))
-    return x.endsWith(y.slice(1)) && (x.startsWith('*') ? x.length >= y.length : true);
-  return !x.startsWith('*') && x === y;
+  if (a.startsWith('*')) return b.startsWith('*') && a.slice(1).endsWith(b.slice(1));
+  if (b.startsWith('*')) return a.endsWith(b.slice(1));
+  return a === b;
+}
+
+/** Do two host patterns overlap? Istio's host.Name.Matches, case-sensitive like Istio. */
+export function hostNamesOverlap(a: string, b: string): boolean {
+  const aWild = a.startsWith('*');
+  const bWild = b.startsWith('*');
+  if (aWild && bWild)
+    return a.length < b.length ? b.slice(1).endsWith(a.slice(1)) : a.slice(1).endsWith(b.slice(1));
+  if (aWild) return b.endsWith(a.slice(1));
+  if (bWild) return a.endsWith(b.slice(1));
+  return a === b;
+}
+
+const AUTO_SNI_PREFIX = 'outbound_';
+
+/**
+ * Hosts of a gateway-bound VirtualService with SNI routes may also be the SNI names Istio
+ * generates for AUTO_PASSTHROUGH (`outbound_.80_._.reviews.default.svc.cluster.local`); Istio's
+ * ValidateWildcardDomainForVirtualServiceBoundToGateway only asks that the port part holds a
+ * digit and the host part a letter.
+ */
+export function checkGatewayBoundHost(host: string, sni: boolean): string | undefined {
+  if (!sni || !host.startsWith(AUTO_SNI_PREFIX)) return checkWildcardHost(host);
+  const pre = checkPreconditions(host);
+  if (pre) return pre;
+  const format = 'outbound_.<PORT>_._.<HOSTNAME>';
+  const parts = host.split('_');
+  if (parts.length < 4) return `host "${host}" must follow the ${format} format`;
+  const trimDots = (t: string): string => t.replace(/^\.+|\.+$/g, '');
+  if (!/[0-9]/.test(trimDots(parts[1]!)))
+    return `host "${host}" has no port number in the ${format} format`;
+  if (!/[a-zA-Z]/.test(trimDots(parts[3]!)))
+    return `host "${host}" has no host name in the ${format} format`;
+  return undefined;
 }

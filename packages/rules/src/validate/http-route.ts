@@ -19,10 +19,11 @@ import {
   checkHeaderOperations,
   isAuthorityHeader,
   isJwtClaimHeader,
+  isTokenHeaderName,
   matchHeaderNameProblem,
 } from './header-names.js';
 import { isIstioDnsLabel, checkDns1123Subdomain } from './names.js';
-import { checkIntPercent, checkPercentage } from './percent.js';
+import { checkIntPercent, checkMirrorPercentage, checkPercentage } from './percent.js';
 import { checkPort } from './ports.js';
 import { unknownRetryOnPolicies } from './retry-on.js';
 import { checkLabels } from './selectors.js';
@@ -37,7 +38,7 @@ export interface HttpRouteScope {
 
 const DERIVE_PORTS = ['FROM_PROTOCOL_DEFAULT', 'FROM_REQUEST_PORT'];
 const UNMATCHED_PREFLIGHTS = ['UNSPECIFIED', 'FORWARD', 'IGNORE'];
-// Go's net/http method constants: the only methods Istio accepts in allowMethods.
+// Go's net/http method constants and "*": the only methods Istio accepts in allowMethods.
 const CORS_METHODS = [
   'GET',
   'HEAD',
@@ -48,12 +49,13 @@ const CORS_METHODS = [
   'CONNECT',
   'OPTIONS',
   'TRACE',
+  '*',
 ];
 const KB = 1024;
 const MB = 1024 * KB;
-// Envoy accepts statuses in [200, 600) for direct responses and aborts.
+// Istio's validateHTTPStatus rejects `status < 200 || status > 600`, so 600 itself passes.
 const MIN_STATUS = 200;
-const MAX_STATUS = 599;
+const MAX_STATUS = 600;
 
 export function checkHttpRoute(
   ctx: ValidationContext,
@@ -71,14 +73,14 @@ export function checkHttpRoute(
     checkIntPercent(ctx, [...path, 'mirrorPercent'], http.mirrorPercent);
   }
   if (http.mirrorPercentage)
-    checkPercentage(ctx, [...path, 'mirrorPercentage'], http.mirrorPercentage);
+    checkMirrorPercentage(ctx, [...path, 'mirrorPercentage'], http.mirrorPercentage);
   if (http.mirror) checkDestination(ctx, [...path, 'mirror'], http.mirror);
   (http.mirrors ?? []).forEach((m, i) => {
     const where = [...path, 'mirrors', i];
     if (!m.destination)
       ctx.error([...where, 'destination'], 'destination is required for a mirror');
     else checkDestination(ctx, [...where, 'destination'], m.destination);
-    if (m.percentage) checkPercentage(ctx, [...where, 'percentage'], m.percentage);
+    if (m.percentage) checkMirrorPercentage(ctx, [...where, 'percentage'], m.percentage);
   });
   if (http.redirect) checkRedirect(ctx, [...path, 'redirect'], http.redirect);
   if (http.directResponse)
@@ -110,10 +112,11 @@ function checkConflicts(
         ctx.error([...path, 'route'], 'a route with delegate must not also set route');
       if (http.redirect)
         ctx.error([...path, 'redirect'], 'a route with delegate must not also set redirect');
+      // Istio's root-route check rejects only route and redirect next to delegate.
       if (http.directResponse)
-        ctx.error(
+        ctx.warn(
           [...path, 'directResponse'],
-          'a route with delegate must not also set directResponse',
+          'directResponse next to delegate: the delegate VirtualService is meant to answer',
         );
       return;
     }
@@ -197,12 +200,14 @@ function checkCors(ctx: ValidationContext, path: readonly PathSegment[], cors: C
   });
   for (const field of ['allowHeaders', 'exposeHeaders'] as const) {
     (cors[field] ?? []).forEach((name, i) => {
-      if (name === '*') return;
-      const problem =
-        name === '' || !/^[-_A-Za-z0-9]+$/.test(name)
-          ? `"${name}" is not a valid header name`
-          : undefined;
-      if (problem) ctx.error([...path, field, i], problem);
+      // Istio's ValidateCORSHTTPHeaderName: "*" or an HTTP token.
+      if (name !== '*' && !isTokenHeaderName(name))
+        ctx.error(
+          [...path, field, i],
+          name === ''
+            ? 'header name must not be empty'
+            : `"${name}" is not a valid header name (HTTP token characters only, or "*")`,
+        );
     });
   }
   checkDuration(ctx, [...path, 'maxAge'], cors.maxAge, { wholeSeconds: true });
@@ -229,13 +234,20 @@ function checkFault(
     const where = [...path, 'delay'];
     checkPercentage(ctx, [...where, 'percentage'], delay.percentage);
     if (delay.percent !== undefined) {
-      ctx.warn([...where, 'percent'], 'percent is deprecated: use percentage');
-      checkIntPercent(ctx, [...where, 'percent'], delay.percent);
+      // Istio's validateHTTPFaultInjectionDelay no longer range-checks the deprecated field.
+      ctx.warn(
+        [...where, 'percent'],
+        delay.percent < 0 || delay.percent > 100
+          ? `percent ${delay.percent} is not within 0..100; percent is deprecated: use percentage`
+          : 'percent is deprecated: use percentage',
+      );
     }
-    if (delay.exponentialDelay !== undefined)
+    if (delay.exponentialDelay !== undefined) {
+      checkDuration(ctx, [...where, 'exponentialDelay'], delay.exponentialDelay);
       ctx.error([...where, 'exponentialDelay'], 'exponentialDelay is not supported yet');
-    else if (delay.fixedDelay === undefined)
-      ctx.error([...where, 'fixedDelay'], 'a delay needs fixedDelay');
+    } else if (delay.fixedDelay === undefined)
+      // Istio accepts a delay without a delay type (its switch has no default case).
+      ctx.warn([...where, 'fixedDelay'], 'delay has no fixedDelay, so it injects nothing');
     checkDuration(ctx, [...where, 'fixedDelay'], delay.fixedDelay);
   }
   if (abort) {
@@ -356,14 +368,17 @@ function checkDelegate(
   path: readonly PathSegment[],
   d: { name?: string | undefined; namespace?: string | undefined },
 ): void {
+  // Istio's webhook does not look inside delegate, so these are warnings: such a reference
+  // is accepted but can never resolve to a VirtualService.
   if (d.name === undefined || d.name === '')
-    ctx.error([...path, 'name'], 'delegate name is required');
+    ctx.warn([...path, 'name'], 'delegate has no name, so it refers to no VirtualService');
   else {
     const problem = checkDns1123Subdomain(d.name);
-    if (problem) ctx.error([...path, 'name'], `delegate name ${problem}`);
+    if (problem)
+      ctx.warn([...path, 'name'], `delegate name ${problem}, so no VirtualService has it`);
   }
   if (d.namespace !== undefined && d.namespace !== '' && !isIstioDnsLabel(d.namespace)) {
-    ctx.error([...path, 'namespace'], `"${d.namespace}" is not a namespace name`);
+    ctx.warn([...path, 'namespace'], `"${d.namespace}" is not a namespace name`);
   }
 }
 

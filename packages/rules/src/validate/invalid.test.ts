@@ -145,14 +145,6 @@ const cases: Case[] = [
     message: 'must not also set redirect',
   },
   {
-    rule: 'VS http: delegate needs a name',
-    yaml: vs(`
-      hosts: [r]
-      http: [{delegate: {namespace: ns2}}]`),
-    path: 'spec.http[0].delegate.name',
-    message: 'delegate name is required',
-  },
-  {
     rule: 'VS route: negative weight',
     yaml: vs(`
       hosts: [r]
@@ -280,13 +272,6 @@ const cases: Case[] = [
     message: 'needs a delay, an abort, or both',
   },
   {
-    rule: 'VS fault: delay without fixedDelay',
-    yaml: route(`
-        fault: {delay: {percentage: {value: 10}}}`),
-    path: 'spec.http[0].fault.delay.fixedDelay',
-    message: 'a delay needs fixedDelay',
-  },
-  {
     rule: 'VS fault: fixedDelay not a duration',
     yaml: route(`
         fault: {delay: {fixedDelay: soon}}`),
@@ -298,14 +283,14 @@ const cases: Case[] = [
     yaml: route(`
         fault: {abort: {httpStatus: 100}}`),
     path: 'spec.http[0].fault.abort.httpStatus',
-    message: 'HTTP status 100 is not within 200..599',
+    message: 'HTTP status 100 is not within 200..600',
   },
   {
-    rule: 'VS fault: httpStatus 600',
+    rule: 'VS fault: httpStatus 601',
     yaml: route(`
-        fault: {abort: {httpStatus: 600}}`),
+        fault: {abort: {httpStatus: 601}}`),
     path: 'spec.http[0].fault.abort.httpStatus',
-    message: 'HTTP status 600',
+    message: 'HTTP status 601',
   },
   {
     rule: 'VS fault: percentage above 100',
@@ -378,11 +363,11 @@ const cases: Case[] = [
     message: 'prefix must not be empty',
   },
   {
-    rule: 'VS match: pseudo-header name',
+    rule: 'VS match: unknown pseudo-header name',
     yaml: route(`
-        match: [{headers: {":path": {exact: /}}}]`),
-    path: 'spec.http[0].match[0].headers[":path"]',
-    message: 'is not a header name Istio can match',
+        match: [{headers: {":protocol": {exact: websocket}}}]`),
+    path: 'spec.http[0].match[0].headers[":protocol"]',
+    message: '":protocol" is not a valid header name',
   },
   {
     rule: 'VS match: JWT claim routing off gateways',
@@ -433,7 +418,7 @@ const cases: Case[] = [
     yaml: route(`
         headers: {request: {add: {x-a: "50%"}}}`),
     path: 'spec.http[0].headers.request.add.x-a',
-    message: 'unterminated "%"',
+    message: 'ends with an unescaped "%"',
   },
   {
     rule: 'VS rewrite: uri with uriRegexRewrite',
@@ -878,7 +863,7 @@ const cases: Case[] = [
       host: r
       trafficPolicy: {portLevelSettings: [{loadBalancer: {simple: RANDOM}}]}`),
     path: 'spec.trafficPolicy.portLevelSettings[0].port',
-    message: 'need port.number',
+    message: 'port-level settings need a port',
   },
   {
     rule: 'DR trafficPolicy: empty',
@@ -1386,6 +1371,173 @@ const cases: Case[] = [
       address: "2001:db8:::1"`),
     path: 'spec.address',
     message: 'is not an IP address or a fully qualified host name',
+  },
+  // Rules checked against Istio's newest pkg/config/validation (validation.go, virtualservice.go).
+  {
+    rule: 'VS match: JWT claim prefix without a claim',
+    yaml: route(`
+        match: [{headers: {"@request.auth.claims.": {exact: x}}}]`),
+    path: 'spec.http[0].match[0].headers["@request.auth.claims."]',
+    message: 'is not a valid header name',
+  },
+  {
+    rule: 'VS match: header name with a space',
+    yaml: route(`
+        match: [{withoutHeaders: {"x debug": {}}}]`),
+    path: 'spec.http[0].match[0].withoutHeaders["x debug"]',
+    message: '"x debug" is not a valid header name',
+  },
+  {
+    rule: 'VS cors: allowHeaders entry with a space',
+    yaml: route(`
+        corsPolicy: {allowHeaders: ["x foo"]}`),
+    path: 'spec.http[0].corsPolicy.allowHeaders[0]',
+    message: '"x foo" is not a valid header name',
+  },
+  {
+    rule: 'VS headers: format arguments without a comma',
+    yaml: route(`
+        headers: {request: {set: {x-a: '%UPSTREAM_METADATA(["istio" "x"])%'}}}`),
+    path: 'spec.http[0].headers.request.set.x-a',
+    message: 'expected ",", "]" or a space',
+  },
+  {
+    rule: 'VS headers: unclosed format variable',
+    yaml: route(`
+        headers: {response: {add: {x-a: "%START_TIME(%s"}}}`),
+    path: 'spec.http[0].headers.response.add.x-a',
+    message: 'is not closed',
+  },
+  {
+    rule: 'VS directResponse: status 601',
+    yaml: vs(`
+      hosts: [r]
+      http: [{directResponse: {status: 601}}]`),
+    path: 'spec.http[0].directResponse.status',
+    message: 'HTTP status 601 is not within 200..600',
+  },
+  {
+    rule: 'VS mirrors: percentage below 0',
+    yaml: route(`
+        mirrors: [{destination: {host: m}, percentage: {value: -1}}]`),
+    path: 'spec.http[0].mirrors[0].percentage.value',
+    message: 'percentage -1 is not within 0..100',
+  },
+  {
+    rule: 'VS hosts: AUTO_PASSTHROUGH SNI name without a port',
+    yaml: vs(`
+      hosts: ["outbound_.http_._.e2e.foobar.mesh"]
+      gateways: [ns1/gw]
+      tls: [{match: [{sniHosts: ["outbound_.http_._.e2e.foobar.mesh"]}], route: [{destination: {host: e2e.foobar.mesh}}]}]`),
+    path: 'spec.hosts[0]',
+    message: 'has no port number',
+  },
+  {
+    rule: 'VS hosts: outbound_ names need SNI routes and a gateway',
+    yaml: vs(`
+      hosts: ["outbound_.80_._.e2e.foobar.mesh"]
+      http: [{route: [{destination: {host: r}}]}]`),
+    path: 'spec.hosts[0]',
+    message: 'is not a DNS label',
+  },
+  {
+    rule: 'DR locality: wildcard region listed first overlaps later ones',
+    yaml: dr(`
+      host: r
+      trafficPolicy:
+        outlierDetection: {consecutive5xxErrors: 5}
+        loadBalancer:
+          localityLbSetting:
+            distribute:
+            - {from: "us-west/*", to: {"us-west/zone1": 100}}
+            - {from: "us-west/zone1", to: {"us-west/zone1": 100}}`),
+    path: 'spec.trafficPolicy.loadBalancer.localityLbSetting.distribute',
+    message: 'locality "us-west/zone1" overlaps one listed before it',
+  },
+  {
+    rule: 'DR connectionPool: http idleTimeout 0s (only tcp idleTimeout may be 0s)',
+    yaml: dr(`
+      host: r
+      trafficPolicy: {connectionPool: {http: {idleTimeout: 0s}}}`),
+    path: 'spec.trafficPolicy.connectionPool.http.idleTimeout',
+    message: 'shorter than 1ms',
+  },
+  {
+    rule: 'DR warmup: duration required',
+    yaml: dr(`
+      host: r
+      trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN, warmup: {}}}`),
+    path: 'spec.trafficPolicy.loadBalancer.warmup.duration',
+    message: 'warmup needs a duration',
+  },
+  {
+    rule: 'DR warmup: minimumPercent at most 100',
+    yaml: dr(`
+      host: r
+      trafficPolicy: {loadBalancer: {warmup: {duration: 10s, minimumPercent: 120}}}`),
+    path: 'spec.trafficPolicy.loadBalancer.warmup.minimumPercent',
+    message: 'more than 100',
+  },
+  {
+    rule: 'DR warmup: aggression at least 1',
+    yaml: dr(`
+      host: r
+      trafficPolicy: {loadBalancer: {warmup: {duration: 10s, aggression: 0.5}}}`),
+    path: 'spec.trafficPolicy.loadBalancer.warmup.aggression',
+    message: 'less than 1',
+  },
+  {
+    rule: 'GW tls: ISTIO_MUTUAL with credentialNames',
+    yaml: gw(`
+      servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: ["*"], tls: {mode: ISTIO_MUTUAL, credentialNames: [a]}}]`),
+    path: 'spec.servers[0].tls.credentialNames',
+    message: 'ISTIO_MUTUAL uses Istio',
+  },
+  {
+    rule: 'GW tls: two certificate sources',
+    yaml: gw(`
+      servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: ["*"], tls: {mode: SIMPLE, credentialName: c, serverCertificate: /c.pem, privateKey: /k.pem}}]`),
+    path: 'spec.servers[0].tls',
+    message:
+      'only one certificate source may be set, found serverCertificate/privateKey and credentialName',
+  },
+  {
+    rule: 'GW tls: MUTUAL with tlsCertificates still needs a CA',
+    yaml: gw(`
+      servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: ["*"], tls: {mode: MUTUAL, tlsCertificates: [{serverCertificate: /c.pem, privateKey: /k.pem}]}}]`),
+    path: 'spec.servers[0].tls.caCertificates',
+    message: 'MUTUAL TLS needs caCertificates',
+  },
+  {
+    rule: 'GW tls: tlsCertificates entry without a key',
+    yaml: gw(`
+      servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: ["*"], tls: {mode: SIMPLE, tlsCertificates: [{serverCertificate: /c.pem}]}}]`),
+    path: 'spec.servers[0].tls.tlsCertificates[0].privateKey',
+    message: 'SIMPLE TLS needs privateKey in every tlsCertificates entry',
+  },
+  {
+    rule: 'SE: DNS endpoint without an address',
+    yaml: se(`
+      hosts: [a.example.com]
+      ports: [{number: 80, name: http, protocol: HTTP}]
+      resolution: DNS
+      endpoints: [{network: n2}]`),
+    path: 'spec.endpoints[0].address',
+    message: 'address is required for DNS resolution',
+  },
+  {
+    rule: 'Sidecar ingress: tls on a plain HTTP port',
+    yaml: sc(`
+      ingress: [{port: {number: 8080, name: http, protocol: HTTP}, tls: {mode: SIMPLE, serverCertificate: /c.pem, privateKey: /k.pem}}]`),
+    path: 'spec.ingress[0].port.protocol',
+    message: 'is not HTTPS or TLS, so the listener cannot have tls settings',
+  },
+  {
+    rule: 'Sidecar ingress: tlsCertificates unsupported',
+    yaml: sc(`
+      ingress: [{port: {number: 8443, name: https, protocol: HTTPS}, tls: {mode: SIMPLE, tlsCertificates: [{serverCertificate: /c.pem, privateKey: /k.pem}]}}]`),
+    path: 'spec.ingress[0].tls.tlsCertificates',
+    message: 'tlsCertificates is not supported on sidecar ingress TLS',
   },
 ];
 

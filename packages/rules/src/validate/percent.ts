@@ -25,3 +25,16 @@ export function checkIntPercent(
     ctx.error(path, `percentage ${v} is not within 0..100`);
   }
 }
+
+/**
+ * Mirror percentages (mirrorPercentage, mirrors[].percentage) are only range-checked by Istio:
+ * 0..100, with no 0.0001 floor.
+ */
+export function checkMirrorPercentage(
+  ctx: ValidationContext,
+  path: readonly PathSegment[],
+  p: Percent | undefined,
+): void {
+  const v = p?.value ?? 0;
+  if (v < 0 || v > 100) ctx.error([...path, 'value'], `percentage ${v} is not within 0..100`);
+}

@@ -27,11 +27,14 @@ const KNOWN_STATUS_CODES: ReadonlySet<number> = new Set([
   506, 507, 508, 510, 511,
 ]);
 
+// What Go's strconv.Atoi takes: an optional sign, then decimal digits ("+503" is 503).
+const GO_INT = /^[+-]?\d+$/;
+
 /** The comma-separated entries Istio would reject. Istio does not trim spaces, so neither do we. */
 export function unknownRetryOnPolicies(retryOn: string): string[] {
   return retryOn
     .split(',')
     .filter(
-      (p) => !RETRY_ON_POLICIES.has(p) && !(/^\d+$/.test(p) && KNOWN_STATUS_CODES.has(Number(p))),
+      (p) => !RETRY_ON_POLICIES.has(p) && !(GO_INT.test(p) && KNOWN_STATUS_CODES.has(Number(p))),
     );
 }

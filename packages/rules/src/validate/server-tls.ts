@@ -42,6 +42,8 @@ export function checkServerTls(
       'TLS below 1.2 needs compatible cipherSuites: the defaults no longer include them',
     );
   }
+  const certList = tls.tlsCertificates ?? [];
+  const credentialNames = tls.credentialNames ?? [];
   if (mode === 'ISTIO_MUTUAL') {
     // Istio supplies the workload certificates itself; user certificates would be ignored.
     for (const f of [
@@ -53,6 +55,10 @@ export function checkServerTls(
       if (tls[f])
         ctx.error([...path, f], `ISTIO_MUTUAL uses Istio's certificates and cannot set ${f}`);
     }
+    for (const f of ['tlsCertificates', 'credentialNames'] as const) {
+      if ((tls[f]?.length ?? 0) > 0)
+        ctx.error([...path, f], `ISTIO_MUTUAL uses Istio's certificates and cannot set ${f}`);
+    }
     return;
   }
   if (mode === 'PASSTHROUGH' || mode === 'AUTO_PASSTHROUGH') {
@@ -61,15 +67,58 @@ export function checkServerTls(
       tls.serverCertificate ||
       tls.privateKey ||
       tls.caCertificates ||
-      tls.credentialName
+      certList.length > 0 ||
+      tls.credentialName ||
+      credentialNames.length > 0
     ) {
       ctx.warn(path, `${mode} does not terminate TLS, so its certificates are ignored`);
     }
   }
-  const hasCredential = Boolean(tls.credentialName) || (tls.credentialNames?.length ?? 0) > 0;
-  const hasCertList = (tls.tlsCertificates?.length ?? 0) > 0;
+  // One certificate source only; a half-given serverCertificate/privateKey pair does not count.
+  const sources = [
+    tls.serverCertificate && tls.privateKey ? 'serverCertificate/privateKey' : '',
+    tls.credentialName ? 'credentialName' : '',
+    credentialNames.length > 0 ? 'credentialNames' : '',
+    certList.length > 0 ? 'tlsCertificates' : '',
+  ].filter(Boolean);
+  if (sources.length > 1)
+    ctx.error(path, `only one certificate source may be set, found ${sources.join(' and ')}`);
+  const terminates = mode === 'SIMPLE' || mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL';
+  // Credentials fetched from a secret carry their own CA and CRL; Istio checks nothing further.
+  if (terminates && (tls.credentialName || credentialNames.length > 0)) return;
+  if (terminates) {
+    if (mode !== 'SIMPLE' && !tls.caCertificates)
+      ctx.error(
+        [...path, 'caCertificates'],
+        `${mode} TLS needs caCertificates to verify clients (or credentialName)`,
+      );
+    if (certList.length > 2)
+      ctx.warn([...path, 'tlsCertificates'], 'at most 2 server certificates are supported');
+    if (certList.length > 0) {
+      certList.forEach((c, i) => {
+        if (!c.serverCertificate)
+          ctx.error(
+            [...path, 'tlsCertificates', i, 'serverCertificate'],
+            `${mode} TLS needs serverCertificate in every tlsCertificates entry`,
+          );
+        if (!c.privateKey)
+          ctx.error(
+            [...path, 'tlsCertificates', i, 'privateKey'],
+            `${mode} TLS needs privateKey in every tlsCertificates entry`,
+          );
+      });
+    } else {
+      if (!tls.serverCertificate)
+        ctx.error(
+          [...path, 'serverCertificate'],
+          `${mode} TLS needs serverCertificate (or credentialName)`,
+        );
+      if (!tls.privateKey)
+        ctx.error([...path, 'privateKey'], `${mode} TLS needs privateKey (or credentialName)`);
+    }
+  }
   if (tls.caCrl) {
-    if (hasCredential)
+    if (tls.credentialName)
       ctx.error(
         [...path, 'caCrl'],
         'caCrl cannot be used with credentialName: put the CRL in the credential',
@@ -78,21 +127,6 @@ export function checkServerTls(
       ctx.error(
         [...path, 'caCrl'],
         'caCrl needs client certificates: it does not apply to SIMPLE TLS',
-      );
-  }
-  if (hasCredential || hasCertList) return;
-  if (mode === 'SIMPLE' || mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL') {
-    if (!tls.serverCertificate)
-      ctx.error(
-        [...path, 'serverCertificate'],
-        `${mode} TLS needs serverCertificate (or credentialName)`,
-      );
-    if (!tls.privateKey)
-      ctx.error([...path, 'privateKey'], `${mode} TLS needs privateKey (or credentialName)`);
-    if (mode !== 'SIMPLE' && !tls.caCertificates)
-      ctx.error(
-        [...path, 'caCertificates'],
-        `${mode} TLS needs caCertificates to verify clients (or credentialName)`,
       );
   }
 }

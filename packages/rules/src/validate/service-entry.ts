@@ -102,6 +102,7 @@ export function validateServiceEntry(ctx: ValidationContext, se: ServiceEntry): 
       checkEndpoint(ctx, ['spec', 'endpoints', i], e, {
         allowHostnames: true,
         allowUnix: false,
+        requireAddress: true,
         servicePorts: names,
       }),
     );

@@ -4,7 +4,7 @@ import type { ValidationContext } from './context.js';
 import { checkDestination } from './destination.js';
 import { checkFqdn, checkNamespacedHost } from './host-names.js';
 import { isIPAddress } from './ip.js';
-import { checkPort, checkProtocol, isHttpProtocol } from './ports.js';
+import { checkPort, checkProtocol, isHttpProtocol, isTlsProtocol } from './ports.js';
 import { isIstioDnsLabel } from './names.js';
 import { checkWorkloadSelector } from './selectors.js';
 import { checkServerTls, serverTlsMode } from './server-tls.js';
@@ -119,6 +119,16 @@ export function validateSidecar(ctx: ValidationContext, sc: Sidecar): void {
         ctx.error(
           [...where, 'credentialName'],
           'credentialName is not supported on sidecar ingress TLS',
+        );
+      for (const f of ['credentialNames', 'tlsCertificates'] as const) {
+        if ((t[f]?.length ?? 0) > 0)
+          ctx.error([...where, f], `${f} is not supported on sidecar ingress TLS`);
+      }
+      // Only an HTTPS or TLS port terminates TLS (Istio's ValidateSidecar).
+      if (!isTlsProtocol(l.port.protocol))
+        ctx.error(
+          [...path, 'port', 'protocol'],
+          `port protocol "${l.port.protocol ?? ''}" is not HTTPS or TLS, so the listener cannot have tls settings`,
         );
       const mode = serverTlsMode(t);
       if (mode === 'ISTIO_MUTUAL' || mode === 'AUTO_PASSTHROUGH')

@@ -14,7 +14,7 @@ import { checkDuration } from './durations.js';
 import { checkFqdn } from './host-names.js';
 import { isIPAddress } from './ip.js';
 import { checkIntPercent } from './percent.js';
-import { checkPort } from './ports.js';
+import { checkPort, isValidPort } from './ports.js';
 
 const SIMPLE_LB = [
   'UNSPECIFIED',
@@ -49,10 +49,14 @@ export function checkTrafficPolicy(
   const seenPorts = new Map<number, number>();
   (p.portLevelSettings ?? []).forEach((pl, i) => {
     const where = [...path, 'portLevelSettings', i];
-    if (!pl.port || pl.port.number === undefined)
-      ctx.error([...where, 'port'], 'port-level settings need port.number');
+    // Istio requires the port object but never checks its number (validatePortTrafficPolicies).
+    if (!pl.port) ctx.error([...where, 'port'], 'port-level settings need a port');
+    else if (pl.port.number === undefined || !isValidPort(pl.port.number))
+      ctx.warn(
+        [...where, 'port', 'number'],
+        `port ${pl.port.number ?? '(unset)'} is not a port number (1..65535), so these settings apply to no port`,
+      );
     else {
-      checkPort(ctx, [...where, 'port', 'number'], pl.port.number);
       const first = seenPorts.get(pl.port.number);
       // Istio applies the first entry for a port; later ones are silently dead.
       if (first !== undefined)
@@ -164,7 +168,7 @@ export function checkConnectionPool(
     checkNonNegative(ctx, [...where, 'maxConnections'], tcp.maxConnections);
     checkDuration(ctx, [...where, 'connectTimeout'], tcp.connectTimeout);
     checkDuration(ctx, [...where, 'maxConnectionDuration'], tcp.maxConnectionDuration);
-    checkDuration(ctx, [...where, 'idleTimeout'], tcp.idleTimeout);
+    checkDuration(ctx, [...where, 'idleTimeout'], tcp.idleTimeout, { zeroDisables: true });
     checkDuration(ctx, [...where, 'tcpKeepalive', 'time'], tcp.tcpKeepalive?.time);
     checkDuration(ctx, [...where, 'tcpKeepalive', 'interval'], tcp.tcpKeepalive?.interval);
   }
@@ -183,8 +187,8 @@ function checkOutlierDetection(
       'consecutiveErrors is deprecated: use consecutive5xxErrors or consecutiveGatewayErrors',
     );
   }
+  // consecutiveErrors (deprecated int32) is not range-checked by Istio's validateOutlierDetection.
   for (const f of [
-    'consecutiveErrors',
     'consecutive5xxErrors',
     'consecutiveGatewayErrors',
     'consecutiveLocalOriginFailures',
@@ -201,9 +205,9 @@ function checkOutlierDetection(
   checkIntPercent(ctx, [...path, 'minHealthPercent'], o.minHealthPercent);
 }
 
+/** Envoy's (and Istio's) isPrime, which counts 1 as prime: tableSize 1 passes the webhook. */
 function isPrime(n: number): boolean {
-  if (n < 2) return false;
-  if (n < 4) return true;
+  if (n !== 0 && n < 4) return true;
   if (n % 2 === 0) return false;
   for (let f = 3; f * f <= n; f += 2) if (n % f === 0) return false;
   return true;
@@ -261,7 +265,65 @@ function checkLoadBalancer(
   if (lb.localityLbSetting)
     checkLocalityLb(ctx, [...path, 'localityLbSetting'], lb.localityLbSetting, hasOutlier);
   checkDuration(ctx, [...path, 'warmupDurationSecs'], lb.warmupDurationSecs);
-  checkDuration(ctx, [...path, 'warmup', 'duration'], lb.warmup?.duration);
+  if (lb.warmup) {
+    const where = [...path, 'warmup'];
+    const w = lb.warmup;
+    if (w.duration === undefined) ctx.error([...where, 'duration'], 'warmup needs a duration');
+    checkDuration(ctx, [...where, 'duration'], w.duration);
+    const min = w.minimumPercent ?? 0;
+    if (min > 100)
+      ctx.error([...where, 'minimumPercent'], `minimumPercent ${min} is more than 100`);
+    if (w.aggression !== undefined && w.aggression < 1)
+      ctx.error(
+        [...where, 'aggression'],
+        `aggression ${w.aggression} is less than 1 (1 is linear warmup)`,
+      );
+  }
+}
+
+/**
+ * Istio's validateLocalities, step for step: each locality is region[/zone[/subzone]] (split
+ * into at most 3 parts, so a subzone may contain "/"), and an entry overlaps only what came
+ * before it, so ["us-west/zone1", "us-west/*"] passes while the reverse order does not.
+ */
+function localityOverlapProblem(localities: readonly string[]): string | undefined {
+  const seen = new Map<string, Map<string, Set<string>>>();
+  for (const loc of localities) {
+    const stars = loc.split('*').length - 1;
+    if (stars > 1 || (stars === 1 && !loc.endsWith('*')))
+      return `locality "${loc}" may contain one "*" wildcard, at the end only`;
+    const overlap = `locality "${loc}" overlaps one listed before it`;
+    if (seen.has('*')) return overlap;
+    const first = loc.indexOf('/');
+    const second = first === -1 ? -1 : loc.indexOf('/', first + 1);
+    const parts =
+      first === -1
+        ? [loc]
+        : second === -1
+          ? [loc.slice(0, first), loc.slice(first + 1)]
+          : [loc.slice(0, first), loc.slice(first + 1, second), loc.slice(second + 1)];
+    if (parts.some((p) => p === ''))
+      return `locality "${loc}" must be region[/zone[/subzone]] with no empty parts`;
+    const [region, zone, subZone] = parts as [string, string?, string?];
+    const zones = seen.get(region);
+    if (zone === undefined) {
+      if (zones) return overlap;
+      seen.set(region, new Map([['*', new Set(['*'])]]));
+    } else if (subZone === undefined) {
+      if (zones) {
+        if (zones.has('*') || zones.has(zone)) return overlap;
+        zones.set(zone, new Set(['*']));
+      } else seen.set(region, new Map([[zone, new Set(['*'])]]));
+    } else if (zones) {
+      if (zones.has('*')) return overlap;
+      const subZones = zones.get(zone);
+      if (subZones) {
+        if (subZones.has('*') || subZones.has(subZone)) return overlap;
+        subZones.add(subZone);
+      } else zones.set(zone, new Set([subZone]));
+    } else seen.set(region, new Map([[zone, new Set([subZone])]]));
+  }
+  return undefined;
 }
 
 function checkLocalities(
@@ -269,26 +331,8 @@ function checkLocalities(
   path: readonly PathSegment[],
   localities: readonly string[],
 ): void {
-  const seen: string[][] = [];
-  for (const loc of localities) {
-    const stars = loc.split('*').length - 1;
-    if (stars > 1 || (stars === 1 && !loc.endsWith('*'))) {
-      ctx.error(path, `locality "${loc}" may contain one "*" wildcard, at the end only`);
-      return;
-    }
-    const parts = loc.split('/').slice(0, 3);
-    if (loc.split('/').length > 3 || parts.some((p) => p === '')) {
-      ctx.error(path, `locality "${loc}" must be region[/zone[/subzone]] with no empty parts`);
-      return;
-    }
-    const overlaps = (a: string[], b: string[]): boolean =>
-      a.every((x, i) => b[i] === undefined || x === '*' || b[i] === '*' || x === b[i]);
-    if (seen.some((s) => overlaps(s, parts) || overlaps(parts, s))) {
-      ctx.error(path, `locality "${loc}" overlaps one listed before it`);
-      return;
-    }
-    seen.push(parts);
-  }
+  const problem = localityOverlapProblem(localities);
+  if (problem) ctx.error(path, problem);
 }
 
 function checkLocalityLb(

@@ -7,12 +7,11 @@ import type {
 } from '../api/virtual-service.js';
 import type { VirtualService } from '../api/resources.js';
 import type { PathSegment } from '../diagnostics.js';
-import { hostsIntersect } from '../hosts.js';
 import type { ValidationContext } from './context.js';
 import { checkWeightedDestinations } from './destination.js';
 import { checkExportTo } from './export-to.js';
 import { checkGatewayNames, MESH_GATEWAY } from './gateway-names.js';
-import { checkWildcardHost, isHostSubsetOf } from './host-names.js';
+import { checkGatewayBoundHost, hostNamesOverlap, isHostSubsetOf } from './host-names.js';
 import { checkHttpRoute } from './http-route.js';
 import { checkIPOrCidr, isIPAddress } from './ip.js';
 import { checkPort } from './ports.js';
@@ -37,7 +36,10 @@ export function validateVirtualService(ctx: ValidationContext, vs: VirtualServic
   }
   checkGatewayNames(ctx, ['spec', 'gateways'], gateways);
   const appliesToGateway = gateways.length > 0 && !gateways.includes(MESH_GATEWAY);
-  checkHosts(ctx, hosts, !appliesToGateway);
+  const hasSniRoutes = (spec.tls ?? []).some((t) =>
+    (t.match ?? []).some((m) => (m.sniHosts?.length ?? 0) > 0),
+  );
+  checkHosts(ctx, hosts, appliesToGateway, hasSniRoutes);
 
   if (
     (spec.http?.length ?? 0) === 0 &&
@@ -49,7 +51,10 @@ export function validateVirtualService(ctx: ValidationContext, vs: VirtualServic
   (spec.http ?? []).forEach((h, i) =>
     checkHttpRoute(ctx, ['spec', 'http', i], h, { isDelegate, appliesToGateway }),
   );
-  (spec.tls ?? []).forEach((t, i) => checkTlsRoute(ctx, ['spec', 'tls', i], t, hosts));
+  // Istio's isGateway: SNI hosts get the gateway host rules unless "mesh" is listed, even when
+  // no gateways are given at all.
+  const sniGateway = !gateways.includes(MESH_GATEWAY);
+  (spec.tls ?? []).forEach((t, i) => checkTlsRoute(ctx, ['spec', 'tls', i], t, hosts, sniGateway));
   (spec.tcp ?? []).forEach((t, i) => checkTcpRoute(ctx, ['spec', 'tcp', i], t));
   checkExportTo(ctx, ['spec', 'exportTo'], spec.exportTo);
 }
@@ -57,11 +62,13 @@ export function validateVirtualService(ctx: ValidationContext, vs: VirtualServic
 function checkHosts(
   ctx: ValidationContext,
   hosts: readonly string[],
-  appliesToMesh: boolean,
+  appliesToGateway: boolean,
+  hasSniRoutes: boolean,
 ): void {
+  const appliesToMesh = !appliesToGateway;
   let allValid = true;
   hosts.forEach((host, i) => {
-    const problem = checkWildcardHost(host);
+    const problem = checkGatewayBoundHost(host, appliesToGateway && hasSniRoutes);
     if (problem && !isIPAddress(host)) {
       ctx.error(['spec', 'hosts', i], problem);
       allValid = false;
@@ -75,11 +82,10 @@ function checkHosts(
     }
   });
   if (!allValid) return;
+  // Istio compares hosts as written (host.Name.Matches is case-sensitive).
   for (let i = 0; i < hosts.length; i++) {
     for (let j = i + 1; j < hosts.length; j++) {
-      const a = hosts[i]!.toLowerCase();
-      const b = hosts[j]!.toLowerCase();
-      if (hostsIntersect(a, b))
+      if (hostNamesOverlap(hosts[i]!, hosts[j]!))
         ctx.error(
           ['spec', 'hosts', j],
           `host "${hosts[j]}" overlaps host "${hosts[i]}" of the same VirtualService`,
@@ -107,6 +113,7 @@ function checkTlsRoute(
   path: readonly PathSegment[],
   route: TLSRoute,
   hosts: readonly string[],
+  sniGateway: boolean,
 ): void {
   if ((route.match?.length ?? 0) === 0)
     ctx.error([...path, 'match'], 'a tls route needs at least one match with sniHosts');
@@ -115,7 +122,7 @@ function checkTlsRoute(
     if ((m.sniHosts?.length ?? 0) === 0)
       ctx.error([...where, 'sniHosts'], 'a tls match needs at least one SNI host');
     (m.sniHosts ?? []).forEach((sni, j) =>
-      checkSniHost(ctx, [...where, 'sniHosts', j], sni, hosts),
+      checkSniHost(ctx, [...where, 'sniHosts', j], sni, hosts, sniGateway),
     );
     checkL4Match(ctx, where, m);
   });
@@ -129,8 +136,9 @@ function checkSniHost(
   path: readonly PathSegment[],
   sni: string,
   hosts: readonly string[],
+  sniGateway: boolean,
 ): void {
-  const problem = checkWildcardHost(sni);
+  const problem = checkGatewayBoundHost(sni, sniGateway);
   if (problem) {
     if (isIPAddress(sni))
       ctx.warn(path, `SNI host "${sni}" is an IP address, which most TLS clients never send`);

@@ -25,6 +25,18 @@ const cases: [rule: string, yaml: string, path: string, message: string][] = [
     'deprecated',
   ],
   [
+    'delay.percent out of range is only a warning (Istio no longer checks it)',
+    vs('    fault: {delay: {fixedDelay: 1s, percent: 150}}'),
+    'spec.http[0].fault.delay.percent',
+    'percent 150 is not within 0..100',
+  ],
+  [
+    'negative consecutiveErrors is only deprecated (Istio does not range-check it)',
+    'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: t}\nspec:\n  host: r\n  trafficPolicy: {outlierDetection: {consecutiveErrors: -1}}\n',
+    'spec.trafficPolicy.outlierDetection.consecutiveErrors',
+    'deprecated',
+  ],
+  [
     'allowOrigin is deprecated',
     vs('    corsPolicy: {allowOrigin: ["https://a"]}'),
     'spec.http[0].corsPolicy.allowOrigin',
@@ -35,6 +47,26 @@ const cases: [rule: string, yaml: string, path: string, message: string][] = [
     vs('    fault: {abort: {percentage: {value: 5}}}'),
     'spec.http[0].fault.abort',
     'injects nothing',
+  ],
+  [
+    // Istio's validateHTTPFaultInjectionDelay switches on the delay type with no default case.
+    'delay without fixedDelay is accepted but injects nothing',
+    vs('    fault: {delay: {percentage: {value: 10}}}'),
+    'spec.http[0].fault.delay.fixedDelay',
+    'injects nothing',
+  ],
+  [
+    // Istio's webhook never looks inside delegate; the reference just resolves to nothing.
+    'delegate without a name is accepted but resolves to nothing',
+    'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: t}\nspec:\n  hosts: [r]\n  http: [{delegate: {namespace: ns2}}]\n',
+    'spec.http[0].delegate.name',
+    'refers to no VirtualService',
+  ],
+  [
+    'delegate with a non-DNS name is accepted but resolves to nothing',
+    'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: t}\nspec:\n  hosts: [r]\n  http: [{delegate: {name: Bad_Name}}]\n',
+    'spec.http[0].delegate.name',
+    'no VirtualService has it',
   ],
   [
     'consecutiveErrors is deprecated',

@@ -14,6 +14,8 @@ export interface EndpointRules {
   /** STATIC ServiceEntries need IPs; DNS ones and WorkloadEntries may name hosts. */
   allowHostnames: boolean;
   allowUnix: boolean;
+  /** DNS ServiceEntry endpoints must name a host: Istio checks "" as an FQDN and fails it. */
+  requireAddress?: boolean;
   /** Port names the owning ServiceEntry declares; undefined for a standalone WorkloadEntry. */
   servicePorts?: ReadonlySet<string>;
 }
@@ -27,7 +29,12 @@ export function checkEndpoint(
   const addr = we.address ?? '';
   if (addr === '') {
     // Without an address the workload is reached through its network's gateway.
-    if ((we.network ?? '') === '')
+    if (rules.requireAddress)
+      ctx.error(
+        [...path, 'address'],
+        'address is required for DNS resolution (an IP address or a fully qualified host name)',
+      );
+    else if ((we.network ?? '') === '')
       ctx.error(
         [...path, 'address'],
         'address is required (or set network to reach it through a gateway)',
