@@ -9,3 +9,4 @@ export { analyze, FINDINGS, type AnalyzeOptions, type FindingCode } from './anal
 export * from './compile/index.js';
 export * from './route/index.js';
 export * from './lb/index.js';
+export * from './policy/index.js';

@@ -1,0 +1,78 @@
+// Istio's behaviour where a VirtualService leaves a field out. README.md tabulates these with sources.
+import type { HTTPRetry } from '../api/index.js';
+import { parseDuration } from '../duration.js';
+import type { RetryPolicy } from './types.js';
+
+/** HTTPRedirect.redirectCode: Envoy's MOVED_PERMANENTLY. */
+export const DEFAULT_REDIRECT_CODE = 301;
+
+/**
+ * Istio's retry.DefaultPolicy (pilot/pkg/networking/core/route/retry/retry.go): 2 retries on
+ * connect-failure, refused-stream, unavailable and cancelled. Since Istio 1.24
+ * EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY is true by default (istio/istio#50506): an upstream 503
+ * may come after the request was processed, so retrying it is unsafe for non-idempotent calls.
+ * `exclude503 = false` restores the pre-1.24 policy (plus retriable-status-codes with 503).
+ */
+export function defaultRetryPolicy(exclude503 = true): RetryPolicy {
+  const conditions = ['connect-failure', 'refused-stream', 'unavailable', 'cancelled'];
+  return Object.freeze({
+    attempts: 2,
+    perTryTimeoutMs: undefined,
+    retryOn: Object.freeze(exclude503 ? conditions : [...conditions, 'retriable-status-codes']),
+    retriableStatusCodes: Object.freeze(exclude503 ? [] : [503]),
+    retryRemoteLocalities: false,
+    retryIgnorePreviousHosts: true,
+    backoffMs: undefined,
+  });
+}
+
+/**
+ * Istio's ConvertPolicy: no `retries` -> the default; `attempts` <= 0 (including a retries block
+ * that leaves attempts out) -> retries off; otherwise the default with the given fields overriding.
+ */
+export function compileRetry(
+  retries: HTTPRetry | undefined,
+  fallback: RetryPolicy,
+): RetryPolicy | undefined {
+  if (!retries) return fallback;
+  const attempts = retries.attempts ?? 0;
+  if (attempts <= 0) return undefined;
+  let retryOn = fallback.retryOn;
+  let codes = fallback.retriableStatusCodes;
+  if (retries.retryOn) {
+    const conditions: string[] = [];
+    const statusCodes: number[] = [];
+    for (const raw of retries.retryOn.split(',')) {
+      const part = raw.trim();
+      if (!part) continue;
+      // Numbers that are HTTP statuses become retriable status codes, as Istio's parseRetryOn does.
+      if (/^\d+$/.test(part) && Number(part) >= 100 && Number(part) <= 599)
+        statusCodes.push(Number(part));
+      else conditions.push(part);
+    }
+    if (statusCodes.length > 0 && !conditions.includes('retriable-status-codes')) {
+      conditions.push('retriable-status-codes');
+    }
+    retryOn = conditions;
+    codes = statusCodes;
+  }
+  return Object.freeze({
+    attempts,
+    perTryTimeoutMs:
+      retries.perTryTimeout !== undefined
+        ? parseDuration(retries.perTryTimeout)
+        : fallback.perTryTimeoutMs,
+    retryOn: Object.freeze([...retryOn]),
+    retriableStatusCodes: Object.freeze([...codes]),
+    retryRemoteLocalities: retries.retryRemoteLocalities === true,
+    retryIgnorePreviousHosts: retries.retryIgnorePreviousHosts ?? fallback.retryIgnorePreviousHosts,
+    backoffMs: retries.backoff !== undefined ? parseDuration(retries.backoff) : fallback.backoffMs,
+  });
+}
+
+/** HTTPRoute.timeout: absent or zero means no route timeout (Istio disables Envoy's 15s default). */
+export function compileTimeout(timeout: string | undefined): number | undefined {
+  if (timeout === undefined) return undefined;
+  const ms = parseDuration(timeout);
+  return ms === undefined || ms === 0 ? undefined : ms;
+}
