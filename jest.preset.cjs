@@ -5,6 +5,7 @@ const path = require('node:path');
 
 module.exports = {
   testEnvironment: 'node',
+  reporters: ['default', path.join(__dirname, 'infra/jest-results-reporter.cjs')],
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',

@@ -81,20 +81,32 @@ describe('parseResources on arbitrary input', () => {
   });
 
   it('never throws on arbitrary objects of every kind, and reports a path for each error', () => {
-    const kinds = ['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry', 'Sidecar', 'WorkloadEntry'];
+    const kinds = [
+      'VirtualService',
+      'DestinationRule',
+      'Gateway',
+      'ServiceEntry',
+      'Sidecar',
+      'WorkloadEntry',
+    ];
     fc.assert(
-      fc.property(fc.constantFrom(...kinds), fc.anything(), fc.anything(), (kind, spec, metadata) => {
-        const { diagnostics } = parseObject({
-          apiVersion: 'networking.istio.io/v1',
-          kind,
-          metadata,
-          spec,
-        });
-        for (const d of diagnostics) {
-          expect(d.kind).toBe(kind);
-          expect(d.path).not.toBe('');
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...kinds),
+        fc.anything(),
+        fc.anything(),
+        (kind, spec, metadata) => {
+          const { diagnostics } = parseObject({
+            apiVersion: 'networking.istio.io/v1',
+            kind,
+            metadata,
+            spec,
+          });
+          for (const d of diagnostics) {
+            expect(d.kind).toBe(kind);
+            expect(d.path).not.toBe('');
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
