@@ -111,3 +111,39 @@ describe('parseResources on arbitrary input', () => {
     );
   });
 });
+
+describe('structural errors do not hide the rest', () => {
+  const yaml = `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{ destination: { host: reviews }, weight: -1 }]
+    timeout: 10
+    retries: { attempts: 2, bogus: true }
+`;
+
+  it('says a duration is expected and what it got instead', () => {
+    expect(parseResources(yaml).diagnostics.map(formatDiagnostic)).toEqual([
+      'VirtualService default/reviews: spec.http[0].timeout: expected a duration string such as "1.5s" or "250ms", got the integer 10',
+      'VirtualService default/reviews: spec.http[0].retries.bogus: unknown field "bogus"',
+    ]);
+  });
+
+  it('returns the spec without the failing fields as a partial resource, never as a resource', () => {
+    const { resources, partials } = parseResources(yaml);
+    expect(resources).toEqual([]);
+    expect(partials).toHaveLength(1);
+    const http = (partials[0]!.spec as { http: Record<string, unknown>[] }).http[0]!;
+    expect(http.timeout).toBeUndefined();
+    expect(http.retries).toEqual({ attempts: 2 });
+    expect(http.route).toEqual([{ destination: { host: 'reviews' }, weight: -1 }]);
+  });
+
+  it('gives no partial when metadata is broken too', () => {
+    const broken = yaml.replace('metadata: { name: reviews }', 'metadata: { name: Not_A_Name }');
+    expect(parseResources(broken).partials).toEqual([]);
+  });
+});

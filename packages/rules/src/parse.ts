@@ -39,6 +39,8 @@ export interface ParseOptions {
 
 export interface ParseResult {
   resources: Resource[];
+  /** Resources that failed structural checks, pruned to what is valid (see ParseObjectResult). */
+  partials: Resource[];
   diagnostics: Diagnostic[];
 }
 
@@ -48,18 +50,19 @@ const MAX_ALIAS_COUNT = 1000;
 /** Parses multi-document YAML (or JSON) into typed Istio resources plus structural diagnostics. */
 export function parseResources(text: string, options: ParseOptions = {}): ParseResult {
   const resources: Resource[] = [];
+  const partials: Resource[] = [];
   const diagnostics: Diagnostic[] = [];
   const file = options.file;
   if (text.includes('\u0000')) {
     diagnostics.push(documentError(file, undefined, 'binary content: expected YAML or JSON text'));
-    return { resources, diagnostics };
+    return { resources, partials, diagnostics };
   }
   let docs;
   try {
     docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
   } catch (err) {
     diagnostics.push(documentError(file, undefined, `yaml: ${(err as Error).message}`));
-    return { resources, diagnostics };
+    return { resources, partials, diagnostics };
   }
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((doc, index) => {
@@ -78,10 +81,11 @@ export function parseResources(text: string, options: ParseOptions = {}): ParseR
     for (const object of flattenLists(value)) {
       const result = parseObject(object, { ...options, document: index });
       if (result.resource) resources.push(result.resource);
+      if (result.partial) partials.push(result.partial);
       diagnostics.push(...result.diagnostics);
     }
   });
-  return { resources, diagnostics };
+  return { resources, partials, diagnostics };
 }
 
 /** Kubernetes `kind: List` documents carry their resources in `items`. */
@@ -95,6 +99,11 @@ function flattenLists(value: unknown): unknown[] {
 
 export interface ParseObjectResult {
   resource?: Resource;
+  /**
+   * When only the spec failed its structural checks: the resource with the failing fields
+   * removed, for semantic validation of the rest. Never to be applied or compiled.
+   */
+  partial?: Resource;
   diagnostics: Diagnostic[];
 }
 
@@ -188,7 +197,7 @@ export function parseObject(
         : `expected an object, got ${describe(value.metadata)}`,
     );
   } else {
-    const meta = metadataSchema.safeParse(value.metadata);
+    const meta = metadataSchema.safeParse(value.metadata, { reportInput: true });
     if (!meta.success)
       for (const issue of meta.error.issues)
         push(zodPath(['metadata', ...issue.path]), zodMessage(issue));
@@ -211,23 +220,68 @@ export function parseObject(
   }
 
   let spec: unknown = value.spec;
+  let specIsPartial = false;
   if (spec === undefined || spec === null) {
     push('spec', 'required field is missing');
   } else {
-    const parsed = specSchemas[kind].safeParse(spec);
+    const parsed = specSchemas[kind].safeParse(spec, { reportInput: true });
     if (parsed.success) spec = parsed.data;
-    else for (const issue of parsed.error.issues) pushIssue(issue, push);
+    else {
+      for (const issue of parsed.error.issues) pushIssue(issue, push);
+      spec = pruneToValid(specSchemas[kind], spec, parsed.error.issues);
+      specIsPartial = true;
+    }
   }
 
-  if (diagnostics.length > 0) return { diagnostics };
-  const resource = {
-    apiVersion,
-    kind,
-    metadata: { ...(value.metadata as object), name, namespace },
-    spec,
-    source,
-  } as Resource;
-  return { resource, diagnostics };
+  const typed = (s: unknown) =>
+    ({
+      apiVersion,
+      kind,
+      metadata: { ...(isRecord(value.metadata) ? value.metadata : {}), name, namespace },
+      spec: s,
+      source,
+    }) as Resource;
+  if (diagnostics.length > 0) {
+    // Only structural problems in the spec: the rest of it can still be checked semantically.
+    const specOnly = diagnostics.every((d) => d.path.startsWith('spec'));
+    return specIsPartial && specOnly && spec !== undefined
+      ? { diagnostics, partial: typed(spec) }
+      : { diagnostics };
+  }
+  return { resource: typed(spec), diagnostics };
+}
+
+/**
+ * The spec with every field that failed the schema removed, or undefined if that does not make
+ * it valid. Lets validation report the semantic problems of the rest in the same run, the way a
+ * user wants all their mistakes at once rather than one per try.
+ */
+function pruneToValid(schema: z.ZodType, spec: unknown, issues: readonly ZodIssue[]): unknown {
+  const current: unknown = structuredClone(spec);
+  let pending = issues;
+  for (let round = 0; round < 3; round++) {
+    for (const issue of pending) {
+      const path = issue.code === 'unrecognized_keys' ? issue.path : issue.path.slice(0, -1);
+      const parent = path.reduce<unknown>(
+        (node, key) => (isRecord(node) || Array.isArray(node) ? (node as never)[key] : undefined),
+        current,
+      );
+      if (issue.code === 'unrecognized_keys') {
+        if (isRecord(parent)) for (const key of issue.keys) delete parent[key];
+      } else if (issue.path.length === 0) {
+        return undefined;
+      } else if (isRecord(parent)) {
+        delete parent[String(issue.path[issue.path.length - 1])];
+      } else if (Array.isArray(parent)) {
+        // Keep indexes stable so later paths still point at the same elements.
+        parent[Number(issue.path[issue.path.length - 1])] = undefined;
+      }
+    }
+    const retry = schema.safeParse(current);
+    if (retry.success) return retry.data;
+    pending = retry.error.issues;
+  }
+  return undefined;
 }
 
 type ZodIssue = z.core.$ZodIssue;
@@ -247,8 +301,13 @@ function zodPath(path: readonly PropertyKey[]): string {
 
 function zodMessage(issue: ZodIssue): string {
   switch (issue.code) {
-    case 'invalid_type':
-      return `expected ${article(issue.expected)}${issue.input === undefined ? '' : `, got ${describe(issue.input)}`}`;
+    case 'invalid_type': {
+      // Schemas with their own wording (durations) say what they expect better than a type name.
+      const expected = issue.message.startsWith('expected ')
+        ? issue.message
+        : `expected ${article(issue.expected)}`;
+      return `${expected}${issue.input === undefined ? '' : `, got ${describe(issue.input)}`}`;
+    }
     case 'too_small':
       return `must be at least ${String(issue.minimum)}${'input' in issue && issue.input !== undefined ? `, got ${String(issue.input)}` : ''}`;
     case 'too_big':

@@ -5,7 +5,9 @@ import { z } from 'zod';
 export const uint32 = z.number().int().min(0).max(4294967295);
 export const int32 = z.number().int().min(-2147483648).max(2147483647);
 /** A duration in Go/CEL syntax ("1.5s", "100ms", "1h2m"); checked by parseDuration in validation. */
-export const durationString = z.string();
+export const durationString = z.string({
+  error: 'expected a duration string such as "1.5s" or "250ms"',
+});
 export const stringMap = z.record(z.string(), z.string());
 
 export const stringMatch = z.strictObject({
