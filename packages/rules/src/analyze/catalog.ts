@@ -1,9 +1,19 @@
 // Every analyzer reads the same indexes, built once per analyze() call, so each check is a map
 // lookup rather than a scan of all resources (the CLI may hand us thousands).
 import type { Destination } from '../api/common.js';
-import type { DestinationRule, Gateway, Resource, VirtualService } from '../api/resources.js';
+import type {
+  DestinationRule,
+  Gateway,
+  Resource,
+  ServiceEntry,
+  VirtualService,
+} from '../api/resources.js';
 import type { PathSegment } from '../diagnostics.js';
-import { hostMatches, isWildcard, resolveHost } from '../hosts.js';
+import { CLUSTER_DOMAIN, hostMatches, isWildcard, resolveHost } from '../hosts.js';
+import { visibility, type Visibility } from './references.js';
+
+/** Istio's default root namespace (meshConfig.rootNamespace), the last DestinationRule lookup. */
+export const ROOT_NAMESPACE = 'istio-system';
 
 /** One `destination` inside a VirtualService, with its host already resolved to an FQDN. */
 export interface DestinationRef {
@@ -12,6 +22,15 @@ export interface DestinationRef {
   path: PathSegment[];
   host: string;
   subset: string | undefined;
+  /** destination.port.number, when set. */
+  port: number | undefined;
+}
+
+/** One host of a ServiceEntry, resolved, with who can see it. */
+export interface ServiceEntryHost {
+  host: string;
+  se: ServiceEntry;
+  visibility: Visibility;
 }
 
 export interface Catalog {
@@ -27,8 +46,14 @@ export interface Catalog {
   /** Non-wildcard DestinationRules by resolved host. */
   destinationRulesByHost: Map<string, DestinationRule[]>;
   wildcardDestinationRules: { host: string; dr: DestinationRule }[];
-  /** Does a ServiceEntry host or a known host (exact or wildcard) cover this FQDN? */
-  isKnownHost(host: string): boolean;
+  /** Non-wildcard ServiceEntry hosts by resolved host; wildcard ones in the list below. */
+  serviceEntriesByHost: Map<string, ServiceEntryHost[]>;
+  wildcardServiceEntries: ServiceEntryHost[];
+  /**
+   * Does a known host or a ServiceEntry host (exact or wildcard) cover this FQDN? With a
+   * namespace, only ServiceEntries exported to it count (Kubernetes Services are assumed visible).
+   */
+  isKnownHost(host: string, fromNamespace?: string): boolean;
 }
 
 export function buildCatalog(
@@ -46,6 +71,8 @@ export function buildCatalog(
     else exactHosts.add(host);
   };
   for (const h of knownHosts) addHost(h.toLowerCase());
+  const serviceEntriesByHost = new Map<string, ServiceEntryHost[]>();
+  const wildcardServiceEntries: ServiceEntryHost[] = [];
 
   for (const r of resources) {
     const key = `${r.metadata.namespace}/${r.metadata.name}`;
@@ -60,11 +87,17 @@ export function buildCatalog(
       case 'Gateway':
         gateways.set(key, r);
         break;
-      case 'ServiceEntry':
+      case 'ServiceEntry': {
+        const vis = visibility(r.spec?.exportTo, r.metadata.namespace);
         for (const h of r.spec?.hosts ?? []) {
-          if (typeof h === 'string') addHost(resolveHost(h, r.metadata.namespace));
+          if (typeof h !== 'string' || h === '') continue;
+          const host = resolveHost(h, r.metadata.namespace);
+          const entry = { host, se: r, visibility: vis };
+          if (isWildcard(host)) wildcardServiceEntries.push(entry);
+          else pushTo(serviceEntriesByHost, host, entry);
         }
         break;
+      }
       default:
         break;
     }
@@ -92,21 +125,98 @@ export function buildCatalog(
     routedHosts,
     destinationRulesByHost,
     wildcardDestinationRules,
-    isKnownHost: (host) => exactHosts.has(host) || wildcardHosts.some((w) => hostMatches(w, host)),
+    serviceEntriesByHost,
+    wildcardServiceEntries,
+    isKnownHost: (host, fromNamespace) =>
+      exactHosts.has(host) ||
+      wildcardHosts.some((w) => hostMatches(w, host)) ||
+      serviceEntriesFor({ serviceEntriesByHost, wildcardServiceEntries }, host, fromNamespace)
+        .length > 0,
   };
 }
 
 /**
- * The DestinationRules Istio would consult for a host: the exact-host ones if any, otherwise those
- * with the most specific matching wildcard (Istio never combines an exact and a wildcard rule).
+ * A resource is visible in its own namespace and where exportTo sends it. Treating the own
+ * namespace as always visible errs towards fewer findings when exportTo names only others.
  */
-export function destinationRulesFor(catalog: Catalog, host: string): DestinationRule[] {
-  const exact = catalog.destinationRulesByHost.get(host);
-  if (exact) return exact;
+export function visibleIn(vis: Visibility, owner: Resource, namespace: string): boolean {
+  return vis.all || vis.namespaces.has(namespace) || owner.metadata.namespace === namespace;
+}
+
+/**
+ * The ServiceEntry hosts a proxy in `fromNamespace` (any namespace if omitted) sees for `host`: the
+ * exact ones if any, else the matching wildcard ones, the way Istio prefers the most specific host.
+ */
+export function serviceEntriesFor(
+  catalog: Pick<Catalog, 'serviceEntriesByHost' | 'wildcardServiceEntries'>,
+  host: string,
+  fromNamespace?: string,
+): ServiceEntryHost[] {
+  const visible = (e: ServiceEntryHost) =>
+    fromNamespace === undefined || visibleIn(e.visibility, e.se, fromNamespace);
+  const exact = (catalog.serviceEntriesByHost.get(host) ?? []).filter(visible);
+  if (exact.length > 0) return exact;
+  return catalog.wildcardServiceEntries.filter((e) => visible(e) && hostMatches(e.host, host));
+}
+
+/**
+ * The DestinationRules a proxy in `clientNamespace` uses for a host, in Istio's lookup order: rules
+ * in the client's own namespace, else rules exported to it from the service's namespace, else from
+ * the root namespace. Within a namespace the exact host wins over wildcards, and the most specific
+ * wildcard over broader ones (Istio never combines an exact and a wildcard rule).
+ */
+export function destinationRulesFor(
+  catalog: Catalog,
+  host: string,
+  clientNamespace: string,
+): DestinationRule[] {
+  const local = mostSpecific(catalog, host, (dr) => dr.metadata.namespace === clientNamespace);
+  if (local.length > 0) return local;
+  for (const ns of [...serviceNamespaces(catalog, host, clientNamespace), ROOT_NAMESPACE]) {
+    const exported = mostSpecific(
+      catalog,
+      host,
+      (dr) =>
+        dr.metadata.namespace === ns &&
+        visibleIn(visibility(dr.spec?.exportTo, ns), dr, clientNamespace),
+    );
+    if (exported.length > 0) return exported;
+  }
+  return [];
+}
+
+/** Every DestinationRule whose host matches, wherever it lives (for messages). */
+export function allDestinationRulesFor(catalog: Catalog, host: string): DestinationRule[] {
+  return [
+    ...(catalog.destinationRulesByHost.get(host) ?? []),
+    ...catalog.wildcardDestinationRules.filter((w) => hostMatches(w.host, host)).map((w) => w.dr),
+  ];
+}
+
+/** Namespaces a host's service lives in: from `name.ns.svc.cluster.local`, or its ServiceEntries. */
+function serviceNamespaces(catalog: Catalog, host: string, clientNamespace: string): string[] {
+  const out = new Set<string>();
+  const suffix = `.${CLUSTER_DOMAIN}`;
+  if (host.endsWith(suffix)) {
+    const labels = host.slice(0, -suffix.length).split('.');
+    if (labels.length === 2 && labels[1]) out.add(labels[1]);
+  }
+  for (const e of serviceEntriesFor(catalog, host, clientNamespace))
+    out.add(e.se.metadata.namespace);
+  return [...out];
+}
+
+function mostSpecific(
+  catalog: Catalog,
+  host: string,
+  keep: (dr: DestinationRule) => boolean,
+): DestinationRule[] {
+  const exact = (catalog.destinationRulesByHost.get(host) ?? []).filter(keep);
+  if (exact.length > 0) return exact;
   let best: DestinationRule[] = [];
   let bestLength = -1;
   for (const { host: pattern, dr } of catalog.wildcardDestinationRules) {
-    if (!hostMatches(pattern, host)) continue;
+    if (!keep(dr) || !hostMatches(pattern, host)) continue;
     if (pattern.length > bestLength) {
       best = [dr];
       bestLength = pattern.length;
@@ -126,6 +236,7 @@ function destinationsOf(vs: VirtualService): DestinationRef[] {
       path,
       host: resolveHost(dest.host, vs.metadata.namespace),
       subset: typeof dest.subset === 'string' && dest.subset !== '' ? dest.subset : undefined,
+      port: typeof dest.port?.number === 'number' ? dest.port.number : undefined,
     });
   };
   const spec = vs.spec ?? {};

@@ -22,6 +22,19 @@ export const FINDINGS = {
   'MESH-A0011': { severity: 'error', title: 'delegate VirtualService not found' },
   'MESH-A0012': { severity: 'error', title: 'delegate VirtualService has hosts' },
   'MESH-A0013': { severity: 'warning', title: 'resource defined more than once in the input' },
+  'MESH-A0014': {
+    severity: 'warning',
+    title: 'http route unreachable: earlier match blocks cover all of its own',
+  },
+  'MESH-A0015': {
+    severity: 'error',
+    title: 'delegate VirtualService not exported to the root namespace',
+  },
+  'MESH-A0016': { severity: 'error', title: 'destination port not declared by the ServiceEntry' },
+  'MESH-A0017': {
+    severity: 'error',
+    title: 'destination port required: the ServiceEntry has several ports',
+  },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type FindingCode = keyof typeof FINDINGS;

@@ -59,3 +59,35 @@ describe('MESH-A0012 delegate VirtualService has hosts', () => {
     expect(findings(CODE, yaml, known)).toEqual(want);
   });
 });
+
+describe('MESH-A0015 delegate VirtualService not exported to the root namespace', () => {
+  const CODE = 'MESH-A0015';
+  it.each([
+    {
+      rule: 'delegate in another namespace exported only to itself',
+      yaml:
+        root('{ name: cart, namespace: team }') +
+        delegateVs('name: cart, namespace: team', 'exportTo: ["."],'),
+      want: [`error ${CODE} VirtualService default/root spec.http[0].delegate`],
+    },
+    {
+      rule: "delegate exported to the root's namespace",
+      yaml:
+        root('{ name: cart, namespace: team }') +
+        delegateVs('name: cart, namespace: team', 'exportTo: [".", default],'),
+      want: [],
+    },
+    {
+      rule: 'delegate in the same namespace exported to "."',
+      yaml: root('{ name: cart }') + delegateVs('name: cart', 'exportTo: ["."],'),
+      want: [],
+    },
+    {
+      rule: 'delegate without exportTo is visible everywhere',
+      yaml: root('{ name: cart, namespace: team }') + delegateVs('name: cart, namespace: team'),
+      want: [],
+    },
+  ])('$rule', ({ yaml, want }) => {
+    expect(findings(CODE, yaml, known)).toEqual(want);
+  });
+});

@@ -1,10 +1,11 @@
-// MESH-A0011 and MESH-A0012: http[].delegate references. istiod only treats a VirtualService
+// MESH-A0011, MESH-A0012 and MESH-A0015: http[].delegate references. istiod only treats a VirtualService
 // without hosts as a delegate; when none is found under the referenced name, the root route is
 // dropped. Kiali reports missing delegates too; istioctl analyze has no equivalent.
 import type { VirtualService } from '../api/resources.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { pushTo, type Catalog } from './catalog.js';
 import { finding, nsName } from './finding.js';
+import { visibility } from './references.js';
 
 export function delegates(catalog: Catalog): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -27,6 +28,19 @@ export function delegates(catalog: Catalog): Diagnostic[] {
           ),
         );
         return;
+      }
+      // istiod merges a delegate only if it is exported to the root's namespace.
+      const vis = visibility(target.spec?.exportTo, target.metadata.namespace);
+      if (!vis.all && !vis.namespaces.has(vs.metadata.namespace)) {
+        out.push(
+          finding(
+            'MESH-A0015',
+            vs,
+            ['spec', 'http', i, 'delegate'],
+            `delegate VirtualService ${key} is not exported to namespace "${vs.metadata.namespace}" (exportTo: ${JSON.stringify(target.spec?.exportTo ?? [])}); Istio drops this route`,
+            `Add "${vs.metadata.namespace}" (or "*") to the exportTo of VirtualService ${key}.`,
+          ),
+        );
       }
       pushTo(referrers, target, `${nsName(vs)} (spec.http[${i}].delegate)`);
     });

@@ -54,6 +54,30 @@ describe('MESH-A0002 destination host not found', () => {
       want: [`error ${CODE} VirtualService default/front spec.http[0].route[0].destination.host`],
     },
     {
+      rule: 'ServiceEntry exported only to its own namespace is not known elsewhere',
+      yaml:
+        vsTo('api.example.com') +
+        doc(
+          'ServiceEntry',
+          'name: api, namespace: ext',
+          '{ hosts: [api.example.com], exportTo: ["."], resolution: DNS }',
+        ),
+      known: [],
+      want: [`error ${CODE} VirtualService default/front spec.http[0].route[0].destination.host`],
+    },
+    {
+      rule: "ServiceEntry exported to the VirtualService's namespace",
+      yaml:
+        vsTo('api.example.com') +
+        doc(
+          'ServiceEntry',
+          'name: api, namespace: ext',
+          '{ hosts: [api.example.com], exportTo: [".", default], resolution: DNS }',
+        ),
+      known: [],
+      want: [],
+    },
+    {
       rule: 'mirror destinations are checked too',
       yaml: doc(
         'VirtualService',

@@ -7,14 +7,20 @@ import { finding } from './finding.js';
 export function destinationHostNotFound(catalog: Catalog): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const d of catalog.destinations) {
-    if (catalog.isKnownHost(d.host)) continue;
+    if (catalog.isKnownHost(d.host, d.vs.metadata.namespace)) continue;
+    // A ServiceEntry hidden by exportTo is the likelier cause, so say so.
+    const hidden = catalog.isKnownHost(d.host);
     out.push(
       finding(
         'MESH-A0002',
         d.vs,
         [...d.path, 'host'],
-        `destination host "${d.host}" is not a Kubernetes Service or ServiceEntry host known to the analysis`,
-        'Create the Service or a ServiceEntry for this host, fix the host name, or include the Service manifest in the input.',
+        hidden
+          ? `destination host "${d.host}" is only defined by a ServiceEntry not exported to namespace "${d.vs.metadata.namespace}"`
+          : `destination host "${d.host}" is not a Kubernetes Service or ServiceEntry host known to the analysis`,
+        hidden
+          ? `Add "${d.vs.metadata.namespace}" (or "*") to the ServiceEntry's exportTo, or define the host where the VirtualService can see it.`
+          : 'Create the Service or a ServiceEntry for this host, fix the host name, or include the Service manifest in the input.',
       ),
     );
   }

@@ -5,11 +5,13 @@ import type { Diagnostic } from '../diagnostics.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { delegates } from './delegates.js';
 import { destinationHostNotFound } from './destination-host-not-found.js';
+import { destinationPort } from './destination-port.js';
 import { duplicateDestinationRules } from './duplicate-destination-rules.js';
 import { duplicateMatch } from './duplicate-match.js';
 import { gatewayNotFound } from './gateway-not-found.js';
 import { lastDefinitionWins } from './duplicate-identity.js';
 import { hostNotInGateway } from './host-not-in-gateway.js';
+import { shadowedRoute } from './shadowed-route.js';
 import { sharedHost } from './shared-host.js';
 import { subsetNotFound } from './subset-not-found.js';
 import { unreachableRoute } from './unreachable-route.js';
@@ -26,6 +28,7 @@ const ANALYZERS: readonly ((catalog: Catalog) => Diagnostic[])[] = [
   subsetNotFound,
   destinationHostNotFound,
   unreachableRoute,
+  shadowedRoute,
   duplicateMatch,
   sharedHost,
   unusedDestinationRule,
@@ -42,5 +45,10 @@ export function analyze(
 ): Diagnostic[] {
   const { effective, findings } = lastDefinitionWins(resources);
   const catalog = buildCatalog(effective, options.knownHosts ?? []);
-  return [...findings, ...ANALYZERS.flatMap((run) => run(catalog))];
+  const known = new Set((options.knownHosts ?? []).map((h) => h.toLowerCase()));
+  return [
+    ...findings,
+    ...ANALYZERS.flatMap((run) => run(catalog)),
+    ...destinationPort(catalog, known),
+  ];
 }

@@ -42,10 +42,58 @@ describe('MESH-A0001 subset not defined in any DestinationRule for the host', ()
       want: [],
     },
     {
-      rule: 'DestinationRule in another namespace naming the host by FQDN',
+      // Istio looks in the client, service and root namespaces only: ops is none of them.
+      rule: 'DestinationRule in an unrelated namespace naming the host by FQDN',
       yaml:
         vsTo('{ host: reviews, subset: v1 }') +
         dr('reviews.default.svc.cluster.local', ['v1'], 'name: r, namespace: ops'),
+      want: [
+        `error ${CODE} VirtualService default/reviews spec.http[0].route[0].destination.subset`,
+      ],
+    },
+    {
+      rule: "DestinationRule in the service's namespace, exported everywhere",
+      yaml:
+        vsTo('{ host: reviews.shop.svc.cluster.local, subset: v1 }') +
+        dr('reviews', ['v1'], 'name: r, namespace: shop'),
+      want: [],
+    },
+    {
+      rule: "DestinationRule in the service's namespace exported only to itself",
+      yaml:
+        vsTo('{ host: reviews.shop.svc.cluster.local, subset: v1 }') +
+        doc(
+          'DestinationRule',
+          'name: r, namespace: shop',
+          '{ host: reviews, exportTo: ["."], subsets: [{ name: v1 }] }',
+        ),
+      want: [
+        `error ${CODE} VirtualService default/reviews spec.http[0].route[0].destination.subset`,
+      ],
+    },
+    {
+      rule: 'DestinationRule in the root namespace istio-system, exported everywhere',
+      yaml:
+        vsTo('{ host: reviews, subset: v1 }') +
+        dr('reviews.default.svc.cluster.local', ['v1'], 'name: r, namespace: istio-system'),
+      want: [],
+    },
+    {
+      rule: "a rule in the client's namespace hides the service namespace's rule",
+      yaml:
+        vsTo('{ host: reviews.shop.svc.cluster.local, subset: v1 }') +
+        dr('reviews.shop.svc.cluster.local', ['v2'], 'name: local') +
+        dr('reviews', ['v1'], 'name: r, namespace: shop'),
+      want: [
+        `error ${CODE} VirtualService default/reviews spec.http[0].route[0].destination.subset`,
+      ],
+    },
+    {
+      rule: "ServiceEntry's namespace is the service namespace for its host",
+      yaml:
+        vsTo('{ host: api.example.com, subset: v1 }') +
+        doc('ServiceEntry', 'name: api, namespace: ext', '{ hosts: [api.example.com] }') +
+        dr('api.example.com', ['v1'], 'name: api, namespace: ext'),
       want: [],
     },
     {
