@@ -9,6 +9,7 @@ export {
 } from './types.js';
 export {
   DEFAULT_LB_PANIC_THRESHOLD_PERCENT,
+  DEFAULT_LB_OVERPROVISIONING_FACTOR_PERCENT,
   isLbPanic,
   isLbHealthy,
   lbCandidates,
@@ -17,12 +18,13 @@ export { xxHash32 } from './hash.js';
 export { createRoundRobinCursor, type RoundRobinCursor } from './round-robin.js';
 export {
   pickLeastRequest,
+  createLeastRequestPicker,
   leastRequestDynamicWeight,
   DEFAULT_LEAST_REQUEST_CHOICE_COUNT,
   DEFAULT_ACTIVE_REQUEST_BIAS,
   type LeastRequestOptions,
 } from './least-request.js';
-export { pickRandomEndpoint } from './random.js';
+export { pickRandomEndpoint, createRandomPicker } from './random.js';
 export {
   buildHashRing,
   lookupHashRing,
@@ -47,3 +49,12 @@ export {
   lbKeyHash,
   type LbFactoryOptions,
 } from './load-balancer.js';
+export {
+  createLocalityFailoverLoadBalancer,
+  localityPriorityLevels,
+  localityMatchRank,
+  parseLbLocality,
+  priorityHealthPercent,
+  priorityLoads,
+  type LocalityLbOptions,
+} from './locality.js';

@@ -1,5 +1,9 @@
 import fc from 'fast-check';
-import { leastRequestDynamicWeight, pickLeastRequest } from './least-request.js';
+import {
+  createLeastRequestPicker,
+  leastRequestDynamicWeight,
+  pickLeastRequest,
+} from './least-request.js';
 import { lbRandomIndex } from './types.js';
 import { scriptedRng } from './test-support/seeded-rng.js';
 
@@ -73,5 +77,27 @@ describe('pickLeastRequest', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('samples with replacement, as Envoy N_CHOICES does: both draws may hit the same host', () => {
+    const eps = [ep('a', 9), ep('b', 0)];
+    // Both draws land on a; sampling without replacement would have been forced onto b.
+    expect(pickLeastRequest(eps, { rng: scriptedRng([0.1, 0.2]) })?.id).toBe('a');
+  });
+
+  it('a reused picker reads live counts on every pick', () => {
+    const eps = [ep('a', 0, 2), ep('b', 0, 1)];
+    const counts = new Map([
+      ['a', 0],
+      ['b', 0],
+    ]);
+    const pick = createLeastRequestPicker(eps);
+    const activeRequestsOf = (e: { id: string }) => counts.get(e.id) ?? 0;
+    // idle: a = 2, b = 1 of 3; draw 0.6 falls in a
+    expect(pick({ rng: scriptedRng([0.6]), activeRequestsOf })?.id).toBe('a');
+    // a busy with 3: a = 2 / 4 = 0.5, b = 1 of 1.5; draw 0.6 * 1.5 = 0.9 falls in b
+    counts.set('a', 3);
+    expect(pick({ rng: scriptedRng([0.6]), activeRequestsOf })?.id).toBe('b');
+    expect(createLeastRequestPicker([])({ rng: () => 0 })).toBeUndefined();
   });
 });

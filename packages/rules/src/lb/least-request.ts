@@ -26,27 +26,48 @@ export interface LeastRequestOptions {
   readonly activeRequestBias?: number;
 }
 
+/**
+ * Everything that depends only on the endpoint set (the weight > 0 filter, the equal-weights test,
+ * a scratch buffer for dynamic weights) is computed here once, so the returned picker allocates
+ * nothing per call: the balancer factory uses this because pick() is on the request path.
+ */
+export function createLeastRequestPicker(
+  endpoints: readonly LbEndpoint[],
+  options: LeastRequestOptions = {},
+): (context: LbPickContext) => LbEndpoint | undefined {
+  const pickable = endpoints.filter((e) => lbWeightOf(e) > 0);
+  const first = pickable[0];
+  if (first === undefined) return () => undefined;
+  const firstWeight = lbWeightOf(first);
+  if (pickable.every((e) => lbWeightOf(e) === firstWeight)) {
+    const draws = Math.max(
+      1,
+      Math.floor(options.choiceCount ?? DEFAULT_LEAST_REQUEST_CHOICE_COUNT),
+    );
+    return (context) => pickFewestOfSample(pickable, context, draws);
+  }
+  const bias = options.activeRequestBias ?? DEFAULT_ACTIVE_REQUEST_BIAS;
+  const weights = pickable.map(lbWeightOf);
+  const dynamicWeights = new Float64Array(pickable.length);
+  return (context) => {
+    for (let i = 0; i < pickable.length; i++) {
+      const e = pickable[i];
+      dynamicWeights[i] =
+        e === undefined
+          ? 0
+          : leastRequestDynamicWeight(weights[i] ?? 0, activeRequestsFor(e, context), bias);
+    }
+    return pickable[pickWeighted(dynamicWeights, context.rng)];
+  };
+}
+
+/** One-off pick; redoes the per-set work on every call, so prefer createLeastRequestPicker. */
 export function pickLeastRequest(
   endpoints: readonly LbEndpoint[],
   context: LbPickContext,
   options: LeastRequestOptions = {},
 ): LbEndpoint | undefined {
-  const pickable = endpoints.filter((e) => lbWeightOf(e) > 0);
-  const first = pickable[0];
-  if (first === undefined) return undefined;
-  const firstWeight = lbWeightOf(first);
-  if (pickable.every((e) => lbWeightOf(e) === firstWeight)) {
-    return pickFewestOfSample(
-      pickable,
-      context,
-      options.choiceCount ?? DEFAULT_LEAST_REQUEST_CHOICE_COUNT,
-    );
-  }
-  const bias = options.activeRequestBias ?? DEFAULT_ACTIVE_REQUEST_BIAS;
-  const dynamicWeights = pickable.map((e) =>
-    leastRequestDynamicWeight(lbWeightOf(e), activeRequestsFor(e, context), bias),
-  );
-  return pickable[pickWeighted(dynamicWeights, context.rng)];
+  return createLeastRequestPicker(endpoints, options)(context);
 }
 
 /** Envoy's dynamic host weight for unequal weights; the +1 keeps an idle host finite. */
@@ -59,14 +80,16 @@ export function leastRequestDynamicWeight(
   return weight / Math.pow(activeRequests + 1, bias);
 }
 
+// Envoy's N_CHOICES pick (least_request_lb.cc, unweightedHostPickNChoices) draws each sample
+// independently (random() % host count), i.e. with replacement, and replaces the candidate only on
+// strictly fewer active requests, so the earliest sample wins a tie. Both are reproduced here.
 function pickFewestOfSample(
   pickable: readonly LbEndpoint[],
   context: LbPickContext,
-  choiceCount: number,
+  draws: number,
 ): LbEndpoint | undefined {
   let chosen: LbEndpoint | undefined;
   let chosenActive = Infinity;
-  const draws = Math.max(1, Math.floor(choiceCount));
   for (let k = 0; k < draws; k++) {
     const candidate = pickable[lbRandomIndex(context.rng, pickable.length)];
     if (candidate === undefined) continue;

@@ -5,12 +5,13 @@
 import type { LoadBalancerSettings } from '../api/destination-rule.js';
 import { xxHash32 } from './hash.js';
 import { DEFAULT_LB_PANIC_THRESHOLD_PERCENT, lbCandidates } from './health.js';
-import { pickLeastRequest, type LeastRequestOptions } from './least-request.js';
+import { createLeastRequestPicker, type LeastRequestOptions } from './least-request.js';
 import { buildMaglevTable, lookupMaglev } from './maglev.js';
-import { pickRandomEndpoint } from './random.js';
+import { createRandomPicker } from './random.js';
 import { buildHashRing, lookupHashRing } from './ring-hash.js';
 import { createRoundRobinCursor } from './round-robin.js';
 import {
+  lbRandomIndex,
   lbWeightOf,
   type EndpointLoadBalancer,
   type LbEndpoint,
@@ -22,6 +23,12 @@ export interface LbFactoryOptions {
   /** Envoy's healthy_panic_threshold, in percent; default 50. */
   readonly panicThresholdPercent?: number;
   readonly leastRequest?: LeastRequestOptions;
+  /**
+   * Construction-time randomness, drawn once here and never on pick(): it places the round-robin
+   * start, as Envoy seeds each worker's round-robin index randomly so that proxies rebuilt together
+   * do not all hit the first host. Absent means start at the first candidate (reproducible).
+   */
+  readonly rng?: () => number;
 }
 
 /**
@@ -49,6 +56,11 @@ export function isPassthroughLb(balancer: EndpointLoadBalancer): boolean {
   return balancer.policy === 'PASSTHROUGH';
 }
 
+/**
+ * `settings.localityLbSetting` is deliberately ignored here: this balances one flat endpoint set,
+ * i.e. one Envoy priority level. createLocalityFailoverLoadBalancer (locality.ts) splits endpoints
+ * into Istio's failover priority levels and builds one of these per level.
+ */
 export function createLoadBalancer(
   settings: LoadBalancerSettings | undefined,
   endpoints: readonly LbEndpoint[],
@@ -70,17 +82,23 @@ export function createLoadBalancer(
   switch (policy) {
     case 'PASSTHROUGH':
       return make(() => undefined);
-    case 'RANDOM':
-      return make((context) => pickRandomEndpoint(candidates, context.rng));
+    case 'RANDOM': {
+      const pickRandom = createRandomPicker(candidates);
+      return make((context) => pickRandom(context.rng));
+    }
     case 'ROUND_ROBIN': {
-      const cursor = createRoundRobinCursor(candidates.map(lbWeightOf));
+      const start =
+        options.rng && candidates.length > 0 ? lbRandomIndex(options.rng, candidates.length) : 0;
+      const cursor = createRoundRobinCursor(candidates.map(lbWeightOf), start);
       return make(() => candidates[cursor.next()]);
     }
     case 'RING_HASH': {
       const hash = settings?.consistentHash;
       const ring = buildHashRing(candidates, {
         // The top-level minimumRingSize is Istio's deprecated spelling of ringHash.minimumRingSize.
-        minimumRingSize: hash?.ringHash?.minimumRingSize || hash?.minimumRingSize,
+        // As in Istio's ApplyRingHashLoadBalancer, it is consulted only when `ringHash` is absent:
+        // a present ringHash with minimumRingSize 0 means Envoy's default (1024), not the old field.
+        minimumRingSize: hash?.ringHash ? hash.ringHash.minimumRingSize : hash?.minimumRingSize,
       });
       return make((context) => lookupHashRing(ring, lbKeyHash(context)));
     }
@@ -89,7 +107,7 @@ export function createLoadBalancer(
       return make((context) => lookupMaglev(table, lbKeyHash(context)));
     }
     case 'LEAST_REQUEST':
-      return make((context) => pickLeastRequest(candidates, context, options.leastRequest));
+      return make(createLeastRequestPicker(candidates, options.leastRequest));
   }
 }
 

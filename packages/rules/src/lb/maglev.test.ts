@@ -35,8 +35,8 @@ describe('buildMaglevTable', () => {
   });
 
   it('property: slot shares follow weights', () => {
-    // Integer weights, largest W: after R full rounds host i holds floor(R w_i / W) slots and the
-    // final partial round adds at most one, so count_i = (M ± N) w_i / sum(w) ± 1.
+    // Integer weights, largest W: after R full rounds host i holds floor(R w_i / W) + 1 slots and
+    // the final partial round adds at most one, so count_i = (M ± N) w_i / sum(w) ± 1.
     fc.assert(
       fc.property(
         uniqueIds,
@@ -45,11 +45,13 @@ describe('buildMaglevTable', () => {
           const eps = ids.map((id, i) => ({ id, weight: w[i] ?? 1 }));
           const t = buildMaglevTable(eps, 10007);
           const total = eps.reduce((a, e) => a + e.weight, 0);
-          const counts = eps.map(() => 0);
-          for (const s of t.slots) counts[s] = (counts[s] ?? 0) + 1;
-          eps.forEach((e, i) => {
+          // Slots index t.endpoints, which is sorted by address, so count per endpoint object.
+          const counts = new Map<unknown, number>();
+          for (const s of t.slots)
+            counts.set(t.endpoints[s], (counts.get(t.endpoints[s]) ?? 0) + 1);
+          eps.forEach((e) => {
             const share = e.weight / total;
-            expect(Math.abs((counts[i] ?? 0) - 10007 * share)).toBeLessThanOrEqual(
+            expect(Math.abs((counts.get(e) ?? 0) - 10007 * share)).toBeLessThanOrEqual(
               1 + eps.length * share,
             );
           });
@@ -83,6 +85,36 @@ describe('buildMaglevTable', () => {
         expect(moved).toBeGreaterThanOrEqual(toJoined);
       }),
       { numRuns: 20 },
+    );
+  });
+
+  it('property: the table does not depend on the order endpoints are listed in', () => {
+    fc.assert(
+      fc.property(
+        uniqueIds,
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 9, maxLength: 9 }),
+        (ids, w) => {
+          const eps = ids.map((id, i) => ({ id, weight: w[i] ?? 1 }));
+          const a = buildMaglevTable(eps, 1009);
+          const b = buildMaglevTable([...eps].reverse(), 1009);
+          for (let slot = 0; slot < 1009; slot++)
+            expect(lookupMaglev(b, slot)?.id).toBe(lookupMaglev(a, slot)?.id);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it('every host claims a slot in the first round, however light', () => {
+    const t = buildMaglevTable(
+      [
+        { id: 'heavy:1', weight: 1000 },
+        { id: 'light:1', weight: 1 },
+      ],
+      7,
+    );
+    expect(new Set(Array.from(t.slots, (s) => t.endpoints[s]?.id))).toEqual(
+      new Set(['heavy:1', 'light:1']),
     );
   });
 });

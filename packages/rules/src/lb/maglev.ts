@@ -3,9 +3,13 @@
 // al., NSDI 2016): each host walks its own permutation of the table slots, offset + j * skip
 // (mod M), from two independent hashes of its address; hosts take turns claiming their next free
 // slot until the table is full. M must be prime so every skip in [1, M-1] visits every slot.
-// Table size defaults to 65537 and is limited to 5000011. Weights are honoured by letting a host
-// claim a slot only when its accumulated weight credit reaches the largest weight, so slot counts
-// are proportional to weight. Lookup is table[hash % M]: O(1).
+// Table size defaults to 65537 and is limited to 5000011. Weights are honoured as Envoy does
+// (maglev_lb.cc): in round r a host claims a slot only if r x weight has reached its target, and
+// each claim raises the target by the largest weight, so every host claims in round 1 and then at
+// a rate proportional to its weight. Lookup is table[hash % M]: O(1).
+// Hosts are sorted by address before the fill, as Envoy sorts its build entries: the fill order
+// decides contested slots, so without sorting two proxies that list the same endpoints in a
+// different order would build different tables and send the same key to different hosts.
 import { xxHash32 } from './hash.js';
 import { lbWeightOf, type LbEndpoint } from './types.js';
 
@@ -32,7 +36,10 @@ export function buildMaglevTable(
       `maglev table size must be a prime no larger than ${MAGLEV_MAXIMUM_TABLE_SIZE}, got ${size}`,
     );
   }
-  const pickable = endpoints.filter((e) => lbWeightOf(e) > 0);
+  const pickable = endpoints
+    .filter((e) => lbWeightOf(e) > 0)
+    // Code-unit order, like Envoy's byte-wise sort for the ASCII addresses hashed here.
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (pickable.length === 0) return { endpoints: pickable, slots: new Uint32Array(0) };
   if (pickable.length > size) {
     throw new RangeError(
@@ -44,15 +51,14 @@ export function buildMaglevTable(
   const maxWeight = Math.max(...weights);
   const position = pickable.map((e) => xxHash32(e.id, 0) % size);
   const skip = pickable.map((e) => (xxHash32(e.id, 1) % (size - 1)) + 1);
-  const credit = new Float64Array(pickable.length);
+  const target = new Float64Array(pickable.length);
   const owner = new Int32Array(size).fill(-1);
 
   let filled = 0;
-  while (filled < size) {
+  for (let round = 1; filled < size; round++) {
     for (let host = 0; host < pickable.length && filled < size; host++) {
-      credit[host] = (credit[host] ?? 0) + (weights[host] ?? 0);
-      if ((credit[host] ?? 0) < maxWeight) continue;
-      credit[host] = (credit[host] ?? 0) - maxWeight;
+      if (round * (weights[host] ?? 0) < (target[host] ?? 0)) continue;
+      target[host] = (target[host] ?? 0) + maxWeight;
       let p = position[host] ?? 0;
       const step = skip[host] ?? 1;
       while ((owner[p] ?? -1) !== -1) p = (p + step) % size;

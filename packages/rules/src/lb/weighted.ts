@@ -7,9 +7,11 @@
  * Returns -1 when nothing is pickable (empty, or every weight is zero).
  * `rng` must return a number in [0, 1), like Math.random; it is injected so callers stay pure.
  */
-export function pickWeighted(weights: readonly number[], rng: () => number): number {
+export function pickWeighted(weights: ArrayLike<number>, rng: () => number): number {
   let total = 0;
-  for (const w of weights) {
+  // Indexed loops, not for-of: typed arrays passed by the least-request picker stay iterator-free.
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i] ?? 0;
     if (isPickable(w)) total += w;
   }
   if (total <= 0) return -1;
