@@ -1,7 +1,7 @@
 // meshctl as users run it: a real node process on real files. The lead's CI builds first
 // (rules, cli, meshctl dist); these tests build nothing themselves.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -33,7 +33,7 @@ describe('meshctl on the samples', () => {
     // Only the Kubernetes Services are reported, as skipped.
     expect(
       lines(r.out).every((l) =>
-        /^info: Service default\/[a-z-]+: not an Istio networking resource \(v1\); skipped$/.test(
+        /^samples\/[a-z/-]+\.yaml: info: Service default\/[a-z-]+: not an Istio networking resource \(v1\); skipped$/.test(
           l,
         ),
       ),
@@ -132,9 +132,9 @@ describe('meshctl on bad input', () => {
     expect(r.code).toBe(1);
     expect(lines(r.out)).toEqual([
       `Document ${join(bad, 'binary.yaml')}: binary content: expected YAML or JSON text`,
-      'Foo default/f: kind: unknown kind "Foo" in networking.istio.io; expected one of VirtualService, DestinationRule, Gateway, ServiceEntry, Sidecar, WorkloadEntry',
+      `${join(bad, 'foo.yaml')}:2: Foo default/f: kind: unknown kind "Foo" in networking.istio.io; expected one of VirtualService, DestinationRule, Gateway, ServiceEntry, Sidecar, WorkloadEntry`,
       expect.stringMatching(/^Document .*nested\/syntax\.yml#1: yaml: /),
-      'VirtualService default/r: spec.bogus: unknown field "bogus"',
+      `${join(bad, 'nested/unknown-field.yaml')}:7: VirtualService default/r: spec.bogus: unknown field "bogus"`,
     ]);
     expect(r.err).toBe('validated 0 resources in 5 files: 4 errors, 0 warnings\n');
   });
@@ -161,7 +161,7 @@ describe('meshctl on bad input', () => {
     const r = meshctl(['analyze', '-f', bad]);
     expect(r.code).toBe(1);
     expect(lines(r.out)).toContain(
-      'Error [MESH-V0001] VirtualService default/r: spec.bogus: unknown field "bogus"',
+      `${join(bad, 'nested/unknown-field.yaml')}:7: Error [MESH-V0001] VirtualService default/r: spec.bogus: unknown field "bogus"`,
     );
   });
 
@@ -174,10 +174,91 @@ describe('meshctl on bad input', () => {
     });
   });
 
+  it('a Helm template is called one, with how to render it', () => {
+    const chart = join(tmp, 'chart.yaml');
+    writeFileSync(
+      chart,
+      vs(
+        '{{ .Values.name }}',
+        '  hosts:\n  {{- range .Values.hosts }}\n  - {{ . }}\n  {{- end }}\n',
+      ),
+    );
+    expect(meshctl(['validate', '-f', chart])).toEqual({
+      code: 1,
+      out: `Document ${chart}#1: yaml: Implicit keys need to be on a single line at line 7, column 3; the file looks like a Helm or Go template ({{ ... }}): render it first, e.g. helm template CHART | meshctl validate -f -\n`,
+      err: 'validated 0 resources in 1 file: 1 error, 0 warnings\n',
+    });
+  });
+
+  it('tabs, a not-served apiVersion in a kind: List, and a JSON file each name the file', () => {
+    const dir = join(tmp, 'messy');
+    mkdirSync(join(dir, 'node_modules/pkg'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules/pkg/x.yaml'), 'a: [\n');
+    writeFileSync(join(dir, 'tabs.yaml'), vs('t', '\thosts: [a]\n'));
+    writeFileSync(
+      join(dir, 'list.yaml'),
+      'apiVersion: v1\nkind: List\nitems:\n- apiVersion: networking.istio.io/v1beta2\n  kind: VirtualService\n  metadata: {name: r}\n  spec: {hosts: [r], http: [{route: [{destination: {host: r}}]}]}\n',
+    );
+    writeFileSync(
+      join(dir, 'dr.json'),
+      '{"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"d"},"spec":{"host":"r","subsets":[{"name":"v1","labels":{"version":"v1"}}],"bogus":1}}',
+    );
+    const r = meshctl(['validate', '-f', dir]);
+    expect(r.code).toBe(1);
+    expect(lines(r.out)).toEqual([
+      `${join(dir, 'dr.json')}:1: DestinationRule default/d: spec.bogus: unknown field "bogus"`,
+      `${join(dir, 'list.yaml')}:4: VirtualService default/r: apiVersion: "networking.istio.io/v1beta2" is not served for VirtualService; use networking.istio.io/v1, networking.istio.io/v1beta1, networking.istio.io/v1alpha3`,
+      `Document ${join(dir, 'tabs.yaml')}#1: yaml: Tabs are not allowed as indentation at line 6, column 1`,
+    ]);
+    expect(r.err).toBe('validated 0 resources in 3 files: 3 errors, 0 warnings\n');
+  });
+
+  it('no arguments prints help on stdout and exits 0; version and typos work like istioctl', () => {
+    const help = meshctl([]);
+    expect(help.code).toBe(0);
+    expect(lines(help.out)[0]).toBe('Usage: meshctl [options] [command]');
+    expect(help.err).toBe('');
+    expect(meshctl(['version'])).toEqual({ code: 0, out: '0.1.0\n', err: '' });
+    expect(meshctl(['analyse', '-f', 'x'])).toEqual({
+      code: 2,
+      out: '',
+      err: "meshctl: error: unknown command 'analyse'\n(Did you mean analyze?)\n(run with --help for usage)\n",
+    });
+  });
+
+  it('a directory without config files is a usage error, not a silent pass', () => {
+    const dir = join(tmp, 'docs-only');
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    writeFileSync(join(dir, 'README.md'), '# docs\n');
+    writeFileSync(join(dir, 'node_modules/x.yaml'), 'a: 1\n');
+    expect(meshctl(['validate', '-f', dir])).toEqual({
+      code: 2,
+      out: '',
+      err: `meshctl: error: ${dir}: no .yaml, .yml or .json files in this directory (node_modules, dot-directories and --exclude matches are not walked)\n`,
+    });
+  });
+
   it('bad flags exit 2', () => {
     expect(meshctl(['validate']).code).toBe(2);
     expect(meshctl(['validate', '-f', bad, '-o', 'yaml']).code).toBe(2);
     expect(meshctl(['frobnicate']).code).toBe(2);
+  });
+});
+
+describe('docs/cli.md', () => {
+  it('shows the JSON output meshctl really prints', () => {
+    const doc = readFileSync(join(repo, 'docs/cli.md'), 'utf8');
+    const example = /## JSON output[\s\S]*?```json\n([\s\S]*?)```/.exec(doc)![1]!;
+    const dir = join(tmp, 'docs-json');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'vs.yaml'), vs('r', '  hosts: [reviews]\n  bogus: 1\n'));
+    const r = spawnSync(process.execPath, [bin, 'validate', '-f', 'vs.yaml', '-o', 'json'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(example));
+    expect(r.stderr).toBe('validated 0 resources in 1 file: 1 error, 0 warnings\n');
   });
 });
 
@@ -186,7 +267,7 @@ describe('meshctl -f - (stdin)', () => {
     const r = meshctl(['validate', '-f', '-'], vs('r', '  hosts: [reviews]\n  bogus: 1\n'));
     expect(r).toEqual({
       code: 1,
-      out: 'VirtualService default/r: spec.bogus: unknown field "bogus"\n',
+      out: '<stdin>:7: VirtualService default/r: spec.bogus: unknown field "bogus"\n',
       err: 'validated 0 resources in 1 file: 1 error, 0 warnings\n',
     });
   });

@@ -13,7 +13,7 @@ import { memoryIo } from './test-support/memory-io.js';
 
 afterAll(removeTempTrees);
 
-const FINDING = /^(Error|Warning|Info) \[[A-Z0-9-]+\] /;
+const FINDING = /^(\S+: )?(Error|Warning|Info) \[[A-Z0-9-]+\] /;
 
 describe('runAnalyze', () => {
   it('uses Services in the input as known hosts and hides their "skipped" warning', async () => {
@@ -34,7 +34,7 @@ describe('runAnalyze', () => {
     });
     expect(await runAnalyze({ filenames: ['deploy.yaml'] }, io)).toBe(0);
     expect(io.out()).toBe(
-      'Info [MESH-V0002] Deployment default/reviews-v1: not an Istio networking resource (apps/v1); skipped\n',
+      'deploy.yaml: Info [MESH-V0002] Deployment default/reviews-v1: not an Istio networking resource (apps/v1); skipped\n',
     );
     expect(io.err()).toBe('analyzed 0 resources in 1 file: 0 errors, 0 warnings\n');
   });
@@ -43,7 +43,7 @@ describe('runAnalyze', () => {
     const io = memoryIo({ 'bad.yaml': vs('r', '  hosts: [reviews]\n  bogus: 1\n') });
     expect(await runAnalyze({ filenames: ['bad.yaml'] }, io)).toBe(1);
     expect(io.out()).toBe(
-      'Error [MESH-V0001] VirtualService default/r: spec.bogus: unknown field "bogus"\n',
+      'bad.yaml:7: Error [MESH-V0001] VirtualService default/r: spec.bogus: unknown field "bogus"\n',
     );
   });
 
@@ -57,7 +57,7 @@ describe('runAnalyze', () => {
     expect(await runAnalyze({ filenames: ['svc.yaml', 'dr.yaml', 'vs.yaml'] }, io)).toBe(1);
     const out = lines(io.out());
     const subsetLine = out.findIndex((l) =>
-      /^Error \[[A-Z0-9-]+\] VirtualService default\/reviews: spec\.http\[0\]\.route\[0\]\.destination\.subset: .*v9/.test(
+      /^vs\.yaml:\d+: Error \[[A-Z0-9-]+\] VirtualService default\/reviews: spec\.http\[0\]\.route\[0\]\.destination\.subset: .*v9/.test(
         l,
       ),
     );
@@ -97,7 +97,7 @@ describe('runAnalyze', () => {
         io,
       ),
     ).toBe(0);
-    expect(lines(io.out()).filter((l) => FINDING.test(l) && l.startsWith('Error'))).toEqual([]);
+    expect(lines(io.out()).filter((l) => /^(\S+: )?Error \[/.test(l))).toEqual([]);
   });
 
   it('never crashes on garbage, and analyzes what is valid', async () => {

@@ -1,12 +1,11 @@
-import { analyze, DEFAULT_NAMESPACE, hasErrors, resolveHost, type Diagnostic } from '@mesh/rules';
+import { analyze, DEFAULT_NAMESPACE, hasErrors, resolveHost } from '@mesh/rules';
 import { checkInputs } from './check.js';
 import { EXIT_FINDINGS, EXIT_OK, guarded } from './guard.js';
 import type { CliIo } from './io.js';
-import { findKubeServices, type KubeService } from './kube-services.js';
+import { kubeServicesIn } from './kube-services.js';
 import type { AnalyzeOptions } from './options.js';
+import { lineNumbers } from './locate.js';
 import { findingLines, sortBySource, writeReport } from './report.js';
-
-const SKIPPED_OBJECT = 'MESH-V0002';
 
 /**
  * `meshctl analyze`: validation first (its errors are findings too), then the cross-resource
@@ -16,11 +15,11 @@ export function runAnalyze(options: AnalyzeOptions, io: CliIo): Promise<number> 
   return guarded(io, options.debug, async () => {
     const checked = await checkInputs(options, io);
     const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-    const services = new Map<string, KubeService[]>(
-      checked.files.map((f) => [f.name, findKubeServices(f.text, namespace)]),
-    );
+    const services = kubeServicesIn(checked.parseDiagnostics);
+    // The "skipped" note is noise for a Service analyze turned into a known host.
+    const usedNotes = new Set(services.map((s) => s.note));
     const knownHosts = [
-      ...[...services.values()].flat().map((s) => s.host),
+      ...services.map((s) => s.host),
       ...(options.knownHosts ?? []).map((h) => resolveHost(h, namespace)),
     ];
     const valid = checked.resources.filter((r) => !hasErrors(r.diagnostics)).map((r) => r.resource);
@@ -28,7 +27,7 @@ export function runAnalyze(options: AnalyzeOptions, io: CliIo): Promise<number> 
 
     const local = sortBySource(
       [
-        ...checked.parseDiagnostics.filter((d) => !isUsedService(d, services)),
+        ...checked.parseDiagnostics.filter((d) => !usedNotes.has(d)),
         ...checked.resources.flatMap((r) => r.diagnostics),
       ],
       checked.files.map((f) => f.name),
@@ -41,16 +40,8 @@ export function runAnalyze(options: AnalyzeOptions, io: CliIo): Promise<number> 
       { resources: checked.resources.length, files: checked.files.length },
       diagnostics,
       findingLines,
+      lineNumbers(checked.files, diagnostics),
     );
     return hasErrors(diagnostics) ? EXIT_FINDINGS : EXIT_OK;
   });
-}
-
-/** The "skipped" warning is noise for a Service analyze turned into a known host. */
-function isUsedService(d: Diagnostic, services: ReadonlyMap<string, KubeService[]>): boolean {
-  if (d.code !== SKIPPED_OBJECT || d.kind !== 'Service') return false;
-  const inFile = services.get(d.source?.file ?? '') ?? [];
-  return inFile.some(
-    (s) => s.document === d.source?.document && s.name === d.name && s.namespace === d.namespace,
-  );
 }

@@ -21,10 +21,21 @@ export async function checkInputs(options: CommonOptions, io: CliIo): Promise<Ch
       file: file.name,
       ...(options.namespace !== undefined && { defaultNamespace: options.namespace }),
     });
-    parseDiagnostics.push(...parsed.diagnostics);
+    parseDiagnostics.push(...parsed.diagnostics.map((d) => withTemplateHint(d, file.text)));
     for (const resource of parsed.resources) {
       resources.push({ resource, diagnostics: validateResource(resource) });
     }
   }
   return { files, resources, parseDiagnostics };
+}
+
+/** Marks of Helm and Go templates, which are not YAML until rendered. */
+const TEMPLATE = /\{\{[^\n]*\}\}/;
+export const TEMPLATE_HINT =
+  'the file looks like a Helm or Go template ({{ ... }}): render it first, e.g. helm template CHART | meshctl validate -f -';
+
+/** A YAML syntax error in a template says why, instead of leaving the user to guess. */
+function withTemplateHint(d: Diagnostic, text: string): Diagnostic {
+  if (d.kind !== 'Document' || !d.message.startsWith('yaml: ') || !TEMPLATE.test(text)) return d;
+  return { ...d, message: `${d.message}; ${TEMPLATE_HINT}` };
 }

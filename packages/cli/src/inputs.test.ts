@@ -24,6 +24,30 @@ describe('loadInputs', () => {
     expect(files.map((f) => f.text)).toEqual(['B', 'x', 'y', 'z', 'b']);
   });
 
+  it('does not walk into node_modules or dot-directories, unless named with -f', async () => {
+    const root = tempTree({
+      'a.yaml': 'a',
+      'node_modules/pkg/chart.yaml': 'n',
+      '.git/x.yaml': 'g',
+      '.github/workflows/ci.yml': 'w',
+      'sub/node_modules/y.yaml': 'n2',
+      'sub/b.yaml': 'b',
+    });
+    const files = await loadInputs([root], [], capturingNodeIo());
+    expect(files.map((f) => f.name)).toEqual(['a.yaml', 'sub/b.yaml'].map((r) => join(root, r)));
+    const named = await loadInputs([join(root, 'node_modules')], [], capturingNodeIo());
+    expect(named.map((f) => f.name)).toEqual([join(root, 'node_modules/pkg/chart.yaml')]);
+  });
+
+  it('refuses a directory with no config files in it, as a usage error naming it', async () => {
+    const root = tempTree({ 'docs/readme.md': '#', 'docs/node_modules/x.yaml': 'x' });
+    await expect(loadInputs([join(root, 'docs')], [], capturingNodeIo())).rejects.toThrow(
+      new InputError(
+        `${join(root, 'docs')}: no .yaml, .yml or .json files in this directory (node_modules, dot-directories and --exclude matches are not walked)`,
+      ),
+    );
+  });
+
   it('reads a file named explicitly whatever its extension, keeping -f order', async () => {
     const root = tempTree({ 'vs.txt': 'txt', 'a.yaml': 'a' });
     const files = await loadInputs(

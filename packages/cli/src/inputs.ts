@@ -13,6 +13,14 @@ export const STDIN = '-';
 export const STDIN_NAME = '<stdin>';
 const CONFIG_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
+/**
+ * Directories never walked into: dependencies and tool state (`.git`, `.github`, `.vscode`...),
+ * whose YAML is not the user's mesh config. Name such a directory with -f to read it anyway.
+ */
+export function isSkippedDirectory(name: string): boolean {
+  return name === 'node_modules' || (name.startsWith('.') && name !== '.' && name !== '..');
+}
+
 /** A problem with the command line itself (a path that does not exist), reported as usage. */
 export class InputError extends Error {}
 
@@ -34,8 +42,15 @@ export async function loadInputs(
     }
     const type = await attempt(path, () => io.stat(path));
     if (type === undefined) throw new InputError(`${path}: no such file or directory`);
-    if (type === 'directory') names.push(...(await walk(path, '', excluded, io)));
-    else names.push(path);
+    if (type === 'directory') {
+      const found = await walk(path, '', excluded, io);
+      // Like `kubectl apply -f` ("no objects passed"): checking nothing must not look like a pass.
+      if (found.length === 0)
+        throw new InputError(
+          `${path}: no .yaml, .yml or .json files in this directory (node_modules, dot-directories and --exclude matches are not walked)`,
+        );
+      names.push(...found);
+    } else names.push(path);
   }
   const files: InputFile[] = [];
   let stdinRead = false;
@@ -66,8 +81,9 @@ async function walk(
   for (const entry of entries) {
     const rel = relative ? `${relative}/${entry.name}` : entry.name;
     if (excluded(rel)) continue;
-    if (entry.type === 'directory') found.push(...(await walk(root, rel, excluded, io)));
-    else if (
+    if (entry.type === 'directory') {
+      if (!isSkippedDirectory(entry.name)) found.push(...(await walk(root, rel, excluded, io)));
+    } else if (
       entry.type === 'file' &&
       CONFIG_EXTENSIONS.some((ext) => entry.name.toLowerCase().endsWith(ext))
     ) {

@@ -1,14 +1,25 @@
-import { findKubeServices } from './kube-services.js';
+import { parseResources } from '@mesh/rules';
+import { kubeServicesIn } from './kube-services.js';
 import { service, vs } from './test-support/fixtures.js';
 
-describe('findKubeServices', () => {
+const servicesIn = (text: string, defaultNamespace = 'default') =>
+  kubeServicesIn(parseResources(text, { file: 'f.yaml', defaultNamespace }).diagnostics).map(
+    ({ name, namespace, host, note }) => ({
+      name,
+      namespace,
+      host,
+      document: note.source?.document,
+    }),
+  );
+
+describe('kubeServicesIn', () => {
   it('turns v1 Services into cluster-local hosts, defaulting the namespace', () => {
     const text = [
       service('reviews'),
       service('ratings', 'shop'),
       vs('r', '  hosts: [reviews]\n'),
     ].join('---\n');
-    expect(findKubeServices(text, 'bookinfo')).toEqual([
+    expect(servicesIn(text, 'bookinfo')).toEqual([
       {
         name: 'reviews',
         namespace: 'bookinfo',
@@ -22,9 +33,7 @@ describe('findKubeServices', () => {
   it('finds Services inside a kind: List', () => {
     const text =
       'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Service\n    metadata: {name: details}\n';
-    expect(findKubeServices(text, 'default').map((s) => s.host)).toEqual([
-      'details.default.svc.cluster.local',
-    ]);
+    expect(servicesIn(text).map((s) => s.host)).toEqual(['details.default.svc.cluster.local']);
   });
 
   it('ignores other kinds, other apiVersions, unnamed Services and broken documents', () => {
@@ -34,11 +43,11 @@ describe('findKubeServices', () => {
       'apiVersion: v1\nkind: Service\nmetadata: {}\n',
       'a: [\n',
     ].join('---\n');
-    expect(findKubeServices(text, 'default')).toEqual([]);
+    expect(servicesIn(text)).toEqual([]);
   });
 
   it('finds nothing in binary input or an empty file', () => {
-    expect(findKubeServices('\u0000\u0001\u0002', 'default')).toEqual([]);
-    expect(findKubeServices('', 'default')).toEqual([]);
+    expect(servicesIn('\u0000\u0001\u0002')).toEqual([]);
+    expect(servicesIn('')).toEqual([]);
   });
 });

@@ -31,8 +31,37 @@ describe('runMeshctl', () => {
     expect(sub.out()).toContain('meshctl analyze -f samples/bookinfo --exclude tasks');
   });
 
+  it('prints help on stdout and exits 0 without arguments, like kubectl and istioctl', async () => {
+    const io = memoryIo();
+    expect(await runMeshctl([], io)).toBe(0);
+    expect(io.out().split('\n')[0]).toBe('Usage: meshctl [options] [command]');
+    expect(io.err()).toBe('');
+  });
+
+  it('prints the version with the version command, as istioctl version does', async () => {
+    const io = memoryIo();
+    expect(await runMeshctl(['version'], io)).toBe(0);
+    expect(io.out()).toBe(`${VERSION}\n`);
+  });
+
+  it('suggests the closest command for a typo, with the meshctl prefix', async () => {
+    const io = memoryIo();
+    expect(await runMeshctl(['valdate', '-f', 'x'], io)).toBe(2);
+    expect(io.out()).toBe('');
+    expect(io.err()).toBe(
+      "meshctl: error: unknown command 'valdate'\n(Did you mean validate?)\n(run with --help for usage)\n",
+    );
+  });
+
+  it('names the missing flag on stderr', async () => {
+    const io = memoryIo();
+    expect(await runMeshctl(['analyze'], io)).toBe(2);
+    expect(io.err()).toBe(
+      "meshctl: error: required option '-f, --filename <path>' not specified\n(run with --help for usage)\n",
+    );
+  });
+
   it.each([
-    [[]],
     [['validate']],
     [['validate', '-f']],
     [['validate', '-f', 'x', '-o', 'xml']],
@@ -49,7 +78,9 @@ describe('runMeshctl', () => {
     expect(await runMeshctl(['validate', '-f', 'cfg', '-f', 'ok/vs.yaml', '-n', 'shop'], io)).toBe(
       1,
     );
-    expect(io.out()).toBe('VirtualService shop/r: spec.bogus: unknown field "bogus"\n');
+    expect(io.out()).toBe(
+      'cfg/bad.yaml:7: VirtualService shop/r: spec.bogus: unknown field "bogus"\n',
+    );
     expect(io.err()).toBe('validated 1 resource in 2 files: 1 error, 0 warnings\n');
   });
 

@@ -62,7 +62,12 @@ export function createProgram(io: CliIo, result: ProgramResult = { exitCode: EXI
     .version(VERSION, '--version', 'print the meshctl version')
     .option('--debug', 'print stack traces of internal errors')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      // Same prefix as meshctl's own errors: `meshctl: error: unknown command 'valdate'`.
+      outputError: (text, write) => write(`meshctl: ${text}`),
+    })
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
@@ -75,12 +80,19 @@ Examples:
   kubectl get vs,dr -A -o yaml | meshctl analyze -f -`,
     );
 
+  program
+    .command('version')
+    .description('print the meshctl version (same as --version)')
+    .action(() => {
+      io.stdout(`${VERSION}\n`);
+    });
+
   addInputOptions(
     program
       .command('validate')
       .summary('check each resource on its own, as the Istio admission webhook would')
       .description(
-        'Check each resource on its own, as the Istio admission webhook would. Errors are printed on stdout as "<Kind> <ns>/<name>: <field path>: <message>", warnings with a "warning: " prefix, and a summary on stderr.',
+        'Check each resource on its own, as the Istio admission webhook would. Errors are printed on stdout as "<file>:<line>: <Kind> <ns>/<name>: <field path>: <message>", warnings and info with a "warning: " or "info: " prefix after the file, and a summary on stderr.',
       ),
   )
     .addHelpText(
@@ -104,7 +116,7 @@ Examples:
       .command('analyze')
       .summary('validate, then check resources against each other, like istioctl analyze')
       .description(
-        'Validate, then check the resources against each other (missing subsets, unknown hosts, conflicts), like istioctl analyze. Findings are printed as "<Severity> [<code>] <Kind> <ns>/<name>: <path>: <message>" followed by a hint line.',
+        'Validate, then check the resources against each other (missing subsets, unknown hosts, conflicts), like istioctl analyze. Findings are printed on stdout as "<file>:<line>: <Severity> [<code>] <Kind> <ns>/<name>: <path>: <message>" followed by a hint line, and a summary on stderr.',
       ),
   )
     .option(
@@ -136,6 +148,11 @@ Examples:
 /** Runs meshctl on arguments (without node and script) and returns the process exit code. */
 export async function runMeshctl(args: readonly string[], io: CliIo): Promise<number> {
   const result: ProgramResult = { exitCode: EXIT_OK };
+  if (args.length === 0) {
+    // Like kubectl and istioctl: no arguments at all is a request for help, not a mistake.
+    createProgram(io, result).outputHelp();
+    return EXIT_OK;
+  }
   try {
     await createProgram(io, result).parseAsync([...args], { from: 'user' });
     return result.exitCode;

@@ -23,6 +23,26 @@ describe('validationLine', () => {
   });
 });
 
+describe('file label', () => {
+  it('puts the file first on resource lines, not on documents that name it already', () => {
+    const source = { file: 'cfg/vs.yaml', document: 2 };
+    expect(validationLine(d({ source, path: '' }))).toBe(
+      'cfg/vs.yaml: VirtualService default/reviews: subset "v9" is not defined',
+    );
+    expect(validationLine(d({ source, severity: 'info', path: '' }))).toBe(
+      'cfg/vs.yaml: info: VirtualService default/reviews: subset "v9" is not defined',
+    );
+    expect(findingLines(d({ source, path: '' }))).toEqual([
+      'cfg/vs.yaml: Error [MESH-A0001] VirtualService default/reviews: subset "v9" is not defined',
+    ]);
+    expect(
+      validationLine(
+        d({ source, kind: 'Document', namespace: '', name: 'cfg/vs.yaml#3', path: '' }),
+      ),
+    ).toBe('Document cfg/vs.yaml#3: subset "v9" is not defined');
+  });
+});
+
 describe('findingLines', () => {
   it('prints severity and code first and the hint on its own indented line', () => {
     expect(findingLines(d({ hint: 'add subset v9 to a DestinationRule for reviews' }))).toEqual([

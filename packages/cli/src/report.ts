@@ -11,14 +11,26 @@ export interface Totals {
   files: number;
 }
 
-/** `validate` style: errors as formatDiagnostic lines, other severities prefixed. */
-export function validationLine(d: Diagnostic): string {
-  return d.severity === 'error' ? formatDiagnostic(d) : `${d.severity}: ${formatDiagnostic(d)}`;
+/**
+ * `<file>: ` before a resource's line, so one problem among thousands of files can be found (and
+ * clicked in editors and CI logs). Documents that never became a resource name their file already.
+ */
+export function fileLabel(d: Diagnostic, line?: number): string {
+  if (!d.source?.file || d.kind === 'Document') return '';
+  return line === undefined ? `${d.source.file}: ` : `${d.source.file}:${line}: `;
 }
 
-/** `analyze` style, after istioctl analyze: `Error [CODE] Kind ns/name: path: message`. */
-export function findingLines(d: Diagnostic): string[] {
-  const lines = [`${capitalize(d.severity)} [${d.code}] ${formatDiagnostic(d)}`];
+/** `validate` style: errors as formatDiagnostic lines, other severities prefixed. */
+export function validationLine(d: Diagnostic, line?: number): string {
+  const severity = d.severity === 'error' ? '' : `${d.severity}: `;
+  return `${fileLabel(d, line)}${severity}${formatDiagnostic(d)}`;
+}
+
+/** `analyze` style, after istioctl analyze: `<file>: Error [CODE] Kind ns/name: path: message`. */
+export function findingLines(d: Diagnostic, line?: number): string[] {
+  const lines = [
+    `${fileLabel(d, line)}${capitalize(d.severity)} [${d.code}] ${formatDiagnostic(d)}`,
+  ];
   if (d.hint) lines.push(`  hint: ${d.hint}`);
   return lines;
 }
@@ -42,10 +54,17 @@ export function writeReport(
   verb: string,
   totals: Totals,
   diagnostics: readonly Diagnostic[],
-  toLines: (d: Diagnostic) => string[],
+  toLines: (d: Diagnostic, line?: number) => string[],
+  lines: ReadonlyMap<Diagnostic, number> = new Map(),
 ): void {
   if (format === 'json') {
-    const bySeverity = (s: Severity) => diagnostics.filter((d) => d.severity === s);
+    const withLine = (d: Diagnostic): Diagnostic => {
+      const line = lines.get(d);
+      return line === undefined
+        ? d
+        : { ...d, source: { ...d.source, line } as Diagnostic['source'] };
+    };
+    const bySeverity = (s: Severity) => diagnostics.filter((d) => d.severity === s).map(withLine);
     const doc = {
       resources: totals.resources,
       files: totals.files,
@@ -55,8 +74,8 @@ export function writeReport(
     };
     io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
   } else {
-    const lines = diagnostics.flatMap(toLines);
-    if (lines.length > 0) io.stdout(`${lines.join('\n')}\n`);
+    const text = diagnostics.flatMap((d) => toLines(d, lines.get(d)));
+    if (text.length > 0) io.stdout(`${text.join('\n')}\n`);
   }
   io.stderr(`${summaryLine(verb, totals, diagnostics)}\n`);
 }

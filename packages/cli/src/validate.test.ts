@@ -31,7 +31,9 @@ describe('runValidate', () => {
     const root = tempTree({ 'bad.yaml': UNKNOWN_FIELD });
     const io = capturingNodeIo();
     expect(await runValidate({ filenames: [join(root, 'bad.yaml')] }, io)).toBe(1);
-    expect(io.out()).toBe('VirtualService default/r: spec.bogus: unknown field "bogus"\n');
+    expect(io.out()).toBe(
+      `${join(root, 'bad.yaml')}:7: VirtualService default/r: spec.bogus: unknown field "bogus"\n`,
+    );
     expect(io.err()).toBe('validated 0 resources in 1 file: 1 error, 0 warnings\n');
   });
 
@@ -39,7 +41,7 @@ describe('runValidate', () => {
     const io = memoryIo({ 'svc.yaml': service('reviews') });
     expect(await runValidate({ filenames: ['svc.yaml'] }, io)).toBe(0);
     expect(io.out()).toBe(
-      'info: Service default/reviews: not an Istio networking resource (v1); skipped\n',
+      'svc.yaml: info: Service default/reviews: not an Istio networking resource (v1); skipped\n',
     );
     expect(io.err()).toBe('validated 0 resources in 1 file: 0 errors, 0 warnings\n');
   });
@@ -47,7 +49,9 @@ describe('runValidate', () => {
   it('puts resources without a namespace in --namespace', async () => {
     const io = memoryIo({ 'bad.yaml': UNKNOWN_FIELD });
     await runValidate({ filenames: ['bad.yaml'], namespace: 'bookinfo' }, io);
-    expect(io.out()).toBe('VirtualService bookinfo/r: spec.bogus: unknown field "bogus"\n');
+    expect(io.out()).toBe(
+      'bad.yaml:7: VirtualService bookinfo/r: spec.bogus: unknown field "bogus"\n',
+    );
   });
 
   it('prints one JSON document with every diagnostic field', async () => {
@@ -72,7 +76,7 @@ describe('runValidate', () => {
           name: 'r',
           path: 'spec.bogus',
           message: 'unknown field "bogus"',
-          source: { file: 'bad.yaml', document: 0 },
+          source: { file: 'bad.yaml', document: 0, line: 7 },
         },
       ],
       warnings: [],
@@ -91,7 +95,9 @@ describe('runValidate', () => {
   it('reads YAML from stdin with -f -', async () => {
     const io = memoryIo({}, UNKNOWN_FIELD);
     expect(await runValidate({ filenames: ['-'] }, io)).toBe(1);
-    expect(io.out()).toBe('VirtualService default/r: spec.bogus: unknown field "bogus"\n');
+    expect(io.out()).toBe(
+      '<stdin>:7: VirtualService default/r: spec.bogus: unknown field "bogus"\n',
+    );
     expect(io.err()).toBe('validated 0 resources in 1 file: 1 error, 0 warnings\n');
   });
 
@@ -111,7 +117,73 @@ describe('runValidate', () => {
     });
     expect(await runValidate({ filenames: ['vs.yaml'] }, io)).toBe(1);
     expect(lines(io.out())).toEqual([
-      expect.stringMatching(/^VirtualService default\/reviews: spec\.http\[0\]: \S/),
+      expect.stringMatching(/^vs\.yaml:8: VirtualService default\/reviews: spec\.http\[0\]: \S/),
+    ]);
+  });
+
+  it('says a file with a YAML error and {{ }} is a template to render first', async () => {
+    const io = memoryIo({
+      'chart.yaml': vs(
+        '{{ .Values.name }}',
+        '  hosts:\n  {{- range .Values.hosts }}\n  - {{ . }}\n  {{- end }}\n',
+      ),
+    });
+    expect(await runValidate({ filenames: ['chart.yaml'] }, io)).toBe(1);
+    expect(io.out()).toBe(
+      'Document chart.yaml#1: yaml: Implicit keys need to be on a single line at line 7, column 3; the file looks like a Helm or Go template ({{ ... }}): render it first, e.g. helm template CHART | meshctl validate -f -\n',
+    );
+  });
+
+  it('accepts kubectl get -o yaml output, CRLF line endings and a UTF-8 BOM', async () => {
+    const kubectl = [
+      'apiVersion: networking.istio.io/v1',
+      'kind: VirtualService',
+      'metadata:',
+      '  annotations:',
+      '    kubectl.kubernetes.io/last-applied-configuration: |',
+      '      {"apiVersion":"networking.istio.io/v1","kind":"VirtualService"}',
+      '  creationTimestamp: "2024-05-01T10:00:00Z"',
+      '  generation: 3',
+      '  managedFields:',
+      '  - apiVersion: networking.istio.io/v1',
+      '    fieldsType: FieldsV1',
+      '    fieldsV1: {"f:spec": {"f:hosts": {}}}',
+      '    manager: kubectl-client-side-apply',
+      '    operation: Update',
+      '  name: reviews',
+      '  namespace: bookinfo',
+      '  resourceVersion: "123456"',
+      '  uid: 3f0c1a2b-1111-2222-3333-444455556666',
+      'spec:',
+      '  hosts: [reviews]',
+      '  http:',
+      '  - route:',
+      '    - destination: {host: reviews}',
+      'status:',
+      '  observedGeneration: 3',
+      '  validationMessages: [{level: ERROR, type: {code: IST0101}}]',
+      '',
+    ].join('\n');
+    const io = memoryIo({
+      'list.yaml': `apiVersion: v1\nkind: List\nitems:\n- ${kubectl.replace(/\n(?!$)/g, '\n  ')}`,
+      'crlf-bom.yaml': `\uFEFF${kubectl.replace(/\n/g, '\r\n')}`,
+    });
+    expect(await runValidate({ filenames: ['list.yaml', 'crlf-bom.yaml'] }, io)).toBe(0);
+    expect(io.out()).toBe('');
+    expect(io.err()).toBe('validated 2 resources in 2 files: 0 errors, 0 warnings\n');
+  });
+
+  it('names file, resource and field for a typo and a string destination', async () => {
+    const io = memoryIo({
+      'vs.yaml': vs(
+        'reviews',
+        '  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews}\n      wieght: 50\n    - destination: reviews\n',
+      ),
+    });
+    expect(await runValidate({ filenames: ['vs.yaml'] }, io)).toBe(1);
+    expect(lines(io.out())).toEqual([
+      'vs.yaml:10: VirtualService default/reviews: spec.http[0].route[0].wieght: unknown field "wieght"',
+      'vs.yaml:11: VirtualService default/reviews: spec.http[0].route[1].destination: expected an object, got the string "reviews"',
     ]);
   });
 
@@ -132,7 +204,7 @@ describe('runValidate', () => {
       expect(await runValidate({ filenames: [root] }, io)).toBe(1);
       expect(lines(io.out())).toEqual([
         `Document ${join(root, 'binary.yaml')}: binary content: expected YAML or JSON text`,
-        'Foo default/f: kind: unknown kind "Foo" in networking.istio.io; expected one of VirtualService, DestinationRule, Gateway, ServiceEntry, Sidecar, WorkloadEntry',
+        `${join(root, 'foo.yaml')}:2: Foo default/f: kind: unknown kind "Foo" in networking.istio.io; expected one of VirtualService, DestinationRule, Gateway, ServiceEntry, Sidecar, WorkloadEntry`,
         `Document ${join(root, 'scalar.json')}#1: expected a Kubernetes object, got the integer 42`,
         expect.stringMatching(
           new RegExp(`^Document ${escape(join(root, 'syntax.yaml'))}#1: yaml: `),

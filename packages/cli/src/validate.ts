@@ -3,6 +3,7 @@ import { checkInputs } from './check.js';
 import { EXIT_FINDINGS, EXIT_OK, guarded } from './guard.js';
 import type { CliIo } from './io.js';
 import type { ValidateOptions } from './options.js';
+import { lineNumbers } from './locate.js';
 import { sortBySource, validationLine, writeReport } from './report.js';
 
 /** `meshctl validate`: each resource on its own, as Istio's admission webhook would judge it. */
@@ -19,7 +20,8 @@ export function runValidate(options: ValidateOptions, io: CliIo): Promise<number
       'validated',
       { resources: checked.resources.length, files: checked.files.length },
       diagnostics,
-      (d) => [validationLine(d)],
+      (d, line) => [validationLine(d, line)],
+      lineNumbers(checked.files, diagnostics),
     );
     return hasErrors(diagnostics) ? EXIT_FINDINGS : EXIT_OK;
   });
