@@ -18,11 +18,12 @@ import type {
   CompiledHttpRoute,
   CompileNote,
   CompileOptions,
+  RequestPredicate,
   RouteTable,
   ServiceInfo,
   VirtualHostEntry,
 } from './types.js';
-import { isVisible, visibleNamespaces } from './visibility.js';
+import { isVisible, visibilityRank, visibleNamespaces } from './visibility.js';
 
 export const MESH_GATEWAY = 'mesh';
 
@@ -75,7 +76,7 @@ export function compile(
     if (hosts.length === 0) continue;
     const { namespace, name } = vs.metadata;
     const vsGateways = resolveGateways(vs.spec.gateways, namespace);
-    const expanded = expandDelegates(vs, delegates, notes);
+    const expanded = expandDelegates(vs, delegates, notes, domain);
     const visibleTo = visibleNamespaces(vs.spec.exportTo, namespace);
     const resolvedHosts = [...new Set(hosts.map((h) => resolveHost(h, namespace, domain)))];
     for (const scope of vsGateways) {
@@ -105,6 +106,7 @@ export function compile(
         httpIndex: indexOf(http),
         tcp: compact((vs.spec.tcp ?? []).map((r, i) => compileL4Route(r, i, 'tcp', ctx))),
         tls: compact((vs.spec.tls ?? []).map((r, i) => compileL4Route(r, i, 'tls', ctx))),
+        forProxy: entryForProxy(http),
       };
       const table = tableFor(scope);
       for (const host of resolvedHosts) {
@@ -148,6 +150,7 @@ function expandDelegates(
   vs: VirtualService,
   delegates: ReadonlyMap<string, VirtualService>,
   notes: CompileNote[],
+  domain: string,
 ): ExpandedHttpRoute[] {
   const out: ExpandedHttpRoute[] = [];
   const note = (message: string) =>
@@ -176,7 +179,10 @@ function expandDelegates(
       );
       return;
     }
-    const { merged, conflicts } = mergeDelegateRoutes(route, target.spec.http ?? []);
+    const { merged, conflicts } = mergeDelegateRoutes(
+      withResolvedMirrors(route, vs.metadata.namespace, domain),
+      target.spec.http ?? [],
+    );
     for (const i of conflicts) {
       note(
         `http[${index}]: delegate ${key} http[${i}] conflicts with the root match (or delegates again); dropped`,
@@ -193,6 +199,22 @@ function expandDelegates(
   return out;
 }
 
+/**
+ * Istio resolves the root's short names in the root's namespace before (or, in newer releases,
+ * while) merging, so mirrors a delegate route inherits from the root keep the root's namespace.
+ */
+function withResolvedMirrors(route: HTTPRoute, namespace: string, domain: string): HTTPRoute {
+  const resolve = <T extends { host?: string }>(d: T): T =>
+    d.host === undefined ? d : { ...d, host: resolveHost(d.host, namespace, domain) };
+  return {
+    ...route,
+    mirror: route.mirror && resolve(route.mirror),
+    mirrors: route.mirrors?.map((m) =>
+      m.destination ? { ...m, destination: resolve(m.destination) } : m,
+    ),
+  };
+}
+
 function buildTable(
   scope: string,
   hosts: ReadonlyMap<string, VirtualHostEntry[]>,
@@ -205,8 +227,8 @@ function buildTable(
 }
 
 /**
- * Gateways merge every VirtualService bound to them for one host, in creation order (Istio's
- * gateway route building); visibility is judged once, for the gateway's own namespace.
+ * Gateways merge every VirtualService bound to them for one host (Istio's gateway route
+ * building); visibility and order are judged once, for the gateway's own namespace.
  */
 function buildGatewayTable(
   scope: string,
@@ -215,7 +237,12 @@ function buildGatewayTable(
   const gatewayNamespace = scope.split('/')[0] ?? '';
   const merged = new Map<string, VirtualHostEntry[]>();
   for (const [host, entries] of hosts) {
-    const visible = entries.filter((e) => isVisible(e.visibleTo, gatewayNamespace));
+    // Merge order is Istio's VirtualServicesForGateway order: the gateway namespace's own
+    // VirtualServices, then those exported to it by name, then public ones (stable sort keeps
+    // creation order inside each group).
+    const rank = (e: VirtualHostEntry) =>
+      visibilityRank(e.visibleTo, e.virtualService.namespace, gatewayNamespace);
+    const visible = entries.filter((e) => rank(e) >= 0).sort((a, b) => rank(a) - rank(b));
     const first = visible[0];
     if (!first) continue;
     const http = visible.flatMap((e) => e.http);
@@ -227,6 +254,8 @@ function buildGatewayTable(
         httpIndex: indexOf(http),
         tcp: visible.flatMap((e) => e.tcp),
         tls: visible.flatMap((e) => e.tls),
+        // Merged on the gateway: a VirtualService without routes for it just adds none.
+        forProxy: undefined,
       },
     ]);
   }
@@ -277,6 +306,19 @@ function indexDestinationRules(rules: readonly DestinationRule[], domain: string
     (target[host] ??= []).push(structuredClone(dr));
   }
   return { exact, wildcard };
+}
+
+const NEVER_FOR_PROXY: RequestPredicate = () => false;
+
+/** See VirtualHostEntry.forProxy: no http route at all means Istio never uses it for http. */
+function entryForProxy(http: readonly CompiledHttpRoute[]): RequestPredicate | undefined {
+  if (http.length === 0) return NEVER_FOR_PROXY;
+  const conditions: RequestPredicate[] = [];
+  for (const r of http) {
+    if (!r.forProxy) return undefined;
+    conditions.push(r.forProxy);
+  }
+  return (req) => conditions.some((c) => c(req));
 }
 
 function indexOf(http: readonly CompiledHttpRoute[]): PathIndex {

@@ -45,9 +45,10 @@ export function compileRetry(
     for (const raw of retries.retryOn.split(',')) {
       const part = raw.trim();
       if (!part) continue;
-      // Numbers that are HTTP statuses become retriable status codes, as Istio's parseRetryOn does.
-      if (/^\d+$/.test(part) && Number(part) >= 100 && Number(part) <= 599)
-        statusCodes.push(Number(part));
+      // Istio's parseRetryOn: a part strconv.Atoi reads as a status Go's http.StatusText knows
+      // becomes a retriable status code; anything else (e.g. 599) stays a retryOn condition.
+      const code = /^[+-]?\d+$/.test(part) ? Number(part) : NaN;
+      if (KNOWN_HTTP_STATUS.has(code)) statusCodes.push(code);
       else conditions.push(part);
     }
     if (statusCodes.length > 0 && !conditions.includes('retriable-status-codes')) {
@@ -69,6 +70,14 @@ export function compileRetry(
     backoffMs: retries.backoff !== undefined ? parseDuration(retries.backoff) : fallback.backoffMs,
   });
 }
+
+// The codes Go's net/http StatusText names (what parseRetryOn accepts as status codes).
+const KNOWN_HTTP_STATUS: ReadonlySet<number> = new Set([
+  100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304,
+  305, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415,
+  416, 417, 418, 421, 422, 423, 424, 425, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505,
+  506, 507, 508, 510, 511,
+]);
 
 /** HTTPRoute.timeout: absent or zero means no route timeout (Istio disables Envoy's 15s default). */
 export function compileTimeout(timeout: string | undefined): number | undefined {

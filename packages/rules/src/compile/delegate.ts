@@ -41,12 +41,14 @@ function inheritRouteFields(
     match,
     name: joinNames(root.name, sub.name),
     rewrite: sub.rewrite ?? root.rewrite,
+    directResponse: sub.directResponse ?? root.directResponse,
     timeout: sub.timeout ?? root.timeout,
     retries: sub.retries ?? root.retries,
     fault: sub.fault ?? root.fault,
     mirror: sub.mirror ?? root.mirror,
     mirrorPercent: sub.mirrorPercent ?? root.mirrorPercent,
     mirrorPercentage: sub.mirrorPercentage ?? root.mirrorPercentage,
+    mirrors: sub.mirrors ?? root.mirrors,
     corsPolicy: sub.corsPolicy ?? root.corsPolicy,
     headers: sub.headers ?? root.headers,
   };
@@ -89,8 +91,10 @@ function mergeMatch(root: HTTPMatchRequest, leaf: HTTPMatchRequest): HTTPMatchRe
     withoutHeaders: mergeMaps(root.withoutHeaders, leaf.withoutHeaders),
     queryParams: mergeMaps(root.queryParams, leaf.queryParams),
     port: leaf.port || root.port,
-    // sourceLabels, sourceNamespace and gateways stay the delegate's (normally unset): Istio's
-    // merge copies the delegate match and does not carry the root's over.
+    // Current Istio (mergeHTTPMatchRequest) carries these over too; older releases dropped them.
+    sourceLabels: mergeMaps(root.sourceLabels, leaf.sourceLabels),
+    sourceNamespace: leaf.sourceNamespace || root.sourceNamespace,
+    gateways: leaf.gateways && leaf.gateways.length > 0 ? leaf.gateways : root.gateways,
   };
 }
 
@@ -110,14 +114,26 @@ function conflicts(root: HTTPMatchRequest, leaf: HTTPMatchRequest): boolean {
   for (const [k, v] of Object.entries(leaf.headers ?? {})) {
     if (stringConflict(root.headers?.[k], v)) return true;
   }
+  // withoutHeaders are compared with the root's withoutHeaders (Istio hasConflict).
   for (const [k, v] of Object.entries(leaf.withoutHeaders ?? {})) {
-    if (stringConflict(root.headers?.[k], v)) return true;
+    if (stringConflict(root.withoutHeaders?.[k], v)) return true;
   }
   for (const [k, v] of Object.entries(leaf.queryParams ?? {})) {
     if (stringConflict(root.queryParams?.[k], v)) return true;
   }
   if ((root.ignoreUriCase ?? false) !== (leaf.ignoreUriCase ?? false)) return true;
   if (root.port && leaf.port && root.port !== leaf.port) return true;
+  // The root must be a superset for the source conditions and gateways as well.
+  if (root.sourceNamespace && leaf.sourceNamespace !== root.sourceNamespace) return true;
+  for (const [k, v] of Object.entries(leaf.sourceLabels ?? {})) {
+    const rv = root.sourceLabels?.[k];
+    if (rv !== undefined && rv !== v) return true;
+  }
+  const rootGateways = root.gateways ?? [];
+  const leafGateways = leaf.gateways ?? [];
+  if (rootGateways.length > 0 && leafGateways.length > 0) {
+    if (leafGateways.some((g) => !rootGateways.includes(g))) return true;
+  }
   return false;
 }
 

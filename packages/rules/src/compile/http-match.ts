@@ -3,7 +3,7 @@
 // closure that reads the prepared request directly: no generic getter, no per-call allocation.
 import type { HTTPMatchRequest, StringMatch } from '../api/index.js';
 import { fullMatchRegex } from './regex.js';
-import { isEmptyStringMatch } from './string-match.js';
+import { isEmptyStringMatch, isPresenceMatch } from './string-match.js';
 import type { RequestPredicate, UriMatchKind } from './types.js';
 
 // Istio documents that these header keys are ignored inside `headers` (they have their own fields).
@@ -24,7 +24,7 @@ export function compileHttpMatch(m: HTTPMatchRequest): RequestPredicate {
   // Conditions AND without side effects, so the RE2 ones (a native call each) are tried last.
   const slow: RequestPredicate[] = [];
   const add = (sm: StringMatch, check: RequestPredicate) =>
-    (sm.regex !== undefined ? slow : fast).push(check);
+    (sm.regex !== undefined && !isPresenceMatch(sm) ? slow : fast).push(check);
   if (m.port !== undefined && m.port !== 0) {
     const port = m.port;
     fast.push((r) => r.port === port);
@@ -41,7 +41,10 @@ export function compileHttpMatch(m: HTTPMatchRequest): RequestPredicate {
     add(sm, headerCheck(rawName.toLowerCase(), sm, true));
   }
   for (const [name, sm] of Object.entries(m.queryParams ?? {})) add(sm, queryCheck(name, sm));
-  if (m.sourceLabels) {
+  // Istio's sourceMatchHTTP: a match that lists gateways is kept without looking at sourceLabels
+  // or sourceNamespace.
+  const bySource = !m.gateways || m.gateways.length === 0;
+  if (bySource && m.sourceLabels) {
     const entries = Object.entries(m.sourceLabels);
     fast.push((r) => {
       for (let i = 0; i < entries.length; i++) {
@@ -51,11 +54,33 @@ export function compileHttpMatch(m: HTTPMatchRequest): RequestPredicate {
       return true;
     });
   }
-  if (m.sourceNamespace !== undefined && m.sourceNamespace !== '') {
+  if (bySource && m.sourceNamespace !== undefined && m.sourceNamespace !== '') {
     const ns = m.sourceNamespace;
     fast.push((r) => r.sourceNamespace === ns);
   }
   return all([...fast, ...slow]);
+}
+
+/**
+ * The part of a match Istio evaluates when it builds a proxy's routes, not per request: the
+ * listener port, and (sourceMatchHTTP) sourceLabels and sourceNamespace — which Istio ignores
+ * when the match lists gateways. undefined: no such condition.
+ */
+export function compileProxyCondition(m: HTTPMatchRequest): RequestPredicate | undefined {
+  const checks: RequestPredicate[] = [];
+  if (m.port !== undefined && m.port !== 0) {
+    const port = m.port;
+    checks.push((r) => r.port === port);
+  }
+  if (!m.gateways || m.gateways.length === 0) {
+    const labels = Object.entries(m.sourceLabels ?? {});
+    if (labels.length > 0) checks.push((r) => labels.every(([k, v]) => r.sourceLabels[k] === v));
+    if (m.sourceNamespace) {
+      const ns = m.sourceNamespace;
+      checks.push((r) => r.sourceNamespace === ns);
+    }
+  }
+  return checks.length === 0 ? undefined : all(checks);
 }
 
 /** How the uri matched, which decides what `rewrite.uri` replaces (Envoy prefix_rewrite). */
@@ -84,6 +109,8 @@ function uriCheck(uri: StringMatch, ignoreCase: boolean): RequestPredicate {
 }
 
 function fieldCheck(field: Field, sm: StringMatch): RequestPredicate {
+  // method/scheme/authority are Envoy header matchers on :method etc.: `{}` or `*` is "present".
+  if (field !== 'path' && isPresenceMatch(sm)) return MATCH_ALL;
   if (sm.exact !== undefined) {
     const want = sm.exact;
     return (r) => r[field] === want;
@@ -99,8 +126,16 @@ function fieldCheck(field: Field, sm: StringMatch): RequestPredicate {
   return MATCH_ALL;
 }
 
-/** Header values as Envoy compares them; `{}` is a presence check; `without` is Envoy's invert_match. */
+/**
+ * Header values as Envoy compares them. `{}` (and regex `*`) is present_match. `without` is Istio's
+ * withoutHeaders: Envoy's invert_match, and for value matchers Istio also sets
+ * treat_missing_header_as_empty, so an absent header is tested as "" and then inverted
+ * (route.go TranslateRouteMatch): absent passes `exact: yes` but fails `prefix: ""` or `regex: .*`.
+ */
 function headerCheck(name: string, sm: StringMatch, without: boolean): RequestPredicate {
+  if (isPresenceMatch(sm)) {
+    return without ? (r) => r.headers[name] === undefined : (r) => r.headers[name] !== undefined;
+  }
   let test: (v: string) => boolean;
   if (sm.exact !== undefined) {
     const want = sm.exact;
@@ -109,19 +144,13 @@ function headerCheck(name: string, sm: StringMatch, without: boolean): RequestPr
   } else if (sm.prefix !== undefined) {
     const want = sm.prefix;
     test = (v) => v.startsWith(want);
-  } else if (sm.regex !== undefined) {
-    const re = fullMatchRegex(sm.regex);
-    test = re ? (v) => re.test(v) : () => false;
   } else {
-    test = () => true;
+    const re = fullMatchRegex(sm.regex ?? '');
+    // Envoy rejects a route table with an invalid regex; here that one match never matches.
+    if (!re) return NEVER;
+    test = (v) => re.test(v);
   }
-  // An absent header satisfies "without" whatever the matcher.
-  if (without) {
-    return (r) => {
-      const v = r.headers[name];
-      return v === undefined || !test(v);
-    };
-  }
+  if (without) return (r) => !test(r.headers[name] ?? '');
   return (r) => {
     const v = r.headers[name];
     return v !== undefined && test(v);
@@ -129,23 +158,25 @@ function headerCheck(name: string, sm: StringMatch, without: boolean): RequestPr
 }
 
 /**
- * Istio translates only exact and regex query matches; a prefix (or `{}`) reaches Envoy with no
- * value matcher, which Envoy treats as "parameter present".
+ * Istio's translateQueryParamMatch: `{}` (and regex `*`) is present_match; exact, prefix and regex
+ * go through util.ConvertToEnvoyMatch, so all three compare the (first) value.
  */
 function queryCheck(name: string, sm: StringMatch): RequestPredicate {
+  if (isPresenceMatch(sm)) return (r) => r.queryParam(name) !== undefined;
   if (sm.exact !== undefined) {
     const want = sm.exact;
     return (r) => r.queryParam(name) === want;
   }
-  if (sm.regex !== undefined) {
-    const re = fullMatchRegex(sm.regex);
-    if (!re) return NEVER;
-    return (r) => {
-      const v = r.queryParam(name);
-      return v !== undefined && re.test(v);
-    };
+  if (sm.prefix !== undefined) {
+    const want = sm.prefix;
+    return (r) => r.queryParam(name)?.startsWith(want) === true;
   }
-  return (r) => r.queryParam(name) !== undefined;
+  const re = fullMatchRegex(sm.regex ?? '');
+  if (!re) return NEVER;
+  return (r) => {
+    const v = r.queryParam(name);
+    return v !== undefined && re.test(v);
+  };
 }
 
 function all(checks: readonly RequestPredicate[]): RequestPredicate {

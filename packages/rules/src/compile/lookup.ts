@@ -1,7 +1,13 @@
 // Finding the virtual host (and the known service) for a request's host, as Envoy's domain
 // matching does it: an exact domain first, then the longest wildcard suffix, then "*".
-import type { RouteTable, ServiceInfo, VirtualHostEntry, CompiledServices } from './types.js';
-import { isVisible, visibleNamespaces } from './visibility.js';
+import type {
+  CompiledServices,
+  PreparedRequest,
+  RouteTable,
+  ServiceInfo,
+  VirtualHostEntry,
+} from './types.js';
+import { isVisible, visibilityRank, visibleNamespaces } from './visibility.js';
 
 /** Lower-cases, drops `:port` and a trailing dot: `Reviews.default:9080` -> `reviews.default`. */
 export function normalizeHost(authority: string): string {
@@ -36,13 +42,16 @@ export function findVirtualHost(
   table: RouteTable,
   hosts: readonly string[],
   consumerNamespace: string,
+  request?: PreparedRequest,
 ): VirtualHostEntry | undefined {
   for (const host of hosts) {
-    const hit = pick(table.exact[host], consumerNamespace);
+    const hit = pick(table.exact[host], consumerNamespace, request);
     if (hit) return hit;
   }
   for (const host of hosts) {
-    const hit = wildcardLookup(host, (pattern) => pick(table.wildcard[pattern], consumerNamespace));
+    const hit = wildcardLookup(host, (pattern) =>
+      pick(table.wildcard[pattern], consumerNamespace, request),
+    );
     if (hit) return hit;
   }
   return undefined;
@@ -69,14 +78,30 @@ export function findService(
   return undefined;
 }
 
-/** Sidecars use the oldest VirtualService the consumer can see (gateways were merged at compile). */
+/**
+ * Sidecars use one VirtualService per host: the first in Istio's order for the consumer's
+ * namespace (see visibilityRank), which is creation order within a group, among those Istio
+ * builds routes of for the calling proxy (forProxy). Gateways were merged at compile time.
+ */
 function pick(
   entries: readonly VirtualHostEntry[] | undefined,
   namespace: string,
+  request: PreparedRequest | undefined,
 ): VirtualHostEntry | undefined {
   if (!entries) return undefined;
-  for (const e of entries) if (isVisible(e.visibleTo, namespace)) return e;
-  return undefined;
+  let best: VirtualHostEntry | undefined;
+  let bestRank = 3;
+  for (const e of entries) {
+    // With an http request: a VirtualService Istio builds no route of for this proxy is skipped.
+    if (request && e.forProxy && !e.forProxy(request)) continue;
+    const rank = visibilityRank(e.visibleTo, e.virtualService.namespace, namespace);
+    if (rank === 0) return e;
+    if (rank > 0 && rank < bestRank) {
+      best = e;
+      bestRank = rank;
+    }
+  }
+  return best;
 }
 
 /** `a.b.example.com` tries `*.b.example.com`, `*.example.com`, `*.com`, then `*`. */

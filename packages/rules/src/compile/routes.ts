@@ -9,7 +9,7 @@ import type {
 } from '../api/index.js';
 import { resolveHost } from '../hosts.js';
 import { parseDuration } from '../duration.js';
-import { compileHttpMatch, uriMatchKind } from './http-match.js';
+import { compileHttpMatch, compileProxyCondition, uriMatchKind } from './http-match.js';
 import { compileL4Match } from './l4-match.js';
 import { routeIndexEntries } from './path-index.js';
 import { compileRegexRewrite } from './regex.js';
@@ -20,6 +20,7 @@ import type {
   CompiledL4Route,
   FaultPolicy,
   HeaderOps,
+  RequestPredicate,
   RetryPolicy,
   RouteHeaderOps,
   ServiceInfo,
@@ -56,9 +57,14 @@ export function compileHttpRoute(
   const allMatches = route.match ?? [];
   const scoped = allMatches.filter((m) => ctx.appliesToScope(m.gateways));
   if (allMatches.length > 0 && scoped.length === 0) return undefined;
-  const routeHeaders = compileHeaders(route.headers);
-  const destinations = compileDestinations(route.route ?? [], ctx, routeHeaders);
   const rewrite = route.rewrite;
+  const routeHeaders = compileHeaders(route.headers);
+  const destinations = compileDestinations(
+    route.route ?? [],
+    ctx,
+    routeHeaders,
+    rewrite?.authority || routeHeaders.authority,
+  );
   const regexRewrite = rewrite?.uriRegexRewrite;
   return {
     virtualService: { namespace: ctx.namespace, name: ctx.name },
@@ -105,7 +111,17 @@ export function compileHttpRoute(
     fault: compileFault(route.fault),
     mirrors: compileMirrors(route, ctx),
     cors: route.corsPolicy ? structuredClone(route.corsPolicy) : undefined,
+    forProxy: anyOf(scoped.map(compileProxyCondition)),
   };
+}
+
+/** OR of per-match proxy conditions; undefined (always) when there are none or one is unconditional. */
+function anyOf(
+  conditions: readonly (RequestPredicate | undefined)[],
+): RequestPredicate | undefined {
+  if (conditions.length === 0 || conditions.includes(undefined)) return undefined;
+  const list = conditions as readonly RequestPredicate[];
+  return list.length === 1 ? list[0] : (r) => list.some((c) => c(r));
 }
 
 export function compileL4Route(
@@ -117,7 +133,7 @@ export function compileL4Route(
   const allMatches = route.match ?? [];
   const scoped = allMatches.filter((m) => ctx.appliesToScope(m.gateways));
   if (allMatches.length > 0 && scoped.length === 0) return undefined;
-  const destinations = compileDestinations(route.route ?? [], ctx, NO_HEADERS);
+  const destinations = compileDestinations(route.route ?? [], ctx, NO_ROUTE_HEADERS, undefined);
   return {
     virtualService: { namespace: ctx.namespace, name: ctx.name },
     index,
@@ -130,24 +146,38 @@ export function compileL4Route(
 
 const EMPTY_OPS: HeaderOps = { set: {}, add: [], remove: [] };
 const NO_HEADERS: RouteHeaderOps = { request: EMPTY_OPS, response: EMPTY_OPS };
+const NO_ROUTE_HEADERS: CompiledHeaders = { ...NO_HEADERS, authority: undefined };
+
+/** Header operations of one `headers` block, plus the host rewrite Istio takes out of them. */
+interface CompiledHeaders extends RouteHeaderOps {
+  authority: string | undefined;
+}
 
 function compileDestinations(
   list: readonly { destination?: Destination; weight?: number; headers?: Headers }[],
   ctx: RouteContext,
-  routeHeaders: RouteHeaderOps,
+  routeHeaders: CompiledHeaders,
+  routeAuthority: string | undefined,
 ): CompiledDestination[] {
   // Istio sends everything to a lone destination whatever its weight; otherwise weights are relative.
   const single = list.length === 1;
   return list.map((d) => {
     const dest = compileDestination(d.destination ?? {}, ctx);
     const own = compileHeaders(d.headers);
+    // A lone destination's operations are appended to the route's own lists (Istio
+    // processDestination), one Envoy level: the destination wins. Several destinations become
+    // weighted clusters, a level Envoy applies before the route's: the route wins.
+    const combine = single ? sameLevelHeaderOps : layerHeaderOps;
     return {
       ...dest,
       weight: single ? 100 : Math.max(0, d.weight ?? 0),
       headers: {
-        request: layerHeaderOps(own.request, routeHeaders.request),
-        response: layerHeaderOps(own.response, routeHeaders.response),
+        request: combine(routeHeaders.request, own.request),
+        response: combine(routeHeaders.response, own.response),
       },
+      // Envoy sets the weighted cluster's host rewrite, then the route's over it; Istio only
+      // uses a lone destination's when the route has none. Either way the route level wins.
+      authority: routeAuthority || own.authority,
     };
   });
 }
@@ -178,12 +208,15 @@ function compileMirrors(route: HTTPRoute, ctx: RouteContext): CompiledHttpRoute[
     destination: { ...compileDestination(d, ctx), weight: 100, headers: NO_HEADERS },
     percentage,
   });
+  // Istio mirrors everything when no percentage is set, and nothing (no mirror policy at all)
+  // when one is set to 0 (route.go MirrorPercent / MirrorPercentByPolicy).
   if (route.mirror) {
-    // Istio mirrors everything when neither mirrorPercentage nor the deprecated mirrorPercent is set.
-    out.push(asTarget(route.mirror, route.mirrorPercentage?.value ?? route.mirrorPercent ?? 100));
+    const percentage = route.mirrorPercentage?.value ?? route.mirrorPercent ?? 100;
+    if (percentage > 0) out.push(asTarget(route.mirror, percentage));
   }
   for (const m of route.mirrors ?? []) {
-    if (m.destination) out.push(asTarget(m.destination, m.percentage?.value ?? 100));
+    const percentage = m.percentage?.value ?? 100;
+    if (m.destination && percentage > 0) out.push(asTarget(m.destination, percentage));
   }
   return out;
 }
@@ -208,37 +241,76 @@ function compileFault(fault: HTTPRoute['fault']): FaultPolicy | undefined {
   return out.delay || out.abort ? out : undefined;
 }
 
-function compileHeaders(h: Headers | undefined): RouteHeaderOps {
-  if (!h) return NO_HEADERS;
-  return { request: compileOps(h.request), response: compileOps(h.response) };
+function compileHeaders(h: Headers | undefined): CompiledHeaders {
+  if (!h) return NO_ROUTE_HEADERS;
+  const req = h.request;
+  // Istio turns a `host`/`:authority` set (else add) into Envoy's host rewrite (TranslateHeadersOperations).
+  const authority = authorityOf(req?.set) ?? authorityOf(req?.add);
+  return { request: compileOps(req), response: compileOps(h.response), authority };
+}
+
+function authorityOf(map: Readonly<Record<string, string>> | undefined): string | undefined {
+  let out: string | undefined;
+  for (const [k, v] of Object.entries(map ?? {})) {
+    const key = k.toLowerCase();
+    if (key === 'host' || key === ':authority') out = v;
+  }
+  return out || undefined;
+}
+
+/** Istio drops pseudo-headers and `host` from header operations: Envoy may not change them. */
+function isInternalHeader(name: string): boolean {
+  return name.startsWith(':') || name === 'host';
 }
 
 function compileOps(ops: HeaderOperations | undefined): HeaderOps {
   if (!ops) return EMPTY_OPS;
   const set: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ops.set ?? {})) set[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(ops.set ?? {})) {
+    const key = k.toLowerCase();
+    if (!isInternalHeader(key)) set[key] = v;
+  }
   return {
     set,
-    add: Object.entries(ops.add ?? {}).map(([k, v]) => [k.toLowerCase(), v] as const),
-    remove: (ops.remove ?? []).map((k) => k.toLowerCase()),
+    add: Object.entries(ops.add ?? {})
+      .map(([k, v]) => [k.toLowerCase(), v] as const)
+      .filter(([k]) => !isInternalHeader(k)),
+    remove: (ops.remove ?? []).map((k) => k.toLowerCase()).filter((k) => !isInternalHeader(k)),
   };
 }
 
 /**
- * Envoy applies the weighted-cluster (destination) level first and the route level after it, so
- * the route level wins a conflict: its removes drop the destination's sets, its sets overwrite.
+ * Two levels as Envoy applies them without most_specific_header_mutations_wins: the
+ * weighted-cluster (destination) level first, the route level after it, so the route wins a
+ * conflict: its removes drop the destination's sets, its sets overwrite.
  */
-export function layerHeaderOps(first: HeaderOps, second: HeaderOps): HeaderOps {
-  if (second === EMPTY_OPS) return first;
-  if (first === EMPTY_OPS) return second;
-  const removed = new Set(second.remove);
+export function layerHeaderOps(route: HeaderOps, dest: HeaderOps): HeaderOps {
+  if (route === EMPTY_OPS) return dest;
+  if (dest === EMPTY_OPS) return route;
+  const removed = new Set(route.remove);
   const set: Record<string, string> = {};
-  for (const [k, v] of Object.entries(first.set)) if (!removed.has(k)) set[k] = v;
-  Object.assign(set, second.set);
+  for (const [k, v] of Object.entries(dest.set)) if (!removed.has(k)) set[k] = v;
+  Object.assign(set, route.set);
   return {
     set,
-    add: [...first.add.filter(([k]) => !removed.has(k) && !(k in second.set)), ...second.add],
-    remove: [...new Set([...first.remove.filter((k) => !(k in second.set)), ...second.remove])],
+    add: [...dest.add.filter(([k]) => !removed.has(k) && !(k in route.set)), ...route.add],
+    remove: [...new Set([...dest.remove.filter((k) => !(k in route.set)), ...route.remove])],
+  };
+}
+
+/**
+ * Route then destination operations in ONE Envoy level (a lone destination: Istio appends its
+ * operations to the route's). Envoy's HeaderParser removes everything first and then applies
+ * the additions in order, so a remove never cancels a set of the same level and the
+ * destination's sets overwrite the route's.
+ */
+export function sameLevelHeaderOps(route: HeaderOps, dest: HeaderOps): HeaderOps {
+  if (dest === EMPTY_OPS) return route;
+  if (route === EMPTY_OPS) return dest;
+  return {
+    set: { ...route.set, ...dest.set },
+    add: [...route.add.filter(([k]) => !(k in dest.set)), ...dest.add],
+    remove: [...new Set([...route.remove, ...dest.remove])],
   };
 }
 

@@ -110,6 +110,11 @@ export interface CompiledDestination {
   weight: number;
   /** Route-level header operations merged with this destination's, as Envoy applies them. */
   headers: RouteHeaderOps;
+  /**
+   * Host rewrite Envoy applies when this destination is picked: rewrite.authority, else a `host`
+   * or `:authority` set/add in the route's headers, else in the destination's (Istio route.go).
+   */
+  authority?: string | undefined;
 }
 
 export interface CompiledHttpRoute {
@@ -141,6 +146,11 @@ export interface CompiledHttpRoute {
   fault: FaultPolicy | undefined;
   mirrors: readonly { destination: CompiledDestination; percentage: number }[];
   cors: CorsPolicy | undefined;
+  /**
+   * Is the route in the table Istio builds for this proxy and listener port (translateRoute drops
+   * matches for another port, other source labels or source namespace)? undefined: always.
+   */
+  forProxy: RequestPredicate | undefined;
 }
 
 export type UriMatchKind =
@@ -179,6 +189,12 @@ export interface VirtualHostEntry {
   httpIndex: PathIndex;
   tcp: readonly CompiledL4Route[];
   tls: readonly CompiledL4Route[];
+  /**
+   * Does Istio build any http route of this VirtualService for the calling proxy and port? When
+   * none, the sidecar drops the whole VirtualService (route.go buildSidecarVirtualHostsForVirtualService)
+   * and the next one for the host, or the service's default route, applies. undefined: always.
+   */
+  forProxy: RequestPredicate | undefined;
 }
 
 /** Route table for one proxy kind: the sidecars ("mesh") or one gateway. */

@@ -27,42 +27,62 @@ export function rewritePath(
   }
 }
 
-const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 };
-
+/**
+ * The Location Envoy builds (Http::Utility::newUri) from the redirect Istio generates
+ * (route.go ApplyRedirect):
+ * - scheme: redirect.scheme, else the request's.
+ * - port_redirect: `port`, or the listener (request) port for FROM_REQUEST_PORT; none for
+ *   FROM_PROTOCOL_DEFAULT. Istio drops :80 with http and :443 with https when either field is set,
+ *   judging by redirect.scheme, else https on a TLS gateway server, else http.
+ * - host: redirect.authority exactly as written (a port in it stays); else the request's
+ *   authority, whose port Envoy removes only when a port_redirect is set, or when the scheme
+ *   changes away from the protocol whose default port the request named (processRequestHost).
+ *   So FROM_PROTOCOL_DEFAULT keeps a non-default request port such as :9080.
+ * - path: redirect.uri (its query, if any, replaces the request's), else the request's.
+ */
 export function redirectLocation(r: RedirectAction, req: PreparedRequest): string {
   const scheme = r.scheme ?? req.scheme;
-  const host = r.authority ? hostPart(r.authority) : hostPart(req.authority);
-  let port: number | undefined;
-  if (r.port !== undefined) port = r.port;
-  else if (r.derivePort === 'FROM_REQUEST_PORT') port = req.port;
-  else if (r.derivePort === 'FROM_PROTOCOL_DEFAULT') port = undefined;
-  else port = explicitPort(r.authority ?? req.authority);
-  // A port that is the default of the final scheme is left out of the URL.
-  if (port !== undefined && DEFAULT_PORTS[scheme] === port) port = undefined;
+  let portRedirect: number | undefined;
+  if (r.port !== undefined || r.derivePort !== undefined) {
+    portRedirect = r.port ?? (r.derivePort === 'FROM_REQUEST_PORT' ? req.port : undefined);
+    const configScheme =
+      r.scheme ?? (req.gateway !== 'mesh' && req.scheme === 'https' ? 'https' : 'http');
+    if (
+      (portRedirect === 80 && configScheme === 'http') ||
+      (portRedirect === 443 && configScheme === 'https')
+    )
+      portRedirect = undefined;
+  }
+  const port = portRedirect === undefined ? '' : `:${portRedirect}`;
+  const host = r.authority || requestHost(req.authority, scheme, req.scheme, port !== '');
   let path = req.path;
   let query = req.query ? `?${req.query}` : '';
-  if (r.uri !== undefined) {
-    // A query inside redirect.uri replaces the request's; otherwise the request's is kept.
+  if (r.uri) {
     const q = r.uri.indexOf('?');
     path = q === -1 ? r.uri : r.uri.slice(0, q);
     if (q !== -1) query = r.uri.slice(q);
   }
-  return `${scheme}://${host}${port === undefined ? '' : `:${port}`}${path}${query}`;
+  if (!path.startsWith('/')) path = `/${path}`;
+  return `${scheme}://${host}${port}${path}${query}`;
 }
 
-function hostPart(authority: string): string {
-  if (authority.startsWith('[')) {
-    const end = authority.indexOf(']');
-    return end === -1 ? authority : authority.slice(0, end + 1);
+/** Envoy's processRequestHost: the request authority, its port removed in the cases above. */
+function requestHost(
+  authority: string,
+  newScheme: string,
+  requestScheme: string,
+  portRedirect: boolean,
+): string {
+  const end = authority.startsWith('[')
+    ? authority.lastIndexOf(']:') + (authority.includes(']:') ? 1 : 0)
+    : authority.lastIndexOf(':');
+  if (end <= 0) return authority;
+  const port = authority.slice(end);
+  let remove = portRedirect;
+  if (newScheme !== requestScheme) {
+    remove ||=
+      (requestScheme === 'https' && port === ':443') ||
+      (requestScheme === 'http' && port === ':80');
   }
-  const colon = authority.indexOf(':');
-  return colon === -1 ? authority : authority.slice(0, colon);
-}
-
-function explicitPort(authority: string): number | undefined {
-  const bracket = authority.lastIndexOf(']');
-  const colon = authority.lastIndexOf(':');
-  if (colon === -1 || colon < bracket) return undefined;
-  const n = Number(authority.slice(colon + 1));
-  return Number.isInteger(n) && n > 0 ? n : undefined;
+  return remove ? authority.slice(0, end) : authority;
 }

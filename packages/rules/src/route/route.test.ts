@@ -185,10 +185,12 @@ describe('route: HTTPMatchRequest semantics', () => {
     ['queryParams exact is not prefix', { path: '/q?q=a%20bc' }, 'NR:no-route-matched'],
     ['queryParams regex', { path: '/q?id=42' }, 'query-regex'],
     ['queryParams {} means present', { path: '/q?debug' }, 'query-present'],
+    // Istio's translateQueryParamMatch hands prefix to util.ConvertToEnvoyMatch (route.go).
+    ['queryParams prefix compares the value', { path: '/q?pfx=zzz1' }, 'query-prefix'],
     [
-      'queryParams prefix is not translated by Istio: presence only',
+      'queryParams prefix: another value does not match',
       { path: '/q?pfx=abc' },
-      'query-prefix',
+      'NR:no-route-matched',
     ],
     ['method', { method: 'DELETE' }, 'method'],
     ['scheme', { scheme: 'https', port: 9080 }, 'scheme'],
@@ -731,9 +733,16 @@ http:
       location: 'http://new.example.com/here?x=1',
     });
   });
-  it('redirect: scheme https with FROM_PROTOCOL_DEFAULT drops the port; explicit code', () => {
+  // Istio sets no port_redirect for FROM_PROTOCOL_DEFAULT (route.go ApplyRedirect); Envoy's
+  // processRequestHost then strips only a default port of the old scheme, so :9080 stays.
+  it('redirect: scheme https with FROM_PROTOCOL_DEFAULT keeps a non-default request port; explicit code', () => {
     expect(go({ path: '/secure/p', authority: 'reviews:9080' })).toMatchObject({
       status: 308,
+      location: 'https://reviews:9080/secure/p',
+    });
+  });
+  it('redirect: scheme https with FROM_PROTOCOL_DEFAULT drops the old default port :80', () => {
+    expect(go({ path: '/secure/p', authority: 'reviews:80', port: 80 })).toMatchObject({
       location: 'https://reviews/secure/p',
     });
   });
@@ -756,10 +765,12 @@ http:
       maxAge: '24h',
     });
   });
-  it('header operations: destination level first, route level wins', () => {
+  // A lone destination's operations are appended to the route's in one Envoy level (Istio
+  // processDestination); Envoy's HeaderParser removes first, then adds in order.
+  it('header operations, one destination: same level, destination sets win, removes go first', () => {
     expect(fwd(go({ path: '/headers' })).headers).toEqual({
       request: {
-        set: { 'x-both': 'route', 'x-kept': 'k', 'x-route': 'r' },
+        set: { 'x-both': 'dest', 'x-dest-only': 'd', 'x-kept': 'k', 'x-route': 'r' },
         add: [],
         remove: ['x-dest-only'],
       },
@@ -906,5 +917,393 @@ tls:
       routeL4(config, { host: 'db.example.com', port: 443, protocol: 'tls', sni: 'db.example.org' })
         .action,
     ).toBe('no-route');
+  });
+});
+
+describe('route: Envoy/Istio translation details', () => {
+  const config = compileYaml(
+    vs(
+      'details',
+      `
+hosts: [reviews]
+http:
+- name: without-exact
+  match: [{ uri: { prefix: /w1 }, withoutHeaders: { x-a: { exact: 'yes' } } }]
+  route: [{ destination: { host: reviews } }]
+- name: without-empty-prefix
+  match: [{ uri: { prefix: /w2 }, withoutHeaders: { x-a: { prefix: '' } } }]
+  route: [{ destination: { host: reviews } }]
+- name: without-present
+  match: [{ uri: { prefix: /w3 }, withoutHeaders: { x-a: {} } }]
+  route: [{ destination: { host: reviews } }]
+- name: header-star
+  match: [{ uri: { prefix: /star }, headers: { x-a: { regex: '*' } } }]
+  route: [{ destination: { host: reviews } }]
+- name: without-star
+  match: [{ uri: { prefix: /nostar }, withoutHeaders: { x-a: { regex: '*' } } }]
+  route: [{ destination: { host: reviews } }]
+- name: weighted-headers
+  match: [{ uri: { prefix: /weighted } }]
+  headers:
+    request: { set: { x-both: route }, remove: [x-dest-only] }
+  route:
+  - destination: { host: reviews, subset: v1 }
+    weight: 100
+    headers: { request: { set: { x-both: dest, x-dest-only: d } } }
+  - destination: { host: reviews, subset: v2 }
+    weight: 0
+- name: host-header
+  match: [{ uri: { prefix: /host-header } }]
+  headers: { request: { set: { Host: via-header.internal, x-ok: '1' }, remove: [':path'] } }
+  route: [{ destination: { host: reviews } }]
+- name: host-header-rewrite
+  match: [{ uri: { prefix: /rewrite-wins } }]
+  headers: { request: { set: { host: via-header.internal } } }
+  rewrite: { authority: via-rewrite.internal }
+  route: [{ destination: { host: reviews, subset: v1 }, headers: { request: { set: { host: d.internal } } } }]
+- name: dest-host-header
+  match: [{ uri: { prefix: /dest-host } }]
+  route: [{ destination: { host: reviews }, headers: { request: { add: { ':authority': d.internal } } } }]
+- name: redirect-port-443
+  match: [{ uri: { prefix: /r443 } }]
+  redirect: { scheme: https, port: 443 }
+- name: redirect-port-8443
+  match: [{ uri: { prefix: /r8443 } }]
+  redirect: { scheme: https, port: 8443 }
+- name: redirect-authority-port
+  match: [{ uri: { prefix: /rauth } }]
+  redirect: { authority: 'other.example.com:443', scheme: https }
+- name: redirect-plain
+  match: [{ uri: { prefix: /rplain } }]
+  redirect: { uri: /plain }
+`,
+    ),
+    { services: [REVIEWS_SERVICE] },
+  );
+  const go = (over: Partial<RouteRequest>) => route(config, req(over));
+
+  // route.go TranslateRouteMatch: withoutHeaders value matchers get treat_missing_header_as_empty.
+  it.each([
+    ['withoutHeaders exact: absent header is "" and passes', '/w1', {}, 'without-exact'],
+    ['withoutHeaders prefix "": absent header is "" and fails', '/w2', {}, 'NR:no-route-matched'],
+    [
+      'withoutHeaders prefix "": any present value fails',
+      '/w2',
+      { 'x-a': 'v' },
+      'NR:no-route-matched',
+    ],
+    ['withoutHeaders {}: absent header passes', '/w3', {}, 'without-present'],
+    ['withoutHeaders {}: present header fails', '/w3', { 'x-a': '' }, 'NR:no-route-matched'],
+    // canBeConvertedToPresentMatch: regex "*" is present_match, not an (invalid) RE2 pattern.
+    ['header regex "*" is a presence check', '/star', { 'x-a': 'anything' }, 'header-star'],
+    ['header regex "*": absent header fails', '/star', {}, 'NR:no-route-matched'],
+    ['withoutHeaders regex "*": absent header passes', '/nostar', {}, 'without-star'],
+  ])('%s', (_n, path, headers, expected) => {
+    expect(routeName(go({ path, headers }))).toBe(expected);
+  });
+
+  it('header operations, weighted destinations: destination level first, route level wins', () => {
+    expect(fwd(go({ path: '/weighted' })).headers.request).toEqual({
+      set: { 'x-both': 'route' },
+      add: [],
+      remove: ['x-dest-only'],
+    });
+  });
+  // route.go TranslateHeadersOperations: host/:authority become the host rewrite, and Istio drops
+  // pseudo-headers and host from the header operations; rewrite.authority beats both levels.
+  it('headers set host: Envoy host rewrite, not a header operation', () => {
+    const d = fwd(go({ path: '/host-header' }));
+    expect([d.authority, d.headers.request]).toEqual([
+      'via-header.internal',
+      { set: { 'x-ok': '1' }, add: [], remove: [] },
+    ]);
+  });
+  it('host rewrite precedence: rewrite.authority over route headers over destination headers', () => {
+    expect(fwd(go({ path: '/rewrite-wins' })).authority).toBe('via-rewrite.internal');
+    expect(fwd(go({ path: '/dest-host' })).authority).toBe('d.internal');
+  });
+
+  // route.go ApplyRedirect + Envoy Http::Utility::newUri / processRequestHost.
+  it.each([
+    [
+      'redirect port 443 with https: Istio drops port_redirect; no request port, none in Location',
+      '/r443',
+      'reviews',
+      'https://reviews/r443',
+    ],
+    [
+      'redirect port 443 with https: without port_redirect Envoy keeps a request port :9080',
+      '/r443',
+      'reviews:9080',
+      'https://reviews:9080/r443',
+    ],
+    [
+      'redirect port 8443: port_redirect replaces the request port',
+      '/r8443',
+      'reviews:9080',
+      'https://reviews:8443/r8443',
+    ],
+    [
+      'redirect authority is used as written, port included',
+      '/rauth',
+      'reviews',
+      'https://other.example.com:443/rauth',
+    ],
+    [
+      'redirect without scheme or port change keeps the request authority, :80 included',
+      '/rplain',
+      'reviews:80',
+      'http://reviews:80/plain',
+    ],
+  ])('%s', (_n, path, authority, location) => {
+    expect(go({ path, authority })).toMatchObject({ action: 'redirect', location });
+  });
+});
+
+// Current istio/istio pilot/pkg/model/virtualservice.go: hasConflict compares withoutHeaders with
+// the root's withoutHeaders and checks sourceLabels/sourceNamespace/gateways; mergeHTTPMatchRequest
+// carries those over; mergeHTTPRoute also inherits directResponse and mirrors.
+describe('route: delegate merge of source conditions, withoutHeaders and mirrors', () => {
+  const config = compileYaml(
+    [
+      vs(
+        'root',
+        `
+hosts: [deleg.example.com]
+http:
+- name: canary
+  match: [{ uri: { prefix: /c }, sourceLabels: { app: web }, headers: { x-h: { exact: a } } }]
+  mirrors: [{ destination: { host: mirror-svc } }]
+  delegate: { name: leaf, namespace: team }
+- name: rest
+  route: [{ destination: { host: rest } }]
+`,
+      ),
+      vs(
+        'leaf',
+        `
+http:
+- name: without
+  match: [{ uri: { prefix: /c/w }, withoutHeaders: { x-h: { exact: b } } }]
+  route: [{ destination: { host: w } }]
+- name: labels-conflict
+  match: [{ uri: { prefix: /c/l }, sourceLabels: { app: api } }]
+  route: [{ destination: { host: l } }]
+- name: all
+  route: [{ destination: { host: all } }]
+`,
+        'team',
+      ),
+    ].join(''),
+  );
+  const go = (path: string, sourceLabels: Record<string, string>) =>
+    fwd(
+      route(
+        config,
+        req({ authority: 'deleg.example.com', path, headers: { 'x-h': 'a' }, sourceLabels }),
+      ),
+    );
+
+  it('a delegate withoutHeaders is checked against the root withoutHeaders, not its headers', () => {
+    expect(go('/c/w', { app: 'web' }).routeName).toBe('canary-without');
+  });
+  it('the root sourceLabels are carried into the delegate match', () => {
+    expect(go('/c/x', { app: 'web' }).routeName).toBe('canary-all');
+    expect(go('/c/x', { app: 'other' }).routeName).toBe('rest');
+  });
+  it('a delegate sourceLabels conflicting with the root is dropped', () => {
+    expect(config.notes.map((n) => n.message)).toEqual([
+      'http[0]: delegate team/leaf http[1] conflicts with the root match (or delegates again); dropped',
+    ]);
+  });
+  it('root mirrors are inherited by delegate routes without their own', () => {
+    expect(go('/c/x', { app: 'web' }).mirrors.map((m) => m.destination.host)).toEqual([
+      'mirror-svc.default.svc.cluster.local',
+    ]);
+  });
+});
+
+// istio/istio pilot/pkg/model/push_context.go: initVirtualServices files each VirtualService as
+// private (exportTo "." or its own namespace), exported to named namespaces, or public;
+// VirtualServicesForGateway lists private, then exported, then public, creation order inside.
+describe('route: which VirtualService wins a host (virtualServiceIndex order)', () => {
+  const config = compileYaml(
+    [
+      vs(
+        'public-old',
+        `hosts: [api.corp.io]\nhttp: [{ name: public-old, route: [{ destination: { host: api.corp.io } }] }]`,
+        'infra',
+      ),
+      vs(
+        'exported',
+        `hosts: [api.corp.io]\nexportTo: [team]\nhttp: [{ name: exported, route: [{ destination: { host: api.corp.io } }] }]`,
+        'infra',
+      ),
+      vs(
+        'private-new',
+        `hosts: [api.corp.io]\nexportTo: ['.']\nhttp: [{ name: private-new, route: [{ destination: { host: api.corp.io } }] }]`,
+        'team',
+      ),
+      vs(
+        'tilde-wins',
+        `hosts: [t.corp.io]\nexportTo: ['~', team]\nhttp: [{ name: tilde, route: [{ destination: { host: t.corp.io } }] }]`,
+        'infra',
+      ),
+      vs(
+        'gw-public',
+        `hosts: [gw.corp.io]\ngateways: [edge/ingress]\nhttp: [{ name: gw-public, match: [{ uri: { prefix: /a } }], route: [{ destination: { host: a.corp.io } }] }]`,
+        'infra',
+      ),
+      vs(
+        'gw-own',
+        `hosts: [gw.corp.io]\ngateways: [edge/ingress]\nexportTo: ['.']\nhttp: [{ name: gw-own, match: [{ uri: { prefix: / } }], route: [{ destination: { host: b.corp.io } }] }]`,
+        'edge',
+      ),
+    ].join(''),
+  );
+  it.each([
+    [
+      'sidecar: a newer private VirtualService of the caller namespace beats older ones',
+      'team',
+      'private-new',
+    ],
+    ['sidecar: a namespace not in exportTo falls back to the public one', 'other', 'public-old'],
+    ['sidecar: public is the last resort', 'infra', 'public-old'],
+  ])('%s', (_n, sourceNamespace, expected) => {
+    expect(routeName(route(config, req({ authority: 'api.corp.io', sourceNamespace })))).toBe(
+      expected,
+    );
+  });
+  it('sidecar: exported by name beats public for the named namespace', () => {
+    const only = compileYaml(
+      [
+        vs(
+          'pub',
+          `hosts: [x.corp.io]\nhttp: [{ name: pub, route: [{ destination: { host: x.corp.io } }] }]`,
+          'infra',
+        ),
+        vs(
+          'named',
+          `hosts: [x.corp.io]\nexportTo: [team]\nhttp: [{ name: named, route: [{ destination: { host: x.corp.io } }] }]`,
+          'infra',
+        ),
+      ].join(''),
+    );
+    expect(routeName(route(only, req({ authority: 'x.corp.io', sourceNamespace: 'team' })))).toBe(
+      'named',
+    );
+  });
+  it('exportTo with "~" hides the VirtualService even from listed namespaces', () => {
+    expect(routeName(route(config, req({ authority: 't.corp.io', sourceNamespace: 'team' })))).toBe(
+      'NR:no-virtual-host',
+    );
+  });
+  it("gateway merge order: the gateway namespace's own VirtualServices come first", () => {
+    expect(
+      routeName(
+        route(config, req({ authority: 'gw.corp.io', gateway: 'edge/ingress', path: '/a' })),
+      ),
+    ).toBe('gw-own');
+  });
+});
+
+describe('route: what Istio decides when it builds the proxy config', () => {
+  const config = compileYaml(
+    [
+      vs(
+        'labelled-only',
+        `
+hosts: [reviews]
+http:
+- name: for-productpage
+  match: [{ sourceLabels: { app: productpage } }]
+  route: [{ destination: { host: reviews, subset: v2 } }]
+- name: on-9443
+  match: [{ port: 9443 }]
+  route: [{ destination: { host: reviews, subset: tls } }]
+`,
+      ),
+      vs(
+        'later',
+        `hosts: [reviews]\nhttp: [{ name: later, route: [{ destination: { host: reviews, subset: v1 } }] }]`,
+      ),
+      vs(
+        'ratings-labelled',
+        `hosts: [ratings]\nhttp: [{ name: ratings-v2, match: [{ sourceLabels: { app: x } }], route: [{ destination: { host: ratings } }] }]`,
+      ),
+      vs(
+        'gw-labels',
+        `
+hosts: [details]
+gateways: [mesh]
+http:
+- name: gateways-listed
+  match: [{ gateways: [mesh], sourceLabels: { app: nobody } }]
+  route: [{ destination: { host: details } }]
+`,
+      ),
+      vs(
+        'retry',
+        `
+hosts: [retry.example.com]
+http:
+- name: codes
+  retries: { attempts: 3, retryOn: '5xx,599,+503,429' }
+  mirrorPercentage: { value: 0 }
+  mirror: { host: shadow }
+  route: [{ destination: { host: retry.example.com } }]
+`,
+      ),
+    ].join(''),
+    {
+      services: [
+        REVIEWS_SERVICE,
+        {
+          host: 'ratings.default.svc.cluster.local',
+          namespace: 'default',
+          ports: [{ number: 9080, name: 'http', protocol: 'HTTP' }],
+        },
+      ],
+    },
+  );
+  // route.go buildSidecarVirtualHostsForVirtualService: no route built for the proxy and port
+  // means no virtual host from that VirtualService; the next one for the host, or the default
+  // route of the service, applies.
+  it.each([
+    [
+      'a matching caller uses the first VirtualService',
+      { sourceLabels: { app: 'productpage' } },
+      'for-productpage',
+    ],
+    ['the match port selects the listener', { port: 9443 }, 'on-9443'],
+    [
+      'no route of the oldest VirtualService is built for this caller: the next one applies',
+      {},
+      'later',
+    ],
+  ])('%s', (_n, over, expected) => {
+    expect(routeName(route(config, req(over)))).toBe(expected);
+  });
+  it('no VirtualService applies to the caller: the service default route', () => {
+    const d = fwd(route(config, req({ authority: 'ratings' })));
+    expect([d.virtualService, d.destination.cluster]).toEqual([
+      null,
+      'outbound|9080||ratings.default.svc.cluster.local',
+    ]);
+  });
+  // route.go sourceMatchHTTP: a match listing gateways is kept without checking sourceLabels.
+  it('a match with gateways ignores its sourceLabels', () => {
+    expect(routeName(route(config, req({ authority: 'details' })))).toBe('gateways-listed');
+  });
+  // retry.go parseRetryOn: only codes Go's http.StatusText knows become status codes.
+  it('retryOn: known status codes become retriable status codes; unknown numbers stay conditions', () => {
+    const r = fwd(route(config, req({ authority: 'retry.example.com' }))).retry;
+    expect([r?.retryOn, r?.retriableStatusCodes]).toEqual([
+      ['5xx', '599', 'retriable-status-codes'],
+      [503, 429],
+    ]);
+  });
+  it('mirrorPercentage 0 mirrors nothing (Istio sets no mirror policy)', () => {
+    expect(fwd(route(config, req({ authority: 'retry.example.com' }))).mirrors).toEqual([]);
   });
 });

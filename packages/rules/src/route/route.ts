@@ -56,7 +56,7 @@ export function route(
   if (!table) return noRoute('unknown-gateway', `no VirtualService is bound to gateway ${scope}`);
   const req = new PreparedHttpRequest(request, scope);
   const hosts = candidates(table, req.host, req.sourceNamespace, config.domain);
-  const vhost = findVirtualHost(table, hosts, req.sourceNamespace);
+  const vhost = findVirtualHost(table, hosts, req.sourceNamespace, req);
   if (!vhost) {
     const service = table.mergeHosts
       ? undefined
@@ -208,7 +208,7 @@ function decide(
     delegate: r.delegate,
     destination: resolveCluster(picked, req.port),
     path: rewritePath(r.rewrite, kind, req),
-    authority: r.rewrite?.authority ?? req.authority,
+    authority: picked.authority ?? req.authority,
     timeoutMs: r.timeoutMs,
     retry: r.retry,
     fault: r.fault,
