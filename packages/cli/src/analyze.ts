@@ -15,7 +15,7 @@ export function runAnalyze(options: AnalyzeOptions, io: CliIo): Promise<number> 
   return guarded(io, options.debug, async () => {
     const checked = await checkInputs(options, io);
     const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-    const services = kubeServicesIn(checked.parseDiagnostics);
+    const services = kubeServicesIn(checked.skipped, checked.parseDiagnostics);
     // The "skipped" note is noise for a Service analyze turned into a known host.
     const usedNotes = new Set(services.map((s) => s.note));
     const knownHosts = [

@@ -1,5 +1,12 @@
 // Shared front half of validate and analyze: read inputs, parse, validate each resource.
-import { parseResources, validateResource, type Diagnostic, type Resource } from '@mesh/rules';
+import {
+  parseResources,
+  validatePartial,
+  validateResource,
+  type Diagnostic,
+  type Resource,
+  type SkippedObject,
+} from '@mesh/rules';
 import type { CliIo } from './io.js';
 import { loadInputs, type InputFile } from './inputs.js';
 import type { CommonOptions } from './options.js';
@@ -8,25 +15,35 @@ export interface Checked {
   files: InputFile[];
   /** Structurally valid resources, each with its own validation diagnostics. */
   resources: { resource: Resource; diagnostics: Diagnostic[] }[];
-  /** Parse diagnostics: documents that never became resources, skipped objects. */
+  /**
+   * Parse diagnostics: documents that never became resources, skipped objects, and the semantic
+   * findings on the valid rest of resources whose spec failed structural checks.
+   */
   parseDiagnostics: Diagnostic[];
+  /** Objects of kinds mesh does not type (Kubernetes Services among them). */
+  skipped: SkippedObject[];
 }
 
 export async function checkInputs(options: CommonOptions, io: CliIo): Promise<Checked> {
   const files = await loadInputs(options.filenames, options.exclude ?? [], io);
   const resources: Checked['resources'] = [];
   const parseDiagnostics: Diagnostic[] = [];
+  const skipped: SkippedObject[] = [];
   for (const file of files) {
     const parsed = parseResources(file.text, {
       file: file.name,
       ...(options.namespace !== undefined && { defaultNamespace: options.namespace }),
     });
     parseDiagnostics.push(...parsed.diagnostics.map((d) => withTemplateHint(d, file.text)));
+    for (const partial of parsed.partials) {
+      parseDiagnostics.push(...validatePartial(partial, parsed.diagnostics));
+    }
+    skipped.push(...parsed.skipped);
     for (const resource of parsed.resources) {
       resources.push({ resource, diagnostics: validateResource(resource) });
     }
   }
-  return { files, resources, parseDiagnostics };
+  return { files, resources, parseDiagnostics, skipped };
 }
 
 /** Marks of Helm and Go templates, which are not YAML until rendered. */

@@ -2,15 +2,17 @@ import { parseResources } from '@mesh/rules';
 import { kubeServicesIn } from './kube-services.js';
 import { service, vs } from './test-support/fixtures.js';
 
-const servicesIn = (text: string, defaultNamespace = 'default') =>
-  kubeServicesIn(parseResources(text, { file: 'f.yaml', defaultNamespace }).diagnostics).map(
+const servicesIn = (text: string, defaultNamespace = 'default') => {
+  const parsed = parseResources(text, { file: 'f.yaml', defaultNamespace });
+  return kubeServicesIn(parsed.skipped, parsed.diagnostics).map(
     ({ name, namespace, host, note }) => ({
       name,
       namespace,
       host,
-      document: note.source?.document,
+      document: note?.source?.document,
     }),
   );
+};
 
 describe('kubeServicesIn', () => {
   it('turns v1 Services into cluster-local hosts, defaulting the namespace', () => {

@@ -1,12 +1,10 @@
 // Kubernetes Services that share files with Istio config are the hosts VirtualServices route to.
-// @mesh/rules skips them (it only types Istio kinds) with a MESH-V0002 note naming the object, so
-// analyze reads them from those notes instead of parsing every file a second time (that second
-// parse doubled the time of `meshctl analyze` on large inputs).
-import { CLUSTER_DOMAIN, type Diagnostic } from '@mesh/rules';
+// @mesh/rules skips them (it only types Istio kinds) and lists them as skipped objects, with a
+// MESH-V0002 note each; analyze takes the Services from that list instead of parsing every file a
+// second time, and hides the notes of the Services it used.
+import { CLUSTER_DOMAIN, type Diagnostic, type SkippedObject } from '@mesh/rules';
 
 export const SKIPPED_OBJECT = 'MESH-V0002';
-/** The note @mesh/rules gives an `apiVersion: v1` object it skips; other apiVersions differ. */
-const SKIPPED_CORE_V1 = 'not an Istio networking resource (v1); skipped';
 /** parseResources names an object without metadata.name like this. */
 const UNNAMED = '<unnamed>';
 
@@ -14,25 +12,29 @@ export interface KubeService {
   name: string;
   namespace: string;
   host: string;
-  /** The skip note it came from; analyze does not print it. */
-  note: Diagnostic;
+  /** The skip note it came from, if any; analyze does not print it. */
+  note: Diagnostic | undefined;
 }
 
-/** `apiVersion: v1`, `kind: Service` objects among the parse diagnostics, as cluster-local hosts. */
-export function kubeServicesIn(diagnostics: readonly Diagnostic[]): KubeService[] {
-  return diagnostics
-    .filter(
-      (d) =>
-        d.code === SKIPPED_OBJECT &&
-        d.kind === 'Service' &&
-        d.message === SKIPPED_CORE_V1 &&
-        d.name !== '' &&
-        d.name !== UNNAMED,
-    )
-    .map((d) => ({
-      name: d.name,
-      namespace: d.namespace,
-      host: `${d.name}.${d.namespace}.${CLUSTER_DOMAIN}`.toLowerCase(),
-      note: d,
+/** `apiVersion: v1`, `kind: Service` objects among the skipped ones, as cluster-local hosts. */
+export function kubeServicesIn(
+  skipped: readonly SkippedObject[],
+  diagnostics: readonly Diagnostic[],
+): KubeService[] {
+  return skipped
+    .filter((o) => o.apiVersion === 'v1' && o.kind === 'Service' && o.name && o.name !== UNNAMED)
+    .map((o) => ({
+      name: o.name,
+      namespace: o.namespace,
+      host: `${o.name}.${o.namespace}.${CLUSTER_DOMAIN}`.toLowerCase(),
+      note: diagnostics.find(
+        (d) =>
+          d.code === SKIPPED_OBJECT &&
+          d.kind === o.kind &&
+          d.name === o.name &&
+          d.namespace === o.namespace &&
+          d.source?.file === o.source.file &&
+          d.source?.document === o.source.document,
+      ),
     }));
 }

@@ -37,6 +37,19 @@ describe('runValidate', () => {
     expect(io.err()).toBe('validated 0 resources in 1 file: 1 error, 0 warnings\n');
   });
 
+  it('reports semantic errors alongside structural ones, in one run', async () => {
+    const io = memoryIo({
+      'vs.yaml':
+        'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n' +
+        '  hosts: [r]\n  http:\n  - route: [{destination: {host: r}, weight: -1}]\n    timeout: 10\n',
+    });
+    expect(await runValidate({ filenames: ['vs.yaml'] }, io)).toBe(1);
+    expect(io.out()).toBe(
+      'vs.yaml:8: VirtualService default/r: spec.http[0].timeout: expected a duration string such as "1.5s" or "250ms", got the integer 10\n' +
+        'vs.yaml:7: VirtualService default/r: spec.http[0].route[0].weight: weight -1 is negative\n',
+    );
+  });
+
   it('prefixes info notes and does not fail on them', async () => {
     const io = memoryIo({ 'svc.yaml': service('reviews') });
     expect(await runValidate({ filenames: ['svc.yaml'] }, io)).toBe(0);
@@ -182,7 +195,7 @@ describe('runValidate', () => {
     });
     expect(await runValidate({ filenames: ['vs.yaml'] }, io)).toBe(1);
     expect(lines(io.out())).toEqual([
-      'vs.yaml:10: VirtualService default/reviews: spec.http[0].route[0].wieght: unknown field "wieght"',
+      'vs.yaml:10: VirtualService default/reviews: spec.http[0].route[0].wieght: unknown field "wieght"; did you mean "weight"?',
       'vs.yaml:11: VirtualService default/reviews: spec.http[0].route[1].destination: expected an object, got the string "reviews"',
     ]);
   });

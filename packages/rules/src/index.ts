@@ -2,7 +2,8 @@
 export * from './api/index.js';
 export * from './diagnostics.js';
 export { parseResources, parseObject, type ParseOptions, type ParseResult } from './parse.js';
-export { validateResource } from './validate/index.js';
+export { validateResource, validatePartial } from './validate/index.js';
+export type { SkippedObject } from './parse.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { resolveHost, hostMatches, hostsIntersect, CLUSTER_DOMAIN } from './hosts.js';
 export { analyze, FINDINGS, type AnalyzeOptions, type FindingCode } from './analyze/index.js';

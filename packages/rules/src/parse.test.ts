@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { formatDiagnostic } from './diagnostics.js';
 import { parseObject, parseResources } from './parse.js';
+import { validatePartial } from './validate/index.js';
 
 describe('parseResources', () => {
   it('parses multi-document YAML into typed resources with namespace defaulted', () => {
@@ -41,7 +42,7 @@ spec:
       wieght: 10
 `);
     expect(diagnostics.map(formatDiagnostic)).toEqual([
-      'VirtualService default/r: spec.http[0].route[0].wieght: unknown field "wieght"',
+      'VirtualService default/r: spec.http[0].route[0].wieght: unknown field "wieght"; did you mean "weight"?',
     ]);
   });
 
@@ -145,5 +146,93 @@ spec:
   it('gives no partial when metadata is broken too', () => {
     const broken = yaml.replace('metadata: { name: reviews }', 'metadata: { name: Not_A_Name }');
     expect(parseResources(broken).partials).toEqual([]);
+  });
+});
+
+describe('help with typos and other kinds', () => {
+  const one = (text: string) => parseResources(text).diagnostics.map(formatDiagnostic);
+
+  it('suggests the field meant, at any depth', () => {
+    expect(
+      one(`
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: r }
+spec:
+  host: r
+  subsets: [{ name: v1, lables: { version: v1 } }]
+  trafficPolicy: { connectionPool: { tcp: { maxConnection: 1 } }, bogusField: 1 }
+`),
+    ).toEqual([
+      'DestinationRule default/r: spec.trafficPolicy.connectionPool.tcp.maxConnection: unknown field "maxConnection"; did you mean "maxConnections"?',
+      'DestinationRule default/r: spec.trafficPolicy.bogusField: unknown field "bogusField"',
+      'DestinationRule default/r: spec.subsets[0].lables: unknown field "lables"; did you mean "labels"?',
+    ]);
+  });
+
+  it('suggests the kind meant in networking.istio.io', () => {
+    expect(
+      one(
+        'apiVersion: networking.istio.io/v1\nkind: virtualservice\nmetadata: {name: r}\nspec: {}\n',
+      ),
+    ).toEqual([
+      'virtualservice default/r: kind: unknown kind "virtualservice" in networking.istio.io; did you mean "VirtualService"?',
+    ]);
+  });
+
+  it('skips Istio kinds mesh does not implement with a warning, and lists every skipped object', () => {
+    const { diagnostics, skipped } = parseResources(`
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: { name: lua, namespace: istio-system }
+spec: {}
+---
+apiVersion: v1
+kind: Service
+metadata: { name: reviews }
+`);
+    expect(diagnostics.map((d) => [d.severity, d.code])).toEqual([
+      ['warning', 'MESH-V0004'],
+      ['info', 'MESH-V0002'],
+    ]);
+    expect(skipped).toEqual([
+      {
+        apiVersion: 'networking.istio.io/v1alpha3',
+        kind: 'EnvoyFilter',
+        namespace: 'istio-system',
+        name: 'lua',
+        source: { document: 0 },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        namespace: 'default',
+        name: 'reviews',
+        source: { document: 1 },
+      },
+    ]);
+  });
+});
+
+describe('validatePartial', () => {
+  it('reports the semantic errors of the rest of a structurally broken resource, once', () => {
+    const { partials, diagnostics } = parseResources(`
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{ destination: { host: reviews, subset: v1 }, weight: -1 }]
+    timeout: 10
+  - route: 7
+`);
+    const semantic = validatePartial(partials[0]!, diagnostics).map(formatDiagnostic);
+    expect(semantic).toContain(
+      'VirtualService default/reviews: spec.http[0].route[0].weight: weight -1 is negative',
+    );
+    // http[1].route was removed as structurally broken: "no route" there would only restate it.
+    expect(semantic.filter((line) => line.includes('spec.http[1]'))).toEqual([]);
+    expect(semantic.filter((line) => line.includes('timeout'))).toEqual([]);
   });
 });

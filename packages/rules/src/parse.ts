@@ -20,6 +20,8 @@ import { sidecarSpec } from './api/sidecar.js';
 import { workloadEntrySpec } from './api/workload-entry.js';
 import { formatPath, type Diagnostic, type PathSegment } from './diagnostics.js';
 import { checkDns1123Label, checkDns1123Subdomain } from './validate/names.js';
+import { knownFieldsAt } from './api/fields.js';
+import { closest } from './suggest.js';
 
 const specSchemas: Record<Kind, z.ZodType> = {
   VirtualService: virtualServiceSpec,
@@ -41,6 +43,8 @@ export interface ParseResult {
   resources: Resource[];
   /** Resources that failed structural checks, pruned to what is valid (see ParseObjectResult). */
   partials: Resource[];
+  /** Objects of other kinds (Kubernetes Services, Deployments, EnvoyFilters...), not typed. */
+  skipped: SkippedObject[];
   diagnostics: Diagnostic[];
 }
 
@@ -51,18 +55,19 @@ const MAX_ALIAS_COUNT = 1000;
 export function parseResources(text: string, options: ParseOptions = {}): ParseResult {
   const resources: Resource[] = [];
   const partials: Resource[] = [];
+  const skipped: SkippedObject[] = [];
   const diagnostics: Diagnostic[] = [];
   const file = options.file;
   if (text.includes('\u0000')) {
     diagnostics.push(documentError(file, undefined, 'binary content: expected YAML or JSON text'));
-    return { resources, partials, diagnostics };
+    return { resources, partials, skipped, diagnostics };
   }
   let docs;
   try {
     docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
   } catch (err) {
     diagnostics.push(documentError(file, undefined, `yaml: ${(err as Error).message}`));
-    return { resources, partials, diagnostics };
+    return { resources, partials, skipped, diagnostics };
   }
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((doc, index) => {
@@ -82,10 +87,11 @@ export function parseResources(text: string, options: ParseOptions = {}): ParseR
       const result = parseObject(object, { ...options, document: index });
       if (result.resource) resources.push(result.resource);
       if (result.partial) partials.push(result.partial);
+      if (result.skipped) skipped.push(result.skipped);
       diagnostics.push(...result.diagnostics);
     }
   });
-  return { resources, partials, diagnostics };
+  return { resources, partials, skipped, diagnostics };
 }
 
 /** Kubernetes `kind: List` documents carry their resources in `items`. */
@@ -97,8 +103,21 @@ function flattenLists(value: unknown): unknown[] {
   return [value];
 }
 
+/** An object parse skipped because it is not a kind mesh types (a Service, an EnvoyFilter...). */
+export interface SkippedObject {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  source: { file?: string; document?: number };
+}
+
+/** networking.istio.io kinds that Istio serves but mesh does not implement. */
+const UNSUPPORTED_ISTIO_KINDS: readonly string[] = ['EnvoyFilter', 'WorkloadGroup', 'ProxyConfig'];
+
 export interface ParseObjectResult {
   resource?: Resource;
+  skipped?: SkippedObject;
   /**
    * When only the spec failed its structural checks: the resource with the failing fields
    * removed, for semantic validation of the rest. Never to be applied or compiled.
@@ -138,7 +157,35 @@ export function parseObject(
   }
   const group = typeof apiVersion === 'string' ? apiVersion.split('/')[0] : undefined;
   if (!isKind(kind)) {
+    const skipped: SkippedObject = {
+      apiVersion: typeof apiVersion === 'string' ? apiVersion : '',
+      kind,
+      namespace,
+      name,
+      source,
+    };
+    if (group === API_GROUP && UNSUPPORTED_ISTIO_KINDS.includes(kind)) {
+      // Real Istio config that mesh does not implement: ignoring it changes behaviour, so warn.
+      return {
+        skipped,
+        diagnostics: [
+          {
+            ...diag(
+              kind,
+              namespace,
+              name,
+              '',
+              `${API_GROUP} ${kind} is not supported by mesh; skipped`,
+              source,
+            ),
+            severity: 'warning',
+            code: 'MESH-V0004',
+          },
+        ],
+      };
+    }
     if (group === API_GROUP) {
+      const guess = closest(kind, KINDS);
       return {
         diagnostics: [
           diag(
@@ -146,7 +193,7 @@ export function parseObject(
             namespace,
             name,
             'kind',
-            `unknown kind "${kind}" in ${API_GROUP}; expected one of ${KINDS.join(', ')}`,
+            `unknown kind "${kind}" in ${API_GROUP}; ${guess ? `did you mean "${guess}"?` : `expected one of ${KINDS.join(', ')}`}`,
             source,
           ),
         ],
@@ -155,6 +202,7 @@ export function parseObject(
     // Deployments, Services and the like often share a file with Istio config: skip, and say so
     // as info, not a warning, since nothing is wrong with them.
     return {
+      skipped,
       diagnostics: [
         {
           ...diag(
@@ -227,7 +275,7 @@ export function parseObject(
     const parsed = specSchemas[kind].safeParse(spec, { reportInput: true });
     if (parsed.success) spec = parsed.data;
     else {
-      for (const issue of parsed.error.issues) pushIssue(issue, push);
+      for (const issue of parsed.error.issues) pushIssue(issue, specSchemas[kind], push);
       spec = pruneToValid(specSchemas[kind], spec, parsed.error.issues);
       specIsPartial = true;
     }
@@ -286,10 +334,20 @@ function pruneToValid(schema: z.ZodType, spec: unknown, issues: readonly ZodIssu
 
 type ZodIssue = z.core.$ZodIssue;
 
-function pushIssue(issue: ZodIssue, push: (path: string, message: string) => void): void {
+function pushIssue(
+  issue: ZodIssue,
+  schema: z.ZodType,
+  push: (path: string, message: string) => void,
+): void {
   if (issue.code === 'unrecognized_keys') {
-    for (const key of issue.keys)
-      push(zodPath(['spec', ...issue.path, key]), `unknown field "${key}"`);
+    const known = knownFieldsAt(schema, issue.path);
+    for (const key of issue.keys) {
+      const guess = closest(key, known);
+      push(
+        zodPath(['spec', ...issue.path, key]),
+        `unknown field "${key}"${guess ? `; did you mean "${guess}"?` : ''}`,
+      );
+    }
     return;
   }
   push(zodPath(['spec', ...issue.path]), zodMessage(issue));

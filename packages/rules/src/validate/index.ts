@@ -61,3 +61,23 @@ export function validateResource(resource: Resource): Diagnostic[] {
   }
   return ctx.diagnostics;
 }
+
+/**
+ * Semantic findings for a resource whose spec failed structural checks (a partial from
+ * parseResources, with the failing fields removed), so users see all their mistakes in one run.
+ * Findings on or around a field that failed structurally are dropped: they would only restate
+ * that the field is missing because it was removed.
+ */
+export function validatePartial(
+  partial: Resource,
+  structural: readonly Diagnostic[],
+): Diagnostic[] {
+  const broken = structural.filter((d) => d.severity === 'error').map((d) => d.path);
+  const related = (a: string, b: string) =>
+    a === b ||
+    a.startsWith(`${b}.`) ||
+    a.startsWith(`${b}[`) ||
+    b.startsWith(`${a}.`) ||
+    b.startsWith(`${a}[`);
+  return validateResource(partial).filter((d) => !broken.some((p) => related(d.path, p)));
+}
