@@ -18,10 +18,11 @@ import { gatewaySpec } from './api/gateway.js';
 import { serviceEntrySpec } from './api/service-entry.js';
 import { sidecarSpec } from './api/sidecar.js';
 import { workloadEntrySpec } from './api/workload-entry.js';
-import { formatPath, type Diagnostic, type PathSegment } from './diagnostics.js';
-import { checkDns1123Label, checkDns1123Subdomain } from './validate/names.js';
-import { knownFieldsAt } from './api/fields.js';
+import type { Diagnostic } from './diagnostics.js';
+import { describe, pushIssue, zodMessage, zodPath } from './parse-issues.js';
+import { pruneToValid } from './prune.js';
 import { closest } from './suggest.js';
+import { checkDns1123Label, checkDns1123Subdomain } from './validate/names.js';
 
 const specSchemas: Record<Kind, z.ZodType> = {
   VirtualService: virtualServiceSpec,
@@ -297,107 +298,6 @@ export function parseObject(
       : { diagnostics };
   }
   return { resource: typed(spec), diagnostics };
-}
-
-/**
- * The spec with every field that failed the schema removed, or undefined if that does not make
- * it valid. Lets validation report the semantic problems of the rest in the same run, the way a
- * user wants all their mistakes at once rather than one per try.
- */
-function pruneToValid(schema: z.ZodType, spec: unknown, issues: readonly ZodIssue[]): unknown {
-  const current: unknown = structuredClone(spec);
-  let pending = issues;
-  for (let round = 0; round < 3; round++) {
-    for (const issue of pending) {
-      const path = issue.code === 'unrecognized_keys' ? issue.path : issue.path.slice(0, -1);
-      const parent = path.reduce<unknown>(
-        (node, key) => (isRecord(node) || Array.isArray(node) ? (node as never)[key] : undefined),
-        current,
-      );
-      if (issue.code === 'unrecognized_keys') {
-        if (isRecord(parent)) for (const key of issue.keys) delete parent[key];
-      } else if (issue.path.length === 0) {
-        return undefined;
-      } else if (isRecord(parent)) {
-        delete parent[String(issue.path[issue.path.length - 1])];
-      } else if (Array.isArray(parent)) {
-        // Keep indexes stable so later paths still point at the same elements.
-        parent[Number(issue.path[issue.path.length - 1])] = undefined;
-      }
-    }
-    const retry = schema.safeParse(current);
-    if (retry.success) return retry.data;
-    pending = retry.error.issues;
-  }
-  return undefined;
-}
-
-type ZodIssue = z.core.$ZodIssue;
-
-function pushIssue(
-  issue: ZodIssue,
-  schema: z.ZodType,
-  push: (path: string, message: string) => void,
-): void {
-  if (issue.code === 'unrecognized_keys') {
-    const known = knownFieldsAt(schema, issue.path);
-    for (const key of issue.keys) {
-      const guess = closest(key, known);
-      push(
-        zodPath(['spec', ...issue.path, key]),
-        `unknown field "${key}"${guess ? `; did you mean "${guess}"?` : ''}`,
-      );
-    }
-    return;
-  }
-  push(zodPath(['spec', ...issue.path]), zodMessage(issue));
-}
-
-function zodPath(path: readonly PropertyKey[]): string {
-  return formatPath(path.map((p) => (typeof p === 'number' ? p : String(p))) as PathSegment[]);
-}
-
-function zodMessage(issue: ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type': {
-      // Schemas with their own wording (durations) say what they expect better than a type name.
-      const expected = issue.message.startsWith('expected ')
-        ? issue.message
-        : `expected ${article(issue.expected)}`;
-      return `${expected}${issue.input === undefined ? '' : `, got ${describe(issue.input)}`}`;
-    }
-    case 'too_small':
-      return `must be at least ${String(issue.minimum)}${'input' in issue && issue.input !== undefined ? `, got ${String(issue.input)}` : ''}`;
-    case 'too_big':
-      return `must be at most ${String(issue.maximum)}${'input' in issue && issue.input !== undefined ? `, got ${String(issue.input)}` : ''}`;
-    default:
-      return issue.message;
-  }
-}
-
-function article(expected: string): string {
-  switch (expected) {
-    case 'int':
-      return 'an integer';
-    case 'object':
-    case 'array':
-      return `an ${expected}`;
-    case 'record':
-      return 'a map';
-    default:
-      return `a ${expected}`;
-  }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string')
-    return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
-  if (typeof value === 'number')
-    return Number.isInteger(value) ? `the integer ${value}` : `the number ${value}`;
-  return `${typeof value} ${String(value)}`;
 }
 
 function diag(
