@@ -26,6 +26,18 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const vs = (name: string, body: string) =>
   `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: ${name}\nspec:\n${body}`;
 
+describe('meshctl from the workspace', () => {
+  it('runs as `npx meshctl` from the repository root, through the linked workspace bin', () => {
+    const r = spawnSync('npx', ['--no-install', 'meshctl', 'validate', '-f', 'samples/bookinfo'], {
+      cwd: repo,
+      encoding: 'utf8',
+    });
+    if (r.error) throw r.error;
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^validated \d+ resources in \d+ files: 0 errors, 0 warnings$/m);
+  });
+});
+
 describe('meshctl on the samples', () => {
   it('validates every sample file', () => {
     const r = meshctl(['validate', '-f', 'samples']);
