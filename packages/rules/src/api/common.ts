@@ -4,6 +4,20 @@ import { z } from 'zod';
 
 export const uint32 = z.number().int().min(0).max(4294967295);
 export const int32 = z.number().int().min(-2147483648).max(2147483647);
+/**
+ * uint64: protobuf JSON allows a number or a decimal string ("1024"); either way it is a number
+ * here. Values past 2^53 lose precision, far beyond any size Istio uses these for.
+ */
+export const uint64 = z.union(
+  [
+    z.number().int().min(0),
+    z
+      .string()
+      .regex(/^\d+$/)
+      .transform((v) => Number(v)),
+  ],
+  { error: 'expected a non-negative integer (a number or a decimal string)' },
+);
 /** A duration in Go/CEL syntax ("1.5s", "100ms", "1h2m"); checked by parseDuration in validation. */
 export const durationString = z.string({
   error: 'expected a duration string such as "1.5s" or "250ms"',

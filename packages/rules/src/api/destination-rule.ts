@@ -5,6 +5,7 @@ import {
   portSelector,
   stringMap,
   uint32,
+  uint64,
   workloadSelector,
 } from './common.js';
 
@@ -22,9 +23,9 @@ export const consistentHashLB = z.strictObject({
     .optional(),
   useSourceIp: z.boolean().optional(),
   httpQueryParameterName: z.string().optional(),
-  ringHash: z.strictObject({ minimumRingSize: z.number().int().min(0).optional() }).optional(),
-  maglev: z.strictObject({ tableSize: z.number().int().min(0).optional() }).optional(),
-  minimumRingSize: z.number().int().min(0).optional(),
+  ringHash: z.strictObject({ minimumRingSize: uint64.optional() }).optional(),
+  maglev: z.strictObject({ tableSize: uint64.optional() }).optional(),
+  minimumRingSize: uint64.optional(),
 });
 export type ConsistentHashLB = z.infer<typeof consistentHashLB>;
 
@@ -94,9 +95,10 @@ export type ConnectionPoolSettings = z.infer<typeof connectionPoolSettings>;
 
 export const outlierDetection = z.strictObject({
   splitExternalLocalOriginErrors: z.boolean().optional(),
-  consecutiveLocalOriginFailures: z.number().int().optional(),
-  consecutiveGatewayErrors: z.number().int().optional(),
-  consecutive5xxErrors: z.number().int().optional(),
+  // google.protobuf.UInt32Value: plain non-negative integers.
+  consecutiveLocalOriginFailures: uint32.optional(),
+  consecutiveGatewayErrors: uint32.optional(),
+  consecutive5xxErrors: uint32.optional(),
   consecutiveErrors: int32.optional(),
   interval: durationString.optional(),
   baseEjectionTime: durationString.optional(),
@@ -127,6 +129,15 @@ export const portTrafficPolicy = z.strictObject({
 });
 export type PortTrafficPolicy = z.infer<typeof portTrafficPolicy>;
 
+/** TrafficPolicy.RetryBudget (destination_rule.proto): a cap on concurrent retries. */
+export const retryBudget = z.strictObject({
+  // google.protobuf.DoubleValue: a plain number, 0..100.
+  percent: z.number().optional(),
+  minRetryConcurrency: uint32.optional(),
+  budgetInterval: durationString.optional(),
+});
+export type RetryBudget = z.infer<typeof retryBudget>;
+
 export const trafficPolicy = z.strictObject({
   loadBalancer: loadBalancerSettings.optional(),
   connectionPool: connectionPoolSettings.optional(),
@@ -141,6 +152,7 @@ export const trafficPolicy = z.strictObject({
     })
     .optional(),
   proxyProtocol: z.strictObject({ version: z.string().optional() }).optional(),
+  retryBudget: retryBudget.optional(),
 });
 export type TrafficPolicy = z.infer<typeof trafficPolicy>;
 

@@ -10,6 +10,8 @@ export const serverTLSSettings = z.strictObject({
   caCrl: z.string().optional(),
   credentialName: z.string().optional(),
   credentialNames: z.array(z.string()).optional(),
+  // Secret or ConfigMap holding the CA certificates for mutual TLS (Istio 1.28).
+  caCertCredentialName: z.string().optional(),
   tlsCertificates: z
     .array(
       z.strictObject({

@@ -136,6 +136,8 @@ export const httpRoute = z.strictObject({
   mirror: destination.optional(),
   mirrors: z.array(httpMirrorPolicy).optional(),
   mirrorPercent: uint32.optional(),
+  // The same deprecated UInt32Value under its json_name; Istio's CRD accepts both spellings.
+  mirror_percent: uint32.optional(),
   mirrorPercentage: percent.optional(),
   corsPolicy: corsPolicy.optional(),
   headers: headers.optional(),

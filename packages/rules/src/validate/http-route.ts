@@ -72,6 +72,10 @@ export function checkHttpRoute(
     ctx.warn([...path, 'mirrorPercent'], 'mirrorPercent is deprecated: use mirrorPercentage');
     checkIntPercent(ctx, [...path, 'mirrorPercent'], http.mirrorPercent);
   }
+  if (http.mirror_percent !== undefined) {
+    ctx.warn([...path, 'mirror_percent'], 'mirror_percent is deprecated: use mirrorPercentage');
+    checkIntPercent(ctx, [...path, 'mirror_percent'], http.mirror_percent);
+  }
   if (http.mirrorPercentage)
     checkMirrorPercentage(ctx, [...path, 'mirrorPercentage'], http.mirrorPercentage);
   if (http.mirror) checkDestination(ctx, [...path, 'mirror'], http.mirror);

@@ -522,6 +522,14 @@ const cases: Case[] = [
     message: 'mirror and mirrors cannot be set together',
   },
   {
+    rule: 'VS mirror: mirror_percent (json_name) above 100',
+    yaml: route(`
+        mirror: {host: m}
+        mirror_percent: 150`),
+    path: 'spec.http[0].mirror_percent',
+    message: 'percentage 150 is not within 0..100',
+  },
+  {
     rule: 'VS mirror: mirrorPercentage above 100',
     yaml: route(`
         mirror: {host: m}
@@ -749,6 +757,30 @@ const cases: Case[] = [
       trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true, minimumRingSize: 1024, ringHash: {minimumRingSize: 1024}}}}`),
     path: 'spec.trafficPolicy.loadBalancer.consistentHash.minimumRingSize',
     message: 'cannot be combined with ringHash or maglev',
+  },
+  {
+    rule: 'DR retryBudget: percent above 100',
+    yaml: dr(`
+      host: r
+      trafficPolicy: {retryBudget: {percent: 150, minRetryConcurrency: 3}}`),
+    path: 'spec.trafficPolicy.retryBudget.percent',
+    message: 'retry budget percent 150 is not within 0..100',
+  },
+  {
+    rule: 'DR retryBudget: budgetInterval not a duration',
+    yaml: dr(`
+      host: r
+      trafficPolicy: {retryBudget: {percent: 20, budgetInterval: 10sec}}`),
+    path: 'spec.trafficPolicy.retryBudget.budgetInterval',
+    message: 'is not a duration',
+  },
+  {
+    rule: 'DR retryBudget: budgetInterval below ms precision',
+    yaml: dr(`
+      host: r
+      subsets: [{name: v1, labels: {v: "1"}, trafficPolicy: {retryBudget: {budgetInterval: 1500us}}}]`),
+    path: 'spec.subsets[0].trafficPolicy.retryBudget.budgetInterval',
+    message: 'not a whole number of milliseconds',
   },
   {
     rule: 'DR LB: maglev tableSize prime',

@@ -69,6 +69,7 @@ export function checkServerTls(
       tls.caCertificates ||
       certList.length > 0 ||
       tls.credentialName ||
+      tls.caCertCredentialName ||
       credentialNames.length > 0
     ) {
       ctx.warn(path, `${mode} does not terminate TLS, so its certificates are ignored`);
@@ -87,10 +88,10 @@ export function checkServerTls(
   // Credentials fetched from a secret carry their own CA and CRL; Istio checks nothing further.
   if (terminates && (tls.credentialName || credentialNames.length > 0)) return;
   if (terminates) {
-    if (mode !== 'SIMPLE' && !tls.caCertificates)
+    if (mode !== 'SIMPLE' && !tls.caCertificates && !tls.caCertCredentialName)
       ctx.error(
         [...path, 'caCertificates'],
-        `${mode} TLS needs caCertificates to verify clients (or credentialName)`,
+        `${mode} TLS needs caCertificates to verify clients (or credentialName or caCertCredentialName)`,
       );
     if (certList.length > 2)
       ctx.warn([...path, 'tlsCertificates'], 'at most 2 server certificates are supported');

@@ -90,6 +90,17 @@ export function checkTrafficPolicy(
       );
     checkPort(ctx, [...where, 'targetPort'], t.targetPort ?? 0);
   }
+  if (p.retryBudget) {
+    const where = [...path, 'retryBudget'];
+    const pct = p.retryBudget.percent;
+    // The CRD bounds percent to 0..100 (minRetryConcurrency is a plain uint32).
+    if (pct !== undefined && (pct < 0 || pct > 100))
+      ctx.error([...where, 'percent'], `retry budget percent ${pct} is not within 0..100`);
+    // 0 (the default) counts only active and pending requests, so it is allowed.
+    checkDuration(ctx, [...where, 'budgetInterval'], p.retryBudget.budgetInterval, {
+      zeroDisables: true,
+    });
+  }
   if (p.proxyProtocol?.version !== undefined && !['V1', 'V2'].includes(p.proxyProtocol.version)) {
     ctx.error(
       [...path, 'proxyProtocol', 'version'],
