@@ -20,11 +20,18 @@ const NEVER: RequestPredicate = () => false;
 type Field = 'path' | 'method' | 'scheme' | 'authority';
 
 export function compileHttpMatch(m: HTTPMatchRequest): RequestPredicate {
+  // Conditions AND without side effects, so they run cheapest first: equality and presence
+  // checks, then prefix comparisons, then RE2 (a native call each, tens of ns) last.
   const fast: RequestPredicate[] = [];
-  // Conditions AND without side effects, so the RE2 ones (a native call each) are tried last.
+  const medium: RequestPredicate[] = [];
   const slow: RequestPredicate[] = [];
   const add = (sm: StringMatch, check: RequestPredicate) =>
-    (sm.regex !== undefined && !isPresenceMatch(sm) ? slow : fast).push(check);
+    (isPresenceMatch(sm) || sm.exact !== undefined || literalRegex(sm) !== undefined
+      ? fast
+      : sm.prefix !== undefined
+        ? medium
+        : slow
+    ).push(check);
   if (m.port !== undefined && m.port !== 0) {
     const port = m.port;
     fast.push((r) => r.port === port);
@@ -58,7 +65,7 @@ export function compileHttpMatch(m: HTTPMatchRequest): RequestPredicate {
     const ns = m.sourceNamespace;
     fast.push((r) => r.sourceNamespace === ns);
   }
-  return all([...fast, ...slow]);
+  return all([...fast, ...medium, ...slow]);
 }
 
 /**
@@ -117,8 +124,10 @@ function fieldCheck(field: Field, sm: StringMatch): RequestPredicate {
   }
   if (sm.prefix !== undefined) {
     const want = sm.prefix;
-    return (r) => r[field].startsWith(want);
+    return (r) => hasPrefix(r[field], want);
   }
+  const literal = literalRegex(sm);
+  if (literal !== undefined) return (r) => r[field] === literal;
   if (sm.regex !== undefined) {
     const re = fullMatchRegex(sm.regex);
     return re ? (r) => re.test(r[field]) : NEVER;
@@ -143,7 +152,17 @@ function headerCheck(name: string, sm: StringMatch, without: boolean): RequestPr
     test = (v) => v === want;
   } else if (sm.prefix !== undefined) {
     const want = sm.prefix;
-    test = (v) => v.startsWith(want);
+    if (!without) {
+      return (r) => {
+        const v = r.headers[name];
+        return v !== undefined && hasPrefix(v, want);
+      };
+    }
+    test = (v) => hasPrefix(v, want);
+  } else if (literalRegex(sm) !== undefined) {
+    const want = literalRegex(sm)!;
+    if (!without) return (r) => r.headers[name] === want;
+    test = (v) => v === want;
   } else {
     const re = fullMatchRegex(sm.regex ?? '');
     // Envoy rejects a route table with an invalid regex; here that one match never matches.
@@ -169,14 +188,43 @@ function queryCheck(name: string, sm: StringMatch): RequestPredicate {
   }
   if (sm.prefix !== undefined) {
     const want = sm.prefix;
-    return (r) => r.queryParam(name)?.startsWith(want) === true;
+    return (r) => {
+      const v = r.queryParam(name);
+      return v !== undefined && hasPrefix(v, want);
+    };
   }
+  const literal = literalRegex(sm);
+  if (literal !== undefined) return (r) => r.queryParam(name) === literal;
   const re = fullMatchRegex(sm.regex ?? '');
   if (!re) return NEVER;
   return (r) => {
     const v = r.queryParam(name);
     return v !== undefined && re.test(v);
   };
+}
+
+/**
+ * String.prototype.startsWith is a builtin call TurboFan does not inline (~15-20 ns on Node 20);
+ * comparing UTF-16 code units inline is the same test at a fraction of that. Backwards, because
+ * the prefixes of one table tend to share their start (`tenant-`) and differ at the end.
+ */
+export function hasPrefix(value: string, prefix: string): boolean {
+  const n = prefix.length;
+  if (value.length < n) return false;
+  for (let i = n - 1; i >= 0; i--) if (value.charCodeAt(i) !== prefix.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * A regex made only of printable ASCII that is not an RE2 metacharacter matches (full-match,
+ * as Envoy runs it) exactly the value equal to it, so it needs no native RE2 call. Anything else
+ * (escapes, classes, flags, non-ASCII whose UTF-8 handling RE2 decides) stays a regex.
+ */
+export function literalRegex(sm: StringMatch): string | undefined {
+  if (sm.exact !== undefined || sm.prefix !== undefined || sm.regex === undefined) return undefined;
+  return /^[\x20-\x7e]*$/.test(sm.regex) && !/[\\.+*?()|[\]{}^$]/.test(sm.regex)
+    ? sm.regex
+    : undefined;
 }
 
 function all(checks: readonly RequestPredicate[]): RequestPredicate {

@@ -67,7 +67,7 @@ export function route(
   }
   const routes = vhost.http;
   // Only routes whose uri could match this path, in their original order.
-  const order = candidatesFor(vhost.httpIndex, req.path, req.headers);
+  const order = candidatesFor(vhost.httpIndex, req.path, req.headers, req.method);
   for (let c = 0; c < order.length; c++) {
     const r = routes[order[c]!]!;
     const m = matchedIndex(r, req);
