@@ -47,6 +47,7 @@ function inheritRouteFields(
     fault: sub.fault ?? root.fault,
     mirror: sub.mirror ?? root.mirror,
     mirrorPercent: sub.mirrorPercent ?? root.mirrorPercent,
+    mirror_percent: sub.mirror_percent ?? root.mirror_percent,
     mirrorPercentage: sub.mirrorPercentage ?? root.mirrorPercentage,
     mirrors: sub.mirrors ?? root.mirrors,
     corsPolicy: sub.corsPolicy ?? root.corsPolicy,

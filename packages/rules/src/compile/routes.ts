@@ -211,7 +211,8 @@ function compileMirrors(route: HTTPRoute, ctx: RouteContext): CompiledHttpRoute[
   // Istio mirrors everything when no percentage is set, and nothing (no mirror policy at all)
   // when one is set to 0 (route.go MirrorPercent / MirrorPercentByPolicy).
   if (route.mirror) {
-    const percentage = route.mirrorPercentage?.value ?? route.mirrorPercent ?? 100;
+    const percentage =
+      route.mirrorPercentage?.value ?? route.mirrorPercent ?? route.mirror_percent ?? 100;
     if (percentage > 0) out.push(asTarget(route.mirror, percentage));
   }
   for (const m of route.mirrors ?? []) {

@@ -39,8 +39,10 @@ export function mergeSubsetPolicy(
       else Object.assign(merged, { [f]: sub[f] });
     }
   }
+  // Fields outside the four port-level ones are overridden only when the subset sets them.
   if (sub.tunnel) merged.tunnel = sub.tunnel;
   if (sub.proxyProtocol) merged.proxyProtocol = sub.proxyProtocol;
+  if (sub.retryBudget) merged.retryBudget = sub.retryBudget;
   return merged;
 }
 

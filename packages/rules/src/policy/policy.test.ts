@@ -101,6 +101,32 @@ describe('destinationPolicy', () => {
     });
   });
 
+  it('retryBudget is inherited by subsets and overridden only where a subset sets it', () => {
+    const budget = compileYaml(
+      dr(
+        'budget',
+        `
+host: ratings
+trafficPolicy:
+  retryBudget: { percent: 20, minRetryConcurrency: 3 }
+subsets:
+- name: v1
+  labels: { version: v1 }
+- name: v2
+  labels: { version: v2 }
+  trafficPolicy: { retryBudget: { percent: 50 } }
+`,
+      ),
+    );
+    const host = 'ratings.default.svc.cluster.local';
+    expect(ok(destinationPolicy(budget, { host, subset: 'v1' })).trafficPolicy.retryBudget).toEqual(
+      { percent: 20, minRetryConcurrency: 3 },
+    );
+    expect(ok(destinationPolicy(budget, { host, subset: 'v2' })).trafficPolicy.retryBudget).toEqual(
+      { percent: 50 },
+    );
+  });
+
   it('subset without trafficPolicy takes the top level and its labels', () => {
     const p = ok(destinationPolicy(config, { host: REVIEWS, subset: 'v1' }));
     expect(p.trafficPolicy.loadBalancer).toEqual({ simple: 'ROUND_ROBIN' });

@@ -639,6 +639,19 @@ http:
       },
     ]);
   });
+  it.each([
+    ['mirrorPercent', 30],
+    ['mirror_percent', 40],
+  ])('the deprecated %s still sets the mirror percentage', (field, value) => {
+    const c = compileYaml(
+      vs(
+        'm',
+        `hosts: [reviews]\nhttp:\n- mirror: { host: shadow }\n  ${field}: ${value}\n  route: [{ destination: { host: reviews } }]\n`,
+      ),
+      { services: [REVIEWS_SERVICE] },
+    );
+    expect(fwd(route(c, req({ path: '/' }))).mirrors.map((m) => m.percentage)).toEqual([value]);
+  });
   it('mirror + mirrorPercentage and mirrors[] are all supported', () => {
     expect(go('/mirrors').mirrors.map((m) => [m.destination.cluster, m.percentage])).toEqual([
       ['outbound|9080||shadow.default.svc.cluster.local', 25],
