@@ -54,6 +54,8 @@ export interface Catalog {
    * namespace, only ServiceEntries exported to it count (Kubernetes Services are assumed visible).
    */
   isKnownHost(host: string, fromNamespace?: string): boolean;
+  /** Every exact known host (knownHosts and ServiceEntry hosts), for "did you mean". */
+  exactKnownHosts(): string[];
 }
 
 export function buildCatalog(
@@ -127,6 +129,7 @@ export function buildCatalog(
     wildcardDestinationRules,
     serviceEntriesByHost,
     wildcardServiceEntries,
+    exactKnownHosts: () => [...exactHosts, ...serviceEntriesByHost.keys()],
     isKnownHost: (host, fromNamespace) =>
       exactHosts.has(host) ||
       wildcardHosts.some((w) => hostMatches(w, host)) ||

@@ -1,4 +1,4 @@
-import { doc, findings } from './test-support/findings.js';
+import { analyzeYaml, doc, findings } from './test-support/findings.js';
 
 const CODE = 'MESH-A0002';
 const vsTo = (host: string, meta = 'name: front') =>
@@ -89,5 +89,14 @@ describe('MESH-A0002 destination host not found', () => {
     },
   ])('$rule', ({ yaml, known, want }) => {
     expect(findings(CODE, yaml, known)).toEqual(want);
+  });
+
+  it('suggests the known host a typo was meant to be', () => {
+    const [typo] = analyzeYaml(vsTo('frnot'), [front]).filter((d) => d.code === CODE);
+    expect(typo?.message).toBe(
+      'destination host "frnot.default.svc.cluster.local" is not a Kubernetes Service or ServiceEntry host known to the analysis; did you mean "front.default.svc.cluster.local"?',
+    );
+    const [unrelated] = analyzeYaml(vsTo('ghost'), [front]).filter((d) => d.code === CODE);
+    expect(unrelated?.message).not.toContain('did you mean');
   });
 });

@@ -2,12 +2,16 @@
 // Kiali: KIA1101. Without a Service or ServiceEntry there is no cluster to send to.
 import type { Diagnostic } from '../diagnostics.js';
 import type { Catalog } from './catalog.js';
+import { closest } from '../suggest.js';
 import { finding } from './finding.js';
 
 export function destinationHostNotFound(catalog: Catalog): Diagnostic[] {
   const out: Diagnostic[] = [];
+  let known: string[] | undefined;
   for (const d of catalog.destinations) {
     if (catalog.isKnownHost(d.host, d.vs.metadata.namespace)) continue;
+    known ??= catalog.exactKnownHosts();
+    const guess = closest(d.host, known);
     // A ServiceEntry hidden by exportTo is the likelier cause, so say so.
     const hidden = catalog.isKnownHost(d.host);
     out.push(
@@ -17,7 +21,7 @@ export function destinationHostNotFound(catalog: Catalog): Diagnostic[] {
         [...d.path, 'host'],
         hidden
           ? `destination host "${d.host}" is only defined by a ServiceEntry not exported to namespace "${d.vs.metadata.namespace}"`
-          : `destination host "${d.host}" is not a Kubernetes Service or ServiceEntry host known to the analysis`,
+          : `destination host "${d.host}" is not a Kubernetes Service or ServiceEntry host known to the analysis${guess ? `; did you mean "${guess}"?` : ''}`,
         hidden
           ? `Add "${d.vs.metadata.namespace}" (or "*") to the ServiceEntry's exportTo, or define the host where the VirtualService can see it.`
           : 'Create the Service or a ServiceEntry for this host, fix the host name, or include the Service manifest in the input.',
