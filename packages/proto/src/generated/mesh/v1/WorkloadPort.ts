@@ -1,0 +1,48 @@
+// generated — do not edit. Regenerate with `npm run generate` (packages/proto/scripts/generate.mjs).
+// Original file: mesh/v1/discovery.proto
+
+/**
+ * A port the workload listens on.
+ */
+export interface WorkloadPort {
+  /**
+   * Port name as in the Kubernetes Service, e.g. "http" or "grpc-web".
+   */
+  name?: string;
+  /**
+   * Service port number, 1-65535. Required.
+   */
+  number?: number;
+  /**
+   * Protocol: "HTTP", "HTTP2", "GRPC", "TCP" (Istio's protocol selection names). Empty means
+   * "derive from the port name" as Istio does.
+   */
+  protocol?: string;
+  /**
+   * Port the workload process actually binds; 0 means the same as number.
+   */
+  targetPort?: number;
+}
+
+/**
+ * A port the workload listens on.
+ */
+export interface WorkloadPort__Output {
+  /**
+   * Port name as in the Kubernetes Service, e.g. "http" or "grpc-web".
+   */
+  name: string;
+  /**
+   * Service port number, 1-65535. Required.
+   */
+  number: number;
+  /**
+   * Protocol: "HTTP", "HTTP2", "GRPC", "TCP" (Istio's protocol selection names). Empty means
+   * "derive from the port name" as Istio does.
+   */
+  protocol: string;
+  /**
+   * Port the workload process actually binds; 0 means the same as number.
+   */
+  targetPort: number;
+}
