@@ -8,23 +8,28 @@ let prefixCounter = 0;
 
 /**
  * Reads a watch in steps without losing events: a timed-out next() stays pending and its
- * result is handed to the following read, instead of being dropped.
+ * result is handed to the following read, instead of being dropped. Only the read that actually
+ * receives the result clears it: a timed-out read must not, even when the result arrives later
+ * (before the following read starts), or that event would be lost.
  */
 export class WatchReader {
   private pending: Promise<IteratorResult<WatchEvent>> | undefined;
   constructor(private readonly iterator: AsyncIterator<WatchEvent>) {}
 
-  private next(ms: number): Promise<IteratorResult<WatchEvent> | 'timeout'> {
+  private async next(ms: number): Promise<IteratorResult<WatchEvent> | 'timeout'> {
     this.pending ??= this.iterator.next();
     const pending = this.pending;
     let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      pending.then((r) => {
-        this.pending = undefined;
-        return r;
-      }),
-      new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(ms, 0)))),
-    ]).finally(() => clearTimeout(timer));
+    try {
+      const result = await Promise.race([
+        pending,
+        new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(ms, 0)))),
+      ]);
+      if (result !== 'timeout' && this.pending === pending) this.pending = undefined;
+      return result;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Takes `count` events, failing with what did arrive if they do not come in time. */
