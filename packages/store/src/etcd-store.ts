@@ -11,6 +11,7 @@ import {
   StoreUnavailableError,
 } from './errors.js';
 import { resyncingWatch } from './resync-watch.js';
+import { SingleKeyWrites } from './single-key-writes.js';
 import type { RawWatchSource } from './resync-watch.js';
 import type {
   CommitOp,
@@ -50,7 +51,7 @@ const watchBackoff = {
   },
 } as unknown as NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>;
 
-export class EtcdStore implements ConfigStore {
+export class EtcdStore extends SingleKeyWrites implements ConfigStore {
   private readonly client: Etcd3;
   private readonly endpoints: string[];
   private readonly timeoutMs: number;
@@ -60,6 +61,7 @@ export class EtcdStore implements ConfigStore {
   private closed = false;
 
   constructor(options: EtcdStoreOptions) {
+    super();
     if (options.endpoints.length === 0) throw new Error('EtcdStore needs at least one endpoint');
     this.endpoints = [...options.endpoints];
     this.timeoutMs = options.requestTimeoutMs ?? 3000;
@@ -145,18 +147,6 @@ export class EtcdStore implements ConfigStore {
       throw new ConflictError(first.key, first.expectedModRevision ?? 0, -1);
     }
     return { revision: Number(res.header.revision) };
-  }
-
-  put(
-    key: string,
-    value: string,
-    options: { expectedModRevision?: number; lease?: string } = {},
-  ): Promise<CommitResult> {
-    return this.commit([{ type: 'put', key, value, ...options }]);
-  }
-
-  delete(key: string, options: { expectedModRevision?: number } = {}): Promise<CommitResult> {
-    return this.commit([{ type: 'delete', key, ...options }]);
   }
 
   async grantLease(ttlSeconds: number, options: LeaseOptions = {}): Promise<Lease> {

@@ -3,6 +3,7 @@
 import { CompactedError, ConflictError, StoreClosedError } from './errors.js';
 import { compareKeys, resyncingWatch } from './resync-watch.js';
 import type { RawSignal, RawWatchSource } from './resync-watch.js';
+import { SingleKeyWrites } from './single-key-writes.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 import type {
   CommitOp,
@@ -47,7 +48,7 @@ interface Subscriber {
   emit: (signal: RawSignal) => void;
 }
 
-export class MemoryStore implements ConfigStore {
+export class MemoryStore extends SingleKeyWrites implements ConfigStore {
   private readonly data = new Map<string, KeyValue>();
   private revision = 0;
   /** History holds every change with revision > compactRevision. */
@@ -63,6 +64,7 @@ export class MemoryStore implements ConfigStore {
   private persistAgain = false;
 
   constructor(options: MemoryStoreOptions = {}) {
+    super();
     this.historyLimit = options.historyLimit ?? 10_000;
     this.dataDir = options.dataDir;
     if (this.dataDir !== undefined) {
@@ -132,18 +134,6 @@ export class MemoryStore implements ConfigStore {
     const result = { revision: this.revision };
     await this.persist();
     return result;
-  }
-
-  put(
-    key: string,
-    value: string,
-    options: { expectedModRevision?: number; lease?: string } = {},
-  ): Promise<CommitResult> {
-    return this.commit([{ type: 'put', key, value, ...options }]);
-  }
-
-  delete(key: string, options: { expectedModRevision?: number } = {}): Promise<CommitResult> {
-    return this.commit([{ type: 'delete', key, ...options }]);
   }
 
   async grantLease(ttlSeconds: number, options: LeaseOptions = {}): Promise<Lease> {
