@@ -17,6 +17,7 @@ module.exports = {
   },
   moduleNameMapper: {
     '^@mesh/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+    '^@mesh/([a-z-]+)/testing$': path.join(__dirname, 'packages/$1/src/testing.ts'),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['**/*.test.ts'],

@@ -27,3 +27,4 @@ export type {
   ConfigServiceHandlers,
   ConfigServiceClient,
 } from './generated/mesh/v1/ConfigService.js';
+export type * from './resources.js';

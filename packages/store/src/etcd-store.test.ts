@@ -3,8 +3,8 @@ import { createEtcdStore } from './etcd-store.js';
 import type { EtcdStore } from './etcd-store.js';
 import { StoreUnavailableError } from './errors.js';
 import { describeConfigStoreContract, WatchReader } from './test-support/contract.js';
-import { freePort, startEtcd } from './test-support/etcd.js';
-import type { TestEtcd } from './test-support/etcd.js';
+import { freePort, startEtcd } from './testing.js';
+import type { TestEtcd } from './testing.js';
 
 jest.setTimeout(20_000);
 

@@ -1,0 +1,2 @@
+// @mesh/control-plane: stores config, knows the workloads, and pushes each proxy what it needs.
+export type * from './model.js';
