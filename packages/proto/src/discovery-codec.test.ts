@@ -47,6 +47,7 @@ const response: DiscoveryResponse = {
     makeResource('80', { hosts: [] }),
   ],
   removedResources: ['old'],
+  incremental: true,
 };
 
 function decodeError(fn: () => unknown): WireDecodeError {
@@ -191,6 +192,13 @@ describe('discovery codec decode errors', () => {
     expect(
       decodeError(() => decodeDiscoveryResponse({ ...resWire(response), nonce: '' })).field,
     ).toBe('nonce');
+  });
+
+  it('rejects removals in a state-of-the-world response, which has no base to remove from', () => {
+    expect(
+      decodeError(() => decodeDiscoveryResponse({ ...resWire(response), incremental: false }))
+        .field,
+    ).toBe('removedResources');
   });
 
   it('refuses to encode a body with no JSON form', () => {

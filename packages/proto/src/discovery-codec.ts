@@ -86,6 +86,8 @@ export interface DiscoveryResponse<T = unknown> {
   readonly nonce: string;
   readonly resources: readonly DiscoveryResource<T>[];
   readonly removedResources: readonly string[];
+  /** True: resources are changes since the last ACKed set; false: the complete set. */
+  readonly incremental: boolean;
 }
 
 /**
@@ -271,6 +273,14 @@ export function decodeDiscoveryResponse(wire: WireResponse): DiscoveryResponse {
   const T = 'DiscoveryResponse';
   const typeUrl = decodeTypeUrl(T, wire.typeUrl);
   if (!wire.nonce) throw new WireDecodeError(T, 'nonce', 'missing', 'is required');
+  if (!wire.incremental && wire.removedResources.length > 0) {
+    throw new WireDecodeError(
+      T,
+      'removedResources',
+      'invalid',
+      'must be empty unless incremental is set (a complete set names no removals)',
+    );
+  }
   const seen = new Set<string>();
   const resources = wire.resources.map((r, i) => {
     const decoded = decodeResource(r, i);
@@ -292,6 +302,7 @@ export function decodeDiscoveryResponse(wire: WireResponse): DiscoveryResponse {
     nonce: wire.nonce,
     resources,
     removedResources: [...wire.removedResources],
+    incremental: wire.incremental,
   };
 }
 
@@ -331,5 +342,6 @@ export function encodeDiscoveryResponse(res: DiscoveryResponse): WireResponseIn 
       contentType: JSON_CONTENT_TYPE,
     })),
     removedResources: [...res.removedResources],
+    incremental: res.incremental,
   };
 }

@@ -83,6 +83,7 @@ const discoveryHandlers: DiscoveryServiceHandlers = {
           }),
         ],
         removedResources: [],
+        incremental: false,
       };
       call.write(encodeDiscoveryResponse(res));
     });

@@ -1,12 +1,7 @@
 // The bodies of the four discovery resource types. Each travels as JSON inside Resource.body
 // (see proto/README.md); the control plane builds them, the proxy compiles them. They name
 // @mesh/rules types rather than repeating them, so both sides share one definition.
-import type {
-  Port,
-  ResolvedTrafficPolicy,
-  ServerTLSSettings,
-  VirtualService,
-} from '@mesh/rules';
+import type { Port, ResolvedTrafficPolicy, ServerTLSSettings, VirtualService } from '@mesh/rules';
 
 /** How a listener's traffic is treated: Istio's protocol selection names. */
 export type ListenerProtocol = 'HTTP' | 'HTTP2' | 'GRPC' | 'TCP' | 'TLS' | 'HTTPS';

@@ -29,10 +29,17 @@ export interface DiscoveryResponse {
    */
   resources?: _mesh_v1_Resource[];
   /**
-   * Names of resources to drop. Used by incremental pushes; a state-of-the-world response
+   * Names of resources to drop. Only in an incremental response; a state-of-the-world response
    * leaves it empty.
    */
   removedResources?: string[];
+  /**
+   * False (the default): state of the world, resources is the complete set. True: resources are
+   * the ones added or changed since the set the proxy last ACKed, removed_resources the ones to
+   * drop; applying both to what the proxy holds gives the complete set whose version is
+   * version_info. The first response of a type on a stream is never incremental.
+   */
+  incremental?: boolean;
 }
 
 /**
@@ -58,8 +65,15 @@ export interface DiscoveryResponse__Output {
    */
   resources: _mesh_v1_Resource__Output[];
   /**
-   * Names of resources to drop. Used by incremental pushes; a state-of-the-world response
+   * Names of resources to drop. Only in an incremental response; a state-of-the-world response
    * leaves it empty.
    */
   removedResources: string[];
+  /**
+   * False (the default): state of the world, resources is the complete set. True: resources are
+   * the ones added or changed since the set the proxy last ACKed, removed_resources the ones to
+   * drop; applying both to what the proxy holds gives the complete set whose version is
+   * version_info. The first response of a type on a stream is never incremental.
+   */
+  incremental: boolean;
 }
