@@ -85,7 +85,10 @@ export default tseslint.config(
                 'type:rules',
               ],
             },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:app', 'type:rules'] },
+            {
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: ['type:app', 'type:rules', 'type:proto', 'type:store'],
+            },
           ],
         },
       ],

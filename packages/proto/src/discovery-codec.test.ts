@@ -30,7 +30,7 @@ const node: ProxyNode = {
   labels: { app: 'reviews', version: 'v1' },
   serviceAccount: 'bookinfo-reviews',
   addresses: ['10.0.0.7', 'fd00::7'],
-  ports: [{ name: 'http', number: 9080, protocol: 'HTTP', targetPort: 9080 }],
+  ports: [{ name: 'http', number: 9080, protocol: 'HTTP', targetPort: 9080, endpointPort: 15006 }],
   proxyVersion: '0.1.0',
   ready: true,
 };
@@ -133,7 +133,7 @@ describe('discovery codec decode errors', () => {
 
   it('rejects a port out of range, naming its index', () => {
     const wire = good();
-    const ports = [{ name: 'http', number: 70000, protocol: '', targetPort: 0 }];
+    const ports = [{ name: 'http', number: 70000, protocol: '', targetPort: 0, endpointPort: 0 }];
     const e = decodeError(() =>
       decodeDiscoveryRequest({ ...wire, node: { ...wire.node!, ports } }),
     );

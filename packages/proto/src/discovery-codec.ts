@@ -42,6 +42,8 @@ export interface WorkloadPort {
   readonly protocol: string;
   /** 0 = same as number. */
   readonly targetPort: number;
+  /** Port other proxies connect to (the sidecar's inbound listener); 0 = same as number. */
+  readonly endpointPort: number;
 }
 
 export interface ProxyNode {
@@ -186,15 +188,23 @@ function decodeNode(node: WireNode | null): ProxyNode {
         `${p.number} is not a port (1-65535)`,
       );
     }
-    if (p.targetPort > 65535) {
-      throw new WireDecodeError(
-        T,
-        `node.ports[${i}].targetPort`,
-        'invalid',
-        `${p.targetPort} is not a port (0-65535)`,
-      );
+    for (const field of ['targetPort', 'endpointPort'] as const) {
+      if (p[field] > 65535) {
+        throw new WireDecodeError(
+          T,
+          `node.ports[${i}].${field}`,
+          'invalid',
+          `${p[field]} is not a port (0-65535)`,
+        );
+      }
     }
-    return { name: p.name, number: p.number, protocol: p.protocol, targetPort: p.targetPort };
+    return {
+      name: p.name,
+      number: p.number,
+      protocol: p.protocol,
+      targetPort: p.targetPort,
+      endpointPort: p.endpointPort,
+    };
   });
   return {
     id: node.id,

@@ -40,7 +40,7 @@ const node: ProxyNode = {
   labels: { app: 'productpage' },
   serviceAccount: 'bookinfo-productpage',
   addresses: ['10.0.0.9'],
-  ports: [{ name: 'http', number: 9080, protocol: 'HTTP', targetPort: 0 }],
+  ports: [{ name: 'http', number: 9080, protocol: 'HTTP', targetPort: 0, endpointPort: 0 }],
   proxyVersion: '0.1.0',
   ready: false,
 };
@@ -52,6 +52,8 @@ const badDiagnostic: Diagnostic = {
   name: 'broken',
   path: 'spec.hosts',
   message: 'hosts must not be empty',
+  // Document 0 is the case protobuf's "absent" default would hide.
+  source: { file: 'vs.yaml', document: 0 },
 };
 
 function bearer(md: grpc.Metadata): string | undefined {

@@ -28,3 +28,9 @@ export type {
   ConfigServiceClient,
 } from './generated/mesh/v1/ConfigService.js';
 export type * from './resources.js';
+export {
+  openDiscoveryStream,
+  newDiscoveryClient,
+  type DiscoveryStream,
+  type DiscoveryStreamOptions,
+} from './discovery-client.js';

@@ -23,6 +23,8 @@ export interface InboundListener {
   readonly direction: 'inbound';
   /** Service port the mesh sends to (WorkloadPort.number). */
   readonly port: number;
+  /** Port the sidecar listens on for it (WorkloadPort.endpointPort, else port). */
+  readonly bindPort: number;
   readonly protocol: ListenerProtocol;
   /** Port the app binds (WorkloadPort.targetPort, or port when 0). */
   readonly targetPort: number;

@@ -63,12 +63,19 @@ export function diagnosticsFromError(err: grpc.ServiceError): Diagnostic[] {
   const type = listType();
   return err.metadata.get(DIAGNOSTICS_METADATA_KEY).flatMap((value) => {
     const bytes = typeof value === 'string' ? Buffer.from(value, 'base64') : value;
-    const wire = type.toObject(type.decode(bytes), {
+    const message = type.decode(bytes) as unknown as { diagnostics: object[] };
+    const wire = type.toObject(message as unknown as protobuf.Message, {
       longs: String,
       enums: String,
       defaults: true,
       oneofs: true,
     }) as DiagnosticList__Output;
+    // protobufjs's toObject does not name the synthetic oneof of a proto3 `optional` field, so
+    // presence is read from the decoded message: only fields on the wire are own properties.
+    wire.diagnostics.forEach((d, i) => {
+      const decoded = message.diagnostics[i];
+      if (decoded && Object.hasOwn(decoded, 'sourceDocument')) d._sourceDocument = 'sourceDocument';
+    });
     return wire.diagnostics.map((d, i) =>
       decodeDiagnostic(d, 'DiagnosticList', `diagnostics[${i}]`),
     );

@@ -13,6 +13,13 @@ describe('MemoryStore', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('starts at revision 1 like a fresh etcd, so a first write is never at the "from now" 0', async () => {
+    const store = createMemoryStore();
+    expect((await store.list('/')).revision).toBe(1);
+    expect((await store.put('/a', '1')).revision).toBe(2);
+    await store.close();
+  });
+
   it('restores data and revision from its data dir, but not leased keys', async () => {
     const first = createMemoryStore({ dataDir: dir });
     await first.put('/k/a', '1');

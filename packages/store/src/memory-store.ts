@@ -50,7 +50,8 @@ interface Subscriber {
 
 export class MemoryStore extends SingleKeyWrites implements ConfigStore {
   private readonly data = new Map<string, KeyValue>();
-  private revision = 0;
+  // A fresh etcd is at revision 1, so 0 can mean "from now on" in watch requests; match it.
+  private revision = 1;
   /** History holds every change with revision > compactRevision. */
   private compactRevision = 0;
   private history: Change[] = [];

@@ -46,7 +46,7 @@ export interface Node {
   proxyVersion?: string;
   /**
    * True once the proxy's inbound ports accept traffic; endpoints of a proxy that is not ready
-   * are not sent to other proxies.
+   * are sent to other proxies marked not ready, and their pickers skip them.
    */
   ready?: boolean;
 }
@@ -91,7 +91,7 @@ export interface Node__Output {
   proxyVersion: string;
   /**
    * True once the proxy's inbound ports accept traffic; endpoints of a proxy that is not ready
-   * are not sent to other proxies.
+   * are sent to other proxies marked not ready, and their pickers skip them.
    */
   ready: boolean;
 }

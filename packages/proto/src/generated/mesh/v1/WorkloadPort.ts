@@ -22,6 +22,12 @@ export interface WorkloadPort {
    * Port the workload process actually binds; 0 means the same as number.
    */
   targetPort?: number;
+  /**
+   * Port other proxies connect to for this service port: the sidecar's inbound listener. With
+   * transparent capture it is the service port itself (0, the default, means number); in the
+   * local mesh many sidecars share one address, so each gets its own.
+   */
+  endpointPort?: number;
 }
 
 /**
@@ -45,4 +51,10 @@ export interface WorkloadPort__Output {
    * Port the workload process actually binds; 0 means the same as number.
    */
   targetPort: number;
+  /**
+   * Port other proxies connect to for this service port: the sidecar's inbound listener. With
+   * transparent capture it is the service port itself (0, the default, means number); in the
+   * local mesh many sidecars share one address, so each gets its own.
+   */
+  endpointPort: number;
 }

@@ -1,0 +1,407 @@
+// The discovery stream: one per proxy. Registers the proxy's workload, answers subscriptions,
+// pushes each type in make-before-break order (clusters, endpoints, listeners, routes) whenever
+// its content changes, and records ACKs and NACKs for proxy-status.
+import { status as grpcStatus } from '@grpc/grpc-js';
+import {
+  decodeDiscoveryRequest,
+  encodeDiscoveryResponse,
+  requestKind,
+  TYPE_URLS,
+  WireDecodeError,
+  type DiscoveryRequest,
+  type DiscoveryServiceHandlers,
+  type ProxyNode,
+  type ProxyStatusRow,
+  type TypeUrl,
+} from '@mesh/proto';
+import type { ConfigStore } from '@mesh/store';
+import type { Metrics } from './metrics.js';
+import type { ProxySnapshot, TypeSnapshot } from './model.js';
+import { registerWorkload, workloadRecord, type Registration } from './registry.js';
+import {
+  newTypeSync,
+  planResponse,
+  recordReply,
+  recordSent,
+  syncState,
+  type TypeSync,
+} from './type-sync.js';
+
+/** Clusters before the endpoints that fill them, listeners before the routes they name. */
+export const PUSH_ORDER: readonly TypeUrl[] = [
+  TYPE_URLS.clusters,
+  TYPE_URLS.endpoints,
+  TYPE_URLS.listeners,
+  TYPE_URLS.routes,
+];
+
+const SUBSCRIBE_WINDOW_MS = 50;
+
+type WireRequest = Parameters<typeof decodeDiscoveryRequest>[0];
+type DiscoveryStreamCall = Parameters<DiscoveryServiceHandlers['Stream']>[0];
+
+export interface DiscoveryOptions {
+  store: ConfigStore;
+  metrics: Metrics;
+  /** This replica's name, shown in proxy-status and written into registry records. */
+  name: string;
+  /**
+   * The snapshot for a proxy from the current world (pure; may be cached by the caller), or
+   * undefined while the replica has no world to answer from: nothing is sent then.
+   */
+  snapshotFor(node: ProxyNode): ProxySnapshot | undefined;
+  /** Registry lease TTL: how long a record outlives a replica that died. */
+  registryTtlSeconds: number;
+  /** Proxies pushed at once; the rest wait, so one slow proxy holds one slot, not all. */
+  maxConcurrentPushes: number;
+  /** How long a push waits for a proxy that does not read (flow control) before moving on. */
+  writeTimeoutMs: number;
+  log(message: string): void;
+}
+
+interface Connection {
+  readonly streamId: number;
+  readonly call: DiscoveryStreamCall;
+  node: ProxyNode;
+  readonly subscribed: Set<TypeUrl>;
+  readonly syncs: Map<TypeUrl, TypeSync>;
+  readonly pending: Map<TypeUrl, Map<string, TypeSnapshot>>;
+  nonceSeq: number;
+  registration: Registration | undefined;
+  registering: boolean;
+  closed: boolean;
+  readonly connectedAt: number;
+  /** When the oldest change not yet ACKed was seen, per type: the convergence clock. */
+  readonly changeSeenAt: Map<TypeUrl, number>;
+}
+
+export class DiscoveryServer {
+  private readonly connections = new Map<number, Connection>();
+  private nextStreamId = 1;
+  private readonly queue = new Set<Connection>();
+  private readonly running = new Set<Connection>();
+  private readonly again = new Set<Connection>();
+  private pumpScheduled = false;
+
+  constructor(private readonly options: DiscoveryOptions) {
+    options.metrics.gaugeFrom('pilot_xds', () => this.connections.size);
+  }
+
+  readonly handlers: DiscoveryServiceHandlers = {
+    Stream: (call) => this.onStream(call),
+  };
+
+  get connectedCount(): number {
+    return this.connections.size;
+  }
+
+  /** Something changed in the world: every proxy gets what changed for it. */
+  pushAll(seenAt: number): void {
+    for (const conn of this.connections.values()) {
+      for (const type of conn.subscribed) {
+        if (!conn.changeSeenAt.has(type)) conn.changeSeenAt.set(type, seenAt);
+      }
+      this.schedule(conn);
+    }
+  }
+
+  status(): ProxyStatusRow[] {
+    const rows: ProxyStatusRow[] = [];
+    for (const conn of this.connections.values()) {
+      rows.push({
+        proxyId: conn.node.id,
+        workload: conn.node.workloadName,
+        namespace: conn.node.namespace,
+        controlPlane: this.options.name,
+        types: Object.values(TYPE_URLS)
+          .sort()
+          .map((typeUrl) => {
+            const sync = conn.syncs.get(typeUrl) ?? newTypeSync();
+            return {
+              typeUrl,
+              state: syncState(sync),
+              sentVersion: sync.sentVersion,
+              sentNonce: sync.sentNonce,
+              ackedVersion: sync.ackedVersion,
+              lastError: sync.lastError?.message ?? '',
+            };
+          }),
+      });
+    }
+    return rows.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.proxyId, b.proxyId));
+  }
+
+  /** The node of a connected proxy, by Node.id. */
+  nodeOf(proxyId: string): ProxyNode | undefined {
+    for (const conn of this.connections.values()) if (conn.node.id === proxyId) return conn.node;
+    return undefined;
+  }
+
+  /** Ends every stream (proxies reconnect elsewhere) and removes their records. */
+  async close(): Promise<void> {
+    const all = [...this.connections.values()];
+    for (const conn of all) conn.call.end();
+    await Promise.all(all.map((conn) => this.disconnect(conn)));
+  }
+
+  private onStream(call: DiscoveryStreamCall): void {
+    let conn: Connection | undefined;
+    call.on('data', (wire: WireRequest) => {
+      let req: DiscoveryRequest;
+      try {
+        req = decodeDiscoveryRequest(wire);
+      } catch (err) {
+        const message =
+          err instanceof WireDecodeError ? err.message : `cannot read request: ${String(err)}`;
+        this.fail(call, grpcStatus.INVALID_ARGUMENT, message);
+        return;
+      }
+      if (!conn) {
+        conn = this.connect(call, req.node);
+      } else if (req.node.id !== conn.node.id) {
+        this.fail(
+          call,
+          grpcStatus.INVALID_ARGUMENT,
+          `node.id changed on one stream from "${conn.node.id}" to "${req.node.id}"`,
+        );
+        return;
+      }
+      this.onRequest(conn, req);
+    });
+    const end = () => {
+      if (conn) void this.disconnect(conn);
+    };
+    call.on('end', () => {
+      call.end();
+      end();
+    });
+    call.on('error', end);
+    call.on('cancelled', end);
+    call.on('close', end);
+  }
+
+  private fail(call: DiscoveryStreamCall, code: grpcStatus, details: string): void {
+    call.emit('error', { code, details });
+  }
+
+  private connect(call: DiscoveryStreamCall, node: ProxyNode): Connection {
+    const conn: Connection = {
+      streamId: this.nextStreamId++,
+      call,
+      node,
+      subscribed: new Set(),
+      syncs: new Map(),
+      pending: new Map(),
+      nonceSeq: 0,
+      registration: undefined,
+      registering: false,
+      closed: false,
+      connectedAt: performance.now(),
+      changeSeenAt: new Map(),
+    };
+    this.connections.set(conn.streamId, conn);
+    this.options.log(`proxy ${node.id} (${node.namespace}) connected`);
+    void this.register(conn);
+    return conn;
+  }
+
+  // The store may be down when a proxy connects: it is served from the cache meanwhile and its
+  // record is written as soon as the store answers.
+  private async register(conn: Connection): Promise<void> {
+    if (conn.registering) return;
+    conn.registering = true;
+    let delayMs = 200;
+    while (!conn.closed && !conn.registration) {
+      try {
+        const registration = await registerWorkload(
+          this.options.store,
+          workloadRecord(conn.node, this.options.name),
+          {
+            ttlSeconds: this.options.registryTtlSeconds,
+            onLost: () => {
+              conn.registration = undefined;
+              void this.register(conn);
+            },
+          },
+        );
+        if (conn.closed) await registration.close().catch(() => undefined);
+        else conn.registration = registration;
+      } catch (err) {
+        this.options.log(`cannot register proxy ${conn.node.id} yet: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, delayMs));
+        delayMs = Math.min(delayMs * 2, 5000);
+      }
+    }
+    conn.registering = false;
+    // The node may have changed (readiness) while the first write was in flight.
+    await this.updateRegistration(conn);
+  }
+
+  private async updateRegistration(conn: Connection): Promise<void> {
+    try {
+      await conn.registration?.update(workloadRecord(conn.node, this.options.name));
+    } catch (err) {
+      this.options.log(`cannot update proxy ${conn.node.id}: ${(err as Error).message}`);
+    }
+  }
+
+  private async disconnect(conn: Connection): Promise<void> {
+    if (conn.closed) return;
+    conn.closed = true;
+    this.connections.delete(conn.streamId);
+    this.queue.delete(conn);
+    this.again.delete(conn);
+    this.options.log(`proxy ${conn.node.id} disconnected`);
+    try {
+      await conn.registration?.close();
+    } catch {
+      // The store is down: the lease expires by itself after its TTL.
+    }
+  }
+
+  private onRequest(conn: Connection, req: DiscoveryRequest): void {
+    const previous = conn.node;
+    conn.node = req.node;
+    if (
+      previous.ready !== req.node.ready ||
+      previous.addresses.join() !== req.node.addresses.join()
+    ) {
+      void this.updateRegistration(conn);
+    }
+    const type = req.typeUrl;
+    switch (requestKind(req)) {
+      case 'subscribe': {
+        // A (re)subscription starts the type afresh: the proxy may have lost what it had.
+        conn.subscribed.add(type);
+        conn.syncs.set(type, newTypeSync());
+        conn.pending.set(type, new Map());
+        if (!conn.changeSeenAt.has(type)) conn.changeSeenAt.set(type, performance.now());
+        this.schedule(conn);
+        return;
+      }
+      case 'ack':
+      case 'nack': {
+        const sync = conn.syncs.get(type);
+        const pending = conn.pending.get(type);
+        if (!sync || !pending) return;
+        const outcome = recordReply(sync, req.responseNonce, req.errorDetail, pending);
+        if (outcome === 'nack') {
+          this.options.metrics.inc('pilot_total_xds_rejects', { type: shortType(type) });
+          this.options.log(
+            `proxy ${conn.node.id} rejected ${shortType(type)} ${sync.sentVersion}: ${req.errorDetail?.message ?? ''}`,
+          );
+          conn.changeSeenAt.delete(type);
+        } else if (outcome === 'ack' && sync.ackedVersion === sync.wantedVersion) {
+          const seenAt = conn.changeSeenAt.get(type);
+          if (seenAt !== undefined) {
+            this.options.metrics.observe(
+              'pilot_proxy_convergence_time',
+              (performance.now() - seenAt) / 1000,
+              { type: shortType(type) },
+            );
+            conn.changeSeenAt.delete(type);
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  private schedule(conn: Connection): void {
+    if (conn.closed) return;
+    // A proxy subscribes to its types in separate messages. Answering the first alone could
+    // send listeners before the clusters they use, so a new stream gets a short window to
+    // finish subscribing before its first push.
+    const young = SUBSCRIBE_WINDOW_MS - (performance.now() - conn.connectedAt);
+    if (young > 0 && conn.subscribed.size < PUSH_ORDER.length) {
+      setTimeout(() => this.schedule(conn), young);
+      return;
+    }
+    if (this.running.has(conn)) this.again.add(conn);
+    else this.queue.add(conn);
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      // Let the requests already received (all four subscriptions, say) land first.
+      setImmediate(() => {
+        this.pumpScheduled = false;
+        this.pump();
+      });
+    }
+  }
+
+  private pump(): void {
+    while (this.running.size < this.options.maxConcurrentPushes && this.queue.size > 0) {
+      const conn = this.queue.values().next().value as Connection;
+      this.queue.delete(conn);
+      this.running.add(conn);
+      void this.push(conn).finally(() => {
+        this.running.delete(conn);
+        if (this.again.delete(conn)) this.queue.add(conn);
+        this.pump();
+      });
+    }
+  }
+
+  private async push(conn: Connection): Promise<void> {
+    if (conn.closed) return;
+    const started = performance.now();
+    let snapshot: ProxySnapshot | undefined;
+    try {
+      snapshot = this.options.snapshotFor(conn.node);
+      if (!snapshot) return;
+    } catch (err) {
+      // A bug in the builder must not take the stream down: the proxy keeps its last config.
+      this.options.log(`cannot build config for ${conn.node.id}: ${(err as Error).stack ?? err}`);
+      return;
+    }
+    let sent = false;
+    for (const type of PUSH_ORDER) {
+      if (!conn.subscribed.has(type)) continue;
+      const sync = conn.syncs.get(type)!;
+      const full = snapshot[type];
+      const planned = planResponse(sync, full);
+      if (!planned) {
+        if (sync.ackedVersion === full.version) conn.changeSeenAt.delete(type);
+        continue;
+      }
+      const nonce = `${conn.streamId}-${++conn.nonceSeq}`;
+      const wire = encodeDiscoveryResponse({
+        typeUrl: type,
+        versionInfo: planned.versionInfo,
+        nonce,
+        resources: planned.resources,
+        removedResources: planned.removedResources,
+        incremental: planned.incremental,
+      });
+      recordSent(sync, nonce, planned, full, conn.pending.get(type)!);
+      this.options.metrics.inc('pilot_xds_pushes', { type: shortType(type) });
+      sent = true;
+      if (!conn.call.write(wire)) await this.drained(conn);
+      if (conn.closed) return;
+    }
+    if (sent) {
+      this.options.metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000);
+    }
+  }
+
+  private drained(conn: Connection): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        conn.call.off('drain', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.options.writeTimeoutMs);
+      conn.call.on('drain', done);
+    });
+  }
+}
+
+/** `type.mesh.dev/mesh.v1.Cluster` -> `Cluster`, for metric labels and logs. */
+export function shortType(type: TypeUrl): string {
+  return type.slice(type.lastIndexOf('.') + 1);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,66 @@
+// :15014: health for orchestrators, metrics for Prometheus, and debug JSON for humans (the
+// answers to "did my change apply?" and "what does this proxy get?").
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+export interface Readiness {
+  ready: boolean;
+  /** Why not, in words; empty when ready. */
+  reasons: string[];
+}
+
+export interface HttpEndpoints {
+  readiness(): Readiness;
+  metrics(): string;
+  /** `/debug/<name>` pages: name -> JSON body from the query parameters. */
+  debug: Readonly<Record<string, (query: URLSearchParams) => unknown>>;
+}
+
+export function createHttpServer(endpoints: HttpEndpoints): Server {
+  return createServer((req, res) => {
+    try {
+      route(endpoints, req, res);
+    } catch (err) {
+      send(res, 500, 'application/json', JSON.stringify({ error: String(err) }));
+    }
+  });
+}
+
+function route(endpoints: HttpEndpoints, req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    send(res, 405, 'text/plain', 'only GET\n');
+    return;
+  }
+  if (url.pathname === '/healthz') {
+    send(res, 200, 'text/plain', 'ok\n');
+    return;
+  }
+  if (url.pathname === '/readyz') {
+    const r = endpoints.readiness();
+    send(res, r.ready ? 200 : 503, 'application/json', `${JSON.stringify(r)}\n`);
+    return;
+  }
+  if (url.pathname === '/metrics') {
+    send(res, 200, 'text/plain; version=0.0.4', endpoints.metrics());
+    return;
+  }
+  const page = url.pathname.startsWith('/debug/')
+    ? endpoints.debug[url.pathname.slice('/debug/'.length)]
+    : undefined;
+  if (page) {
+    send(res, 200, 'application/json', `${JSON.stringify(page(url.searchParams), null, 2)}\n`);
+    return;
+  }
+  const pages = Object.keys(endpoints.debug).map((p) => `/debug/${p}`);
+  send(
+    res,
+    404,
+    'text/plain',
+    `not found: ${url.pathname}\ntry /healthz /readyz /metrics ${pages.join(' ')}\n`,
+  );
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

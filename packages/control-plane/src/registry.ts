@@ -1,0 +1,103 @@
+// Proxies register themselves: the replica holding a proxy's stream writes its workload record
+// under a lease bound to that stream. The stream ending revokes the lease at once; the replica
+// dying lets it expire after its TTL. Either way the record (and so the endpoint) disappears
+// without anyone cleaning up.
+import type { ProxyNode } from '@mesh/proto';
+import {
+  registryKey,
+  registryPrefix,
+  type ConfigStore,
+  type KeyValue,
+  type Lease,
+} from '@mesh/store';
+import type { WorkloadRecord } from './model.js';
+
+export const PROXY_REGISTRY_KIND = 'proxy';
+export const PROXY_REGISTRY_PREFIX = registryPrefix(PROXY_REGISTRY_KIND);
+
+export function workloadRecord(node: ProxyNode, controlPlane: string): WorkloadRecord {
+  return {
+    proxyId: node.id,
+    workloadName: node.workloadName,
+    namespace: node.namespace,
+    labels: { ...node.labels },
+    serviceAccount: node.serviceAccount,
+    addresses: [...node.addresses],
+    ports: node.ports.map((p) => ({ ...p })),
+    proxyVersion: node.proxyVersion,
+    ready: node.ready,
+    controlPlane,
+  };
+}
+
+export function proxyKey(record: Pick<WorkloadRecord, 'namespace' | 'proxyId'>): string {
+  return registryKey(PROXY_REGISTRY_KIND, record.namespace, record.proxyId);
+}
+
+/** A stored record, or undefined for a value that is not one (never trusted blindly). */
+export function decodeWorkloadRecord(kv: KeyValue): WorkloadRecord | undefined {
+  try {
+    const v = JSON.parse(kv.value) as Partial<WorkloadRecord>;
+    if (typeof v.proxyId !== 'string' || typeof v.namespace !== 'string') return undefined;
+    return {
+      proxyId: v.proxyId,
+      workloadName: typeof v.workloadName === 'string' ? v.workloadName : '',
+      namespace: v.namespace,
+      labels: v.labels ?? {},
+      serviceAccount: v.serviceAccount ?? '',
+      addresses: Array.isArray(v.addresses) ? v.addresses : [],
+      ports: Array.isArray(v.ports) ? v.ports : [],
+      proxyVersion: v.proxyVersion ?? '',
+      ready: v.ready === true,
+      controlPlane: v.controlPlane ?? '',
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Registration {
+  /** Rewrites the record if it changed (say, the proxy became ready). */
+  update(record: WorkloadRecord): Promise<void>;
+  /** Removes the record now. */
+  close(): Promise<void>;
+}
+
+export interface RegisterOptions {
+  ttlSeconds: number;
+  /** Called if the lease is lost (store unreachable past the TTL); the caller re-registers. */
+  onLost(error: Error): void;
+}
+
+export async function registerWorkload(
+  store: ConfigStore,
+  record: WorkloadRecord,
+  options: RegisterOptions,
+): Promise<Registration> {
+  const lease: Lease = await store.grantLease(options.ttlSeconds);
+  const key = proxyKey(record);
+  let written = JSON.stringify(record);
+  let closed = false;
+  try {
+    await store.put(key, written, { lease: lease.id });
+  } catch (err) {
+    await lease.revoke().catch(() => undefined);
+    throw err;
+  }
+  lease.onLost((err) => {
+    if (!closed) options.onLost(err);
+  });
+  return {
+    async update(next) {
+      const text = JSON.stringify(next);
+      if (closed || text === written) return;
+      written = text;
+      await store.put(key, text, { lease: lease.id });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await lease.revoke();
+    },
+  };
+}
