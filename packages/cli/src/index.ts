@@ -7,3 +7,16 @@ export type { AnalyzeOptions, CommonOptions, ValidateOptions } from './options.j
 export type { OutputFormat } from './report.js';
 export { EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE } from './guard.js';
 export { VERSION } from './version.js';
+export { runApply, type ApplyOptions } from './apply.js';
+export { runGet, type GetOptions, type GetOutput } from './get.js';
+export { runDelete, type DeleteOptions } from './delete.js';
+export { runProxyStatus, type ProxyStatusOptions, type ProxyStatusOutput } from './proxy-status.js';
+export {
+  DEFAULT_CONTROL_PLANE,
+  nodeControlPlaneDeps,
+  type ConnectOptions,
+  type ControlPlaneClient,
+  type ControlPlaneDeps,
+  type ControlPlaneOptions,
+} from './connection.js';
+export { EXIT_UNREACHABLE, RpcError } from './rpc.js';

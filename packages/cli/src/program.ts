@@ -1,9 +1,20 @@
 // The meshctl command line: commander parses, the run* functions do the work.
 import { Command, CommanderError, Option } from 'commander';
 import { runAnalyze } from './analyze.js';
+import { runApply } from './apply.js';
+import {
+  DEFAULT_CONTROL_PLANE,
+  DEFAULT_TIMEOUT,
+  nodeControlPlaneDeps,
+  type ControlPlaneDeps,
+  type ControlPlaneOptions,
+} from './connection.js';
+import { runDelete } from './delete.js';
+import { GET_OUTPUTS, runGet, type GetOutput } from './get.js';
 import { EXIT_OK, EXIT_USAGE, reportInternalError } from './guard.js';
 import type { CliIo } from './io.js';
 import type { AnalyzeOptions, CommonOptions } from './options.js';
+import { PROXY_STATUS_OUTPUTS, runProxyStatus, type ProxyStatusOutput } from './proxy-status.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './report.js';
 import { runValidate } from './validate.js';
 import { VERSION } from './version.js';
@@ -56,9 +67,54 @@ function commonOptions(opts: ParsedInputOptions, program: Command): CommonOption
   };
 }
 
-export function createProgram(io: CliIo, result: ProgramResult = { exitCode: EXIT_OK }): Command {
+/** --control-plane, --token and --timeout, on each command that talks to the control plane. */
+function addConnectionOptions(command: Command): Command {
+  return command
+    .option(
+      '--control-plane <address>',
+      `control plane ConfigService address, host:port (default: $MESH_CONTROL_PLANE, else ${DEFAULT_CONTROL_PLANE})`,
+    )
+    .option(
+      '--token <token>',
+      'bearer token (default: $MESH_TOKEN, else the file $MESH_HOME/token, MESH_HOME defaulting to ~/.mesh)',
+    )
+    .option(
+      '--timeout <duration>',
+      'deadline of each call, e.g. 10s, 500ms, 1m; 0 for none',
+      DEFAULT_TIMEOUT,
+    );
+}
+
+interface ParsedConnectionOptions {
+  controlPlane?: string;
+  token?: string;
+  timeout: string;
+}
+
+function connectionOptions(opts: ParsedConnectionOptions, program: Command): ControlPlaneOptions {
+  return {
+    ...(opts.controlPlane !== undefined && { controlPlane: opts.controlPlane }),
+    ...(opts.token !== undefined && { token: opts.token }),
+    timeout: opts.timeout,
+    debug: program.opts<{ debug?: boolean }>().debug ?? false,
+  };
+}
+
+const CONTROL_PLANE_EXIT_CODES = `
+Exit codes: 0 done, 1 rejected (invalid config, not found, conflict, refused token),
+2 usage error, 3 control plane unreachable or failing (or an internal error).`;
+
+export function createProgram(
+  io: CliIo,
+  result: ProgramResult = { exitCode: EXIT_OK },
+  controlPlane?: ControlPlaneDeps,
+): Command {
+  // Made on first use: validate and analyze never read the environment or home directory.
+  const deps = () => controlPlane ?? nodeControlPlaneDeps();
   const program = new Command('meshctl')
-    .description('Check Istio traffic configuration (networking.istio.io) before you apply it.')
+    .description(
+      'Check Istio traffic configuration (networking.istio.io) before you apply it, then apply it to the mesh control plane.',
+    )
     .version(VERSION, '--version', 'print the meshctl version')
     .option('--debug', 'print stack traces of internal errors')
     .exitOverride()
@@ -73,11 +129,16 @@ export function createProgram(io: CliIo, result: ProgramResult = { exitCode: EXI
       'after',
       `
 Exit codes: 0 no errors, 1 errors found, 2 usage error, 3 internal error.
+apply, get, delete and proxy-status also exit 1 when the control plane rejects the call and 3
+when it cannot be reached.
 
 Examples:
   meshctl validate -f samples/bookinfo/virtual-service-all-v1.yaml
   meshctl analyze -f samples --exclude tasks
-  kubectl get vs,dr -A -o yaml | meshctl analyze -f -`,
+  kubectl get vs,dr -A -o yaml | meshctl analyze -f -
+  meshctl apply -f samples/bookinfo --exclude tasks
+  meshctl get vs -A
+  meshctl proxy-status`,
     );
 
   program
@@ -142,11 +203,230 @@ Examples:
       result.exitCode = await runAnalyze(options, io);
     });
 
+  addConnectionOptions(
+    program
+      .command('apply')
+      .summary('create or update resources in the control plane, all or nothing')
+      .description(
+        'Create or update the networking.istio.io resources of the inputs in the control plane, in one all-or-nothing call: if any resource is invalid, nothing is written and every problem is printed on stderr as "<file>:<line>: <Kind> <ns>/<name>: <field path>: <message>". Other Kubernetes objects (Services, Deployments) are skipped with a note on stderr. Prints one line per resource on stdout: created, configured or unchanged.',
+      )
+      .requiredOption(
+        '-f, --filename <path>',
+        'file, directory (walked recursively for .yaml, .yml and .json) or - for stdin; repeatable',
+        collect,
+      )
+      .option(
+        '-n, --namespace <ns>',
+        'namespace for resources that do not set metadata.namespace',
+        'default',
+      )
+      .option(
+        '--exclude <pattern>',
+        'skip matching paths while walking directories; repeatable',
+        collect,
+      )
+      .option(
+        '--dry-run',
+        'validate against the stored config and print what would change; write nothing',
+      ),
+  )
+    .addHelpText(
+      'after',
+      `${CONTROL_PLANE_EXIT_CODES}
+
+Examples:
+  # Bookinfo's base config (Services and Deployments in the files are skipped)
+  meshctl apply -f samples/bookinfo --exclude tasks
+
+  # what would change, without writing
+  meshctl apply -f reviews-v2.yaml --dry-run
+
+  # edit what is stored; a resourceVersion in the file makes the write fail if it changed since
+  meshctl get vs reviews -o yaml > reviews.yaml && $EDITOR reviews.yaml && meshctl apply -f reviews.yaml`,
+    )
+    .action(
+      async (
+        opts: ParsedConnectionOptions & {
+          filename: string[];
+          namespace: string;
+          exclude?: string[];
+          dryRun?: boolean;
+        },
+      ) => {
+        result.exitCode = await runApply(
+          {
+            ...connectionOptions(opts, program),
+            filenames: opts.filename,
+            namespace: opts.namespace,
+            exclude: opts.exclude ?? [],
+            dryRun: opts.dryRun ?? false,
+          },
+          io,
+          deps(),
+        );
+      },
+    );
+
+  addConnectionOptions(
+    program
+      .command('get')
+      .summary('list or show resources stored in the control plane')
+      .description(
+        'List or show resources stored in the control plane. TYPE is a kind or a kubectl alias, case-insensitive: virtualservice(s)/vs, destinationrule(s)/dr, gateway(s)/gw, serviceentry/serviceentries/se, sidecar(s), workloadentry/workloadentries/we; several joined with commas (vs,dr), or all. TYPE/NAME works too.',
+      )
+      .argument('<type>', 'resource type, TYPE,TYPE..., all, or TYPE/NAME')
+      .argument('[name]', 'one resource')
+      .option('-n, --namespace <ns>', 'namespace to read', 'default')
+      .option('-A, --all-namespaces', 'read every namespace (adds a NAMESPACE column)')
+      .addOption(
+        new Option('-o, --output <format>', 'output format')
+          .choices(GET_OUTPUTS as string[])
+          .default('table'),
+      ),
+  )
+    .addHelpText(
+      'after',
+      `${CONTROL_PLANE_EXIT_CODES}
+
+Examples:
+  meshctl get vs                       # VirtualServices in default
+  meshctl get vs,dr -n bookinfo        # two types, one table each
+  meshctl get all -A                   # everything, every namespace
+  meshctl get dr reviews -o yaml       # one resource, with metadata.resourceVersion
+  meshctl get vs -A -o json | jq '.items[].metadata.name'`,
+    )
+    .action(
+      async (
+        type: string,
+        name: string | undefined,
+        opts: ParsedConnectionOptions & {
+          namespace: string;
+          allNamespaces?: boolean;
+          output: GetOutput;
+        },
+      ) => {
+        result.exitCode = await runGet(
+          {
+            ...connectionOptions(opts, program),
+            type,
+            ...(name !== undefined && { name }),
+            namespace: opts.namespace,
+            allNamespaces: opts.allNamespaces ?? false,
+            output: opts.output,
+          },
+          io,
+          deps(),
+        );
+      },
+    );
+
+  addConnectionOptions(
+    program
+      .command('delete')
+      .summary('remove resources from the control plane')
+      .description(
+        'Remove resources from the control plane: those the -f inputs define (other Kubernetes objects are skipped), or TYPE NAME... (also TYPE/NAME...). One call per resource; a missing one is reported and the rest are still deleted.',
+      )
+      .argument('[resources...]', 'TYPE NAME [NAME...], or TYPE/NAME [TYPE/NAME...]')
+      .option(
+        '-f, --filename <path>',
+        'file, directory or - for stdin whose resources to delete; repeatable',
+        collect,
+      )
+      .option('-n, --namespace <ns>', 'namespace of resources that do not name one', 'default')
+      .option(
+        '--exclude <pattern>',
+        'skip matching paths while walking directories; repeatable',
+        collect,
+      )
+      .option('--ignore-not-found', 'a resource that does not exist is not an error'),
+  )
+    .addHelpText(
+      'after',
+      `${CONTROL_PLANE_EXIT_CODES}
+
+Examples:
+  meshctl delete vs reviews
+  meshctl delete dr/reviews vs/reviews -n bookinfo
+  meshctl delete -f samples/bookinfo/virtual-service-all-v1.yaml --ignore-not-found`,
+    )
+    .action(
+      async (
+        resources: string[],
+        opts: ParsedConnectionOptions & {
+          filename?: string[];
+          namespace: string;
+          exclude?: string[];
+          ignoreNotFound?: boolean;
+        },
+      ) => {
+        result.exitCode = await runDelete(
+          {
+            ...connectionOptions(opts, program),
+            filenames: opts.filename ?? [],
+            resources,
+            namespace: opts.namespace,
+            exclude: opts.exclude ?? [],
+            ignoreNotFound: opts.ignoreNotFound ?? false,
+          },
+          io,
+          deps(),
+        );
+      },
+    );
+
+  addConnectionOptions(
+    program
+      .command('proxy-status')
+      .alias('ps')
+      .summary('show whether each connected proxy has the latest config, like istioctl')
+      .description(
+        'Show, per connected proxy, whether it acknowledged the config the control plane sent, per type: SYNCED (acknowledged), STALE (sent, not acknowledged yet, or newer config waiting), NOT SENT, ERROR (rejected; the reason is printed under the table).',
+      )
+      .argument('[proxy-id]', 'one proxy (its node id)')
+      .option('-n, --namespace <ns>', 'only proxies in this namespace (default: every namespace)')
+      .addOption(
+        new Option('-o, --output <format>', 'output format')
+          .choices(PROXY_STATUS_OUTPUTS as string[])
+          .default('table'),
+      ),
+  )
+    .addHelpText(
+      'after',
+      `${CONTROL_PLANE_EXIT_CODES}
+
+Examples:
+  meshctl proxy-status
+  meshctl proxy-status -n bookinfo
+  meshctl proxy-status productpage-v1-1.bookinfo -o json   # versions, nonces, last errors`,
+    )
+    .action(
+      async (
+        proxyId: string | undefined,
+        opts: ParsedConnectionOptions & { namespace?: string; output: ProxyStatusOutput },
+      ) => {
+        result.exitCode = await runProxyStatus(
+          {
+            ...connectionOptions(opts, program),
+            ...(proxyId !== undefined && { proxyId }),
+            ...(opts.namespace !== undefined && { namespace: opts.namespace }),
+            output: opts.output,
+          },
+          io,
+          deps(),
+        );
+      },
+    );
+
   return program;
 }
 
 /** Runs meshctl on arguments (without node and script) and returns the process exit code. */
-export async function runMeshctl(args: readonly string[], io: CliIo): Promise<number> {
+export async function runMeshctl(
+  args: readonly string[],
+  io: CliIo,
+  controlPlane?: ControlPlaneDeps,
+): Promise<number> {
   const result: ProgramResult = { exitCode: EXIT_OK };
   if (args.length === 0) {
     // Like kubectl and istioctl: no arguments at all is a request for help, not a mistake.
@@ -154,7 +434,7 @@ export async function runMeshctl(args: readonly string[], io: CliIo): Promise<nu
     return EXIT_OK;
   }
   try {
-    await createProgram(io, result).parseAsync([...args], { from: 'user' });
+    await createProgram(io, result, controlPlane).parseAsync([...args], { from: 'user' });
     return result.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;

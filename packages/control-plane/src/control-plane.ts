@@ -2,6 +2,7 @@
 // services on one gRPC port, and health/metrics/debug on an HTTP port. Several replicas can
 // share one etcd: each follows the store, so a change written through one reaches them all.
 import type { Server as HttpServer } from 'node:http';
+import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { loadMeshProtos, type ProxyNode } from '@mesh/proto';
 import { MESH_CONFIG_KEY, type ConfigStore } from '@mesh/store';
@@ -11,6 +12,8 @@ import { createDebouncer, DEFAULT_DEBOUNCE, type DebounceOptions } from './debou
 import { DiscoveryServer } from './discovery.js';
 import { createHttpServer, type Readiness } from './http-server.js';
 import { Metrics } from './metrics.js';
+import { peerStatus, replicaKey, type ReplicaRecord } from './peers.js';
+import { registerLeased, type Registration } from './registry.js';
 import type { ProxySnapshot, SnapshotOptions } from './model.js';
 import { createSnapshotCache } from './snapshot-cache.js';
 import { servicesOf } from './snapshot/index.js';
@@ -102,7 +105,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     createConfigServiceHandlers({
       store: options.store,
       authorize: options.authorize,
-      proxyStatus: () => discovery.status(),
+      proxyStatus: async () => [
+        ...discovery.status(),
+        ...(await peerStatus({ store: options.store, self: options.name, timeoutMs: 2000, log })),
+      ],
       // Registry services are hosts too: routes to them are not "host not found".
       knownHosts: () => servicesOf(world.configView(), world.registry()).map((s) => s.host),
     }),
@@ -170,6 +176,38 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     void probe().finally(() => (probing = false));
   }, options.storeProbeMs ?? 2000);
 
+  // Peers find this replica (for proxy-status) through a leased record, re-written if lost.
+  const advertise =
+    options.grpcHost === '0.0.0.0' || options.grpcHost === '::' ? hostname() : options.grpcHost;
+  const replica: ReplicaRecord = {
+    name: options.name,
+    grpc: `${advertise}:${grpcPort}`,
+    http: `${advertise}:${httpPort}`,
+  };
+  let replicaRegistration: Registration<ReplicaRecord> | undefined;
+  let stopped = false;
+  const registerReplica = async (): Promise<void> => {
+    for (let delay = 500; !stopped && !replicaRegistration; delay = Math.min(delay * 2, 5000)) {
+      try {
+        replicaRegistration = await registerLeased(
+          options.store,
+          replicaKey(options.name),
+          replica,
+          {
+            ttlSeconds: options.registryTtlSeconds ?? DEFAULT_REGISTRY_TTL_SECONDS,
+            onLost: () => {
+              replicaRegistration = undefined;
+              void registerReplica();
+            },
+          },
+        );
+      } catch {
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  };
+  void registerReplica();
+
   const loading = world.start().then(() => {
     if (world.loaded) {
       log(`loaded ${world.configView().resources.length} resources at revision ${world.revision}`);
@@ -189,7 +227,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     loaded: () => loading,
     close: () =>
       (closing ??= (async () => {
+        stopped = true;
         clearInterval(probeTimer);
+        await replicaRegistration?.close().catch(() => undefined);
         debouncer.close();
         world.close();
         await discovery.close();

@@ -56,9 +56,9 @@ export function decodeWorkloadRecord(kv: KeyValue): WorkloadRecord | undefined {
   }
 }
 
-export interface Registration {
+export interface Registration<T = WorkloadRecord> {
   /** Rewrites the record if it changed (say, the proxy became ready). */
-  update(record: WorkloadRecord): Promise<void>;
+  update(record: T): Promise<void>;
   /** Removes the record now. */
   close(): Promise<void>;
 }
@@ -73,10 +73,19 @@ export async function registerWorkload(
   store: ConfigStore,
   record: WorkloadRecord,
   options: RegisterOptions,
-): Promise<Registration> {
+): Promise<Registration<WorkloadRecord>> {
+  return registerLeased(store, proxyKey(record), record, options);
+}
+
+/** Writes `value` at `key` under a fresh lease, kept alive until closed. */
+export async function registerLeased<T>(
+  store: ConfigStore,
+  key: string,
+  value: T,
+  options: RegisterOptions,
+): Promise<Registration<T>> {
   const lease: Lease = await store.grantLease(options.ttlSeconds);
-  const key = proxyKey(record);
-  let written = JSON.stringify(record);
+  let written = JSON.stringify(value);
   let closed = false;
   try {
     await store.put(key, written, { lease: lease.id });

@@ -10,6 +10,7 @@ import {
   configClient,
   httpGet,
   node,
+  proxyStatus,
   SimProxy,
   startTestPlane,
   vsText,
@@ -82,6 +83,19 @@ describe('replicas on one etcd', () => {
       'reviews endpoints from replica a',
     );
     expect(reviewsOnA.ended).toBeUndefined();
+    // proxy-status through either replica shows both proxies with the replica that holds each.
+    await onB.settle();
+    const rows = (await proxyStatus(client)).proxies.map((r) => [r.proxyId, r.controlPlane]);
+    expect(rows).toEqual([
+      ['productpage-1.default', 'control-plane-b'],
+      ['reviews-v3-1.default', 'control-plane-a'],
+    ]);
+    const viaB = configClient(b.address);
+    cleanups.push(() => viaB.close());
+    expect((await proxyStatus(viaB)).proxies.map((r) => r.proxyId)).toEqual([
+      'productpage-1.default',
+      'reviews-v3-1.default',
+    ]);
   });
 
   it("a dead replica's proxy records expire, and the proxy re-registers through another", async () => {

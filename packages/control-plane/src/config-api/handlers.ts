@@ -73,7 +73,7 @@ export function createConfigServiceHandlers(deps: ConfigApiDeps): ConfigServiceH
 
     ProxyStatus: unary(async (call) =>
       encodeProxyStatusResponse(
-        proxyStatus(deps.proxyStatus(), decodeProxyStatusRequest(call.request)),
+        proxyStatus(await deps.proxyStatus(), decodeProxyStatusRequest(call.request)),
       ),
     ),
 

@@ -7,6 +7,9 @@ import {
   decodeDeleteResponse,
   encodeApplyRequest,
   encodeDeleteRequest,
+  encodeProxyStatusRequest,
+  decodeProxyStatusResponse,
+  type ProxyStatusResponse,
   loadMeshProtos,
   openDiscoveryStream,
   TYPE_URLS,
@@ -199,6 +202,14 @@ export function remove(
       encodeDeleteRequest({ kind, name, namespace, resourceVersion: '' }),
       bearer(),
       (err, res) => (err ? reject(err) : resolve(decodeDeleteResponse(res!))),
+    );
+  });
+}
+
+export function proxyStatus(client: ConfigServiceClient): Promise<ProxyStatusResponse> {
+  return new Promise((resolve, reject) => {
+    client.ProxyStatus(encodeProxyStatusRequest({ namespace: '', proxyId: '' }), (err, res) =>
+      err ? reject(err) : resolve(decodeProxyStatusResponse(res!)),
     );
   });
 }

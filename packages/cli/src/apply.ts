@@ -1,0 +1,113 @@
+import type { ConfigDocument } from '@mesh/proto';
+import { DEFAULT_NAMESPACE, hasErrors, type Diagnostic } from '@mesh/rules';
+import {
+  parseTimeout,
+  withControlPlane,
+  type ControlPlaneDeps,
+  type ControlPlaneOptions,
+} from './connection.js';
+import {
+  diagnosticLines,
+  duplicateErrors,
+  ref,
+  splitDocuments,
+  type SourceDocument,
+} from './documents.js';
+import { EXIT_FINDINGS, EXIT_OK, guarded } from './guard.js';
+import type { CliIo } from './io.js';
+import { loadInputs, type InputFile } from './inputs.js';
+import { resourceType } from './kinds.js';
+import { conflictHint, GRPC_STATUS, RpcError } from './rpc.js';
+
+export interface ApplyOptions extends ControlPlaneOptions {
+  /** -f arguments: files, directories or `-`. */
+  filenames: readonly string[];
+  /** -n: namespace of documents that name none. */
+  namespace?: string;
+  exclude?: readonly string[];
+  /** Validate and report outcomes; write nothing. */
+  dryRun?: boolean;
+}
+
+export const SKIP_NOTE = 'not a mesh resource (meshctl stores networking.istio.io kinds)';
+
+/** `skipped Service default/productpage: not a mesh resource (...)`, one per object left out. */
+export function writeSkipped(io: CliIo, skipped: readonly SourceDocument[]): void {
+  for (const s of skipped) io.stderr(`skipped ${ref(s)}: ${SKIP_NOTE}\n`);
+}
+
+/**
+ * `meshctl apply`: every mesh resource in the inputs in one Apply call, so a set of changes
+ * lands whole or not at all (unlike kubectl, which applies one object at a time).
+ */
+export function runApply(
+  options: ApplyOptions,
+  io: CliIo,
+  deps: ControlPlaneDeps,
+): Promise<number> {
+  return guarded(io, options.debug, async () => {
+    parseTimeout(options.timeout);
+    const files = await loadInputs(options.filenames, options.exclude ?? [], io);
+    const split = splitDocuments(files, options.namespace ?? DEFAULT_NAMESPACE);
+    writeSkipped(io, split.skipped);
+    const local = [...split.diagnostics, ...duplicateErrors(split.resources)];
+    if (hasErrors(local)) return rejected(io, local, files, split.resources);
+    if (split.resources.length === 0) {
+      // Like kubectl's "no objects passed to apply": applying nothing must not look like success.
+      io.stderr('error: no networking.istio.io resources in the input; nothing was applied\n');
+      return EXIT_FINDINGS;
+    }
+    const dryRun = options.dryRun ?? false;
+    return withControlPlane(options, io, deps, async (client) => {
+      let response;
+      try {
+        response = await client.apply({ documents: split.resources.map(toConfigDocument), dryRun });
+      } catch (err) {
+        if (
+          err instanceof RpcError &&
+          err.code === GRPC_STATUS.INVALID_ARGUMENT &&
+          err.diagnostics.length > 0
+        )
+          return rejected(io, err.diagnostics, files, split.resources);
+        if (err instanceof RpcError && err.code === GRPC_STATUS.ABORTED) {
+          // Only documents carrying a resourceVersion can conflict; name the one if it is alone.
+          const versioned = split.resources.filter((r) => r.resourceVersion !== '');
+          io.stderr(
+            `Error: ${err.details}\n${conflictHint(versioned.length === 1 ? versioned[0] : undefined)}\n`,
+          );
+          return EXIT_FINDINGS;
+        }
+        throw err;
+      }
+      const suffix = dryRun ? ' (dry run)' : '';
+      for (const r of response.results)
+        io.stdout(`${resourceType(r.kind)}/${r.name} ${r.outcome}${suffix}\n`);
+      if (response.diagnostics.length > 0)
+        io.stderr(`${diagnosticLines(response.diagnostics, files, split.resources).join('\n')}\n`);
+      return EXIT_OK;
+    });
+  });
+}
+
+export function toConfigDocument(doc: SourceDocument): ConfigDocument {
+  return {
+    kind: doc.kind,
+    namespace: doc.namespace,
+    name: doc.name,
+    resourceVersion: doc.resourceVersion,
+    text: doc.text,
+    source: { file: doc.file, document: doc.document },
+  };
+}
+
+function rejected(
+  io: CliIo,
+  diagnostics: readonly Diagnostic[],
+  files: readonly InputFile[],
+  documents: readonly SourceDocument[],
+): number {
+  io.stderr(`${diagnosticLines(diagnostics, files, documents).join('\n')}\n`);
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  io.stderr(`error: nothing was applied (${errors} error${errors === 1 ? '' : 's'})\n`);
+  return EXIT_FINDINGS;
+}
