@@ -48,6 +48,11 @@ describe('runApply', () => {
       ['VirtualService', 'default', 'reviews', '', { file: 'bookinfo/reviews.yaml', document: 1 }],
     ]);
     expect(request.documents[1]!.text).toBe(REVIEWS);
+    // The skipped Services are hosts the server's analysis must know about.
+    expect(request.knownHosts).toEqual([
+      'productpage.default.svc.cluster.local',
+      'reviews.default.svc.cluster.local',
+    ]);
     expect(io.out()).toBe(
       'destinationrule.networking.istio.io/reviews created\nvirtualservice.networking.istio.io/reviews created\n',
     );

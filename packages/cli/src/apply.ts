@@ -1,5 +1,5 @@
 import type { ConfigDocument } from '@mesh/proto';
-import { DEFAULT_NAMESPACE, hasErrors, type Diagnostic } from '@mesh/rules';
+import { CLUSTER_DOMAIN, DEFAULT_NAMESPACE, hasErrors, type Diagnostic } from '@mesh/rules';
 import {
   parseTimeout,
   withControlPlane,
@@ -31,6 +31,16 @@ export interface ApplyOptions extends ControlPlaneOptions {
 
 export const SKIP_NOTE = 'not a mesh resource (meshctl stores networking.istio.io kinds)';
 
+/**
+ * Kubernetes Services skipped from the inputs still exist for the user: the server's analysis
+ * must not call routes to them unknown hosts (`meshctl analyze` treats them the same way).
+ */
+export function serviceHosts(skipped: readonly SourceDocument[]): string[] {
+  return skipped
+    .filter((s) => s.apiVersion === 'v1' && s.kind === 'Service' && s.name !== '')
+    .map((s) => `${s.name}.${s.namespace}.${CLUSTER_DOMAIN}`.toLowerCase());
+}
+
 /** `skipped Service default/productpage: not a mesh resource (...)`, one per object left out. */
 export function writeSkipped(io: CliIo, skipped: readonly SourceDocument[]): void {
   for (const s of skipped) io.stderr(`skipped ${ref(s)}: ${SKIP_NOTE}\n`);
@@ -61,7 +71,11 @@ export function runApply(
     return withControlPlane(options, io, deps, async (client) => {
       let response;
       try {
-        response = await client.apply({ documents: split.resources.map(toConfigDocument), dryRun });
+        response = await client.apply({
+          documents: split.resources.map(toConfigDocument),
+          dryRun,
+          knownHosts: serviceHosts(split.skipped),
+        });
       } catch (err) {
         if (
           err instanceof RpcError &&

@@ -61,7 +61,7 @@ function decodeError(fn: () => unknown): WireDecodeError {
 
 describe('config codec round trips', () => {
   it('Validate', () => {
-    const req = { documents: [doc, bare] };
+    const req = { documents: [doc, bare], knownHosts: ['productpage.default.svc.cluster.local'] };
     expect(c.decodeValidateRequest(viaReq(svc.Validate, c.encodeValidateRequest(req)))).toEqual(
       req,
     );
@@ -80,7 +80,7 @@ describe('config codec round trips', () => {
   });
 
   it('Apply, with int64 revisions past 2^53 kept exact', () => {
-    const req = { documents: [doc], dryRun: true };
+    const req = { documents: [doc], dryRun: true, knownHosts: [] };
     expect(c.decodeApplyRequest(viaReq(svc.Apply, c.encodeApplyRequest(req)))).toEqual(req);
     const res = {
       results: [

@@ -101,6 +101,8 @@ export type Revision = string;
 
 export interface ValidateRequest {
   readonly documents: readonly ConfigDocument[];
+  /** FQDNs the client knows exist outside the store (Kubernetes Services it read). */
+  readonly knownHosts?: readonly string[];
 }
 export interface ValidateResponse {
   readonly valid: boolean;
@@ -109,6 +111,8 @@ export interface ValidateResponse {
 export interface ApplyRequest {
   readonly documents: readonly ConfigDocument[];
   readonly dryRun: boolean;
+  /** As ValidateRequest.knownHosts. */
+  readonly knownHosts?: readonly string[];
 }
 export interface ApplyResponse {
   readonly results: readonly DocumentResult[];
@@ -341,10 +345,13 @@ function encodeResult(r: DocumentResult): WResultIn {
 // --- Validate -------------------------------------------------------------------------------
 
 export function decodeValidateRequest(wire: WValReq): ValidateRequest {
-  return { documents: decodeDocuments('ValidateRequest', wire.documents) };
+  return {
+    documents: decodeDocuments('ValidateRequest', wire.documents),
+    knownHosts: [...wire.knownHosts],
+  };
 }
 export function encodeValidateRequest(req: ValidateRequest): WValReqIn {
-  return { documents: req.documents.map(encodeDocument) };
+  return { documents: req.documents.map(encodeDocument), knownHosts: [...(req.knownHosts ?? [])] };
 }
 export function decodeValidateResponse(wire: WValRes): ValidateResponse {
   return {
@@ -374,10 +381,14 @@ export function decodeApplyRequest(wire: WApplyReq): ApplyRequest {
     }
     seen.add(key);
   });
-  return { documents, dryRun: wire.dryRun };
+  return { documents, dryRun: wire.dryRun, knownHosts: [...wire.knownHosts] };
 }
 export function encodeApplyRequest(req: ApplyRequest): WApplyReqIn {
-  return { documents: req.documents.map(encodeDocument), dryRun: req.dryRun };
+  return {
+    documents: req.documents.map(encodeDocument),
+    dryRun: req.dryRun,
+    knownHosts: [...(req.knownHosts ?? [])],
+  };
 }
 export function decodeApplyResponse(wire: WApplyRes): ApplyResponse {
   const T = 'ApplyResponse';

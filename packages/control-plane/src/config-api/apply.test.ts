@@ -250,6 +250,14 @@ describe.each(BACKENDS)('Apply on %s', (_name, makeBackend) => {
     expect(fixed).toEqual({ valid: true, diagnostics: [] });
   });
 
+  it('takes the hosts a client read from Kubernetes Services as known', async () => {
+    const toOutside = doc('VirtualService', 'web', virtualService('web', 'web'));
+    const unknown = await api.validate([toOutside]);
+    expect(unknown.diagnostics.map((d) => d.code)).toContain('MESH-A0002');
+    const known = await api.validate([toOutside], ['web.default.svc.cluster.local']);
+    expect(known).toEqual({ valid: true, diagnostics: [] });
+  });
+
   it('refuses what it cannot store: other kinds, two texts in one, a mismatched identity, duplicates', async () => {
     const service = doc(
       'Service',

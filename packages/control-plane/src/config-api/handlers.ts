@@ -46,7 +46,9 @@ export function createConfigServiceHandlers(deps: ConfigApiDeps): ConfigServiceH
       });
       const batch = checkDocuments(request.documents);
       const { items } = await store.list(CONFIG_PREFIX);
-      return encodeValidateResponse(judge(batch, items, knownHosts()));
+      return encodeValidateResponse(
+        judge(batch, items, [...knownHosts(), ...(request.knownHosts ?? [])]),
+      );
     }),
 
     Apply: unary(async (call) => {
@@ -55,7 +57,12 @@ export function createConfigServiceHandlers(deps: ConfigApiDeps): ConfigServiceH
         ...call.request,
         documents: call.request.documents.map(completeIdentity),
       });
-      return encodeApplyResponse(await applyDocuments(store, request, knownHosts));
+      return encodeApplyResponse(
+        await applyDocuments(store, request, () => [
+          ...knownHosts(),
+          ...(request.knownHosts ?? []),
+        ]),
+      );
     }),
 
     Get: unary(async (call) =>

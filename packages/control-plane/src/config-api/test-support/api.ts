@@ -56,7 +56,10 @@ export function tokenAuthorize(md: grpc.Metadata): Partial<grpc.StatusObject> | 
 
 export interface Api {
   readonly client: ConfigServiceClient;
-  validate(documents: readonly ConfigDocument[]): Promise<ValidateResponse>;
+  validate(
+    documents: readonly ConfigDocument[],
+    knownHosts?: readonly string[],
+  ): Promise<ValidateResponse>;
   apply(
     documents: readonly ConfigDocument[],
     options?: { dryRun?: boolean; metadata?: grpc.Metadata },
@@ -109,10 +112,10 @@ export async function startApi(
     };
   return {
     client,
-    validate: (documents) =>
+    validate: (documents, knownHosts = []) =>
       new Promise((resolve, reject) =>
         client.Validate(
-          encodeValidateRequest({ documents }),
+          encodeValidateRequest({ documents, knownHosts }),
           new grpc.Metadata(),
           options(),
           settle(resolve, reject, decodeValidateResponse),

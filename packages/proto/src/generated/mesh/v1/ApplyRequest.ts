@@ -15,6 +15,10 @@ export interface ApplyRequest {
    * Validate and check versions against the store, report outcomes, but write nothing.
    */
   dryRun?: boolean;
+  /**
+   * As ValidateRequest.known_hosts.
+   */
+  knownHosts?: string[];
 }
 
 export interface ApplyRequest__Output {
@@ -26,4 +30,8 @@ export interface ApplyRequest__Output {
    * Validate and check versions against the store, report outcomes, but write nothing.
    */
   dryRun: boolean;
+  /**
+   * As ValidateRequest.known_hosts.
+   */
+  knownHosts: string[];
 }

@@ -11,6 +11,11 @@ export interface ValidateRequest {
    * The documents to check together (cross-resource analysis sees all of them plus the store).
    */
   documents?: _mesh_v1_Document[];
+  /**
+   * Hosts the client knows exist although they are not stored (the Kubernetes Services in the
+   * files it read), as FQDNs; analysis does not report routes to them as unknown.
+   */
+  knownHosts?: string[];
 }
 
 export interface ValidateRequest__Output {
@@ -18,4 +23,9 @@ export interface ValidateRequest__Output {
    * The documents to check together (cross-resource analysis sees all of them plus the store).
    */
   documents: _mesh_v1_Document__Output[];
+  /**
+   * Hosts the client knows exist although they are not stored (the Kubernetes Services in the
+   * files it read), as FQDNs; analysis does not report routes to them as unknown.
+   */
+  knownHosts: string[];
 }
