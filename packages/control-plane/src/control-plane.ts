@@ -55,7 +55,7 @@ export interface ControlPlane {
 }
 
 export const DEFAULT_REGISTRY_TTL_SECONDS = 15;
-export const DEFAULT_MAX_CONCURRENT_PUSHES = 100;
+export const DEFAULT_MAX_CONCURRENT_PUSHES = 32;
 
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const log = options.log ?? (() => undefined);

@@ -376,7 +376,9 @@ export class DiscoveryServer {
       recordSent(sync, nonce, planned, full, conn.pending.get(type)!);
       this.options.metrics.inc('pilot_xds_pushes', { type: shortType(type) });
       sent = true;
-      if (!conn.call.write(wire)) await this.drained(conn);
+      // Waiting until the response is flushed bounds what is buffered to the responses of the
+      // proxies being pushed (maxConcurrentPushes), instead of every proxy's at once.
+      await this.written(conn, wire);
       if (conn.closed) return;
     }
     if (sent) {
@@ -384,15 +386,16 @@ export class DiscoveryServer {
     }
   }
 
-  private drained(conn: Connection): Promise<void> {
+  private written(
+    conn: Connection,
+    wire: Parameters<DiscoveryStreamCall['write']>[0],
+  ): Promise<void> {
     return new Promise((resolve) => {
-      const done = () => {
+      const timer = setTimeout(resolve, this.options.writeTimeoutMs);
+      conn.call.write(wire, () => {
         clearTimeout(timer);
-        conn.call.off('drain', done);
         resolve();
-      };
-      const timer = setTimeout(done, this.options.writeTimeoutMs);
-      conn.call.on('drain', done);
+      });
     });
   }
 }

@@ -5,7 +5,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createEtcdStore, createMemoryStore, type ConfigStore } from '@mesh/store';
 import { bearerAuthorizer, loadToken, meshHome } from './auth.js';
-import { startControlPlane, type ControlPlane } from './control-plane.js';
+import {
+  DEFAULT_MAX_CONCURRENT_PUSHES,
+  startControlPlane,
+  type ControlPlane,
+} from './control-plane.js';
 
 export interface ControlPlaneFlags {
   etcdEndpoints: string[];
@@ -16,6 +20,7 @@ export interface ControlPlaneFlags {
   tokenFile: string | undefined;
   name: string;
   registryTtl: number;
+  maxConcurrentPushes: number;
 }
 
 function port(value: string): number {
@@ -23,6 +28,13 @@ function port(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
     throw new InvalidArgumentError(`${value} is not a port (0-65535; 0 picks a free one)`);
   }
+  return n;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`${value}: need a whole number >= 1`);
   return n;
 }
 
@@ -86,6 +98,14 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv): Con
         .default(15)
         .argParser(seconds),
     )
+    .addOption(
+      new Option(
+        '--max-concurrent-pushes <n>',
+        'proxies pushed at once; bounds push memory, the rest wait their turn',
+      )
+        .default(DEFAULT_MAX_CONCURRENT_PUSHES)
+        .argParser(positive),
+    )
     .addHelpText(
       'after',
       `
@@ -117,6 +137,7 @@ MESH_HOME defaults to ~/.mesh; meshctl reads the local token from $MESH_HOME/tok
     tokenFile?: string;
     name?: string;
     registryTtl: number;
+    maxConcurrentPushes: number;
   }>();
   const etcdEndpoints = o.etcdEndpoints ?? [];
   if (etcdEndpoints.length > 0 && o.dataDir) {
@@ -131,6 +152,7 @@ MESH_HOME defaults to ~/.mesh; meshctl reads the local token from $MESH_HOME/tok
     tokenFile: o.tokenFile,
     name: o.name ?? `control-plane-${hostname()}-${process.pid}`,
     registryTtl: o.registryTtl,
+    maxConcurrentPushes: o.maxConcurrentPushes,
   };
 }
 
@@ -158,6 +180,7 @@ export async function startFromFlags(
     httpPort: flags.httpPort,
     authorize: bearerAuthorizer(token.token),
     registryTtlSeconds: flags.registryTtl,
+    maxConcurrentPushes: flags.maxConcurrentPushes,
     log,
   });
   const summary = `mesh-control-plane ${flags.name} serving grpc ${flags.host}:${plane.grpcPort} http ${flags.host}:${plane.httpPort} store ${storeDescription}`;

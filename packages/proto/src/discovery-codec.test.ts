@@ -104,6 +104,7 @@ describe('discovery codec round trips', () => {
     expect(resourceVersion({ a: 1 })).toBe(resourceVersion({ a: 1 }));
     expect(resourceVersion({ a: 1 })).not.toBe(resourceVersion({ a: 2 }));
     expect(resourceVersion({ a: 1 })).toMatch(/^[0-9a-f]{16}$/);
+    expect(makeResource('x', { a: 'ü' }).version).toBe(resourceVersion({ a: 'ü' }));
   });
 });
 

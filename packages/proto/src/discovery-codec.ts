@@ -139,9 +139,23 @@ export function resourceVersion(body: unknown): string {
   return createHash('sha256').update(jsonText(body)).digest('hex').slice(0, 16);
 }
 
-/** A resource with its version computed from its body. */
+// The JSON a resource was hashed from, kept for encoding: a control plane sends one resource
+// object to many proxies, and serializing its body once per proxy was most of its push CPU.
+const encodedBodies = new WeakMap<DiscoveryResource, Buffer>();
+
+/**
+ * A resource with its version computed from its body. The body is serialized once, here; treat
+ * it as immutable afterwards (encoding sends the bytes it was hashed from).
+ */
 export function makeResource<T>(name: string, body: T): DiscoveryResource<T> {
-  return { name, version: resourceVersion(body), body };
+  const bytes = Buffer.from(jsonText(body), 'utf8');
+  const resource = {
+    name,
+    version: createHash('sha256').update(bytes).digest('hex').slice(0, 16),
+    body,
+  };
+  encodedBodies.set(resource, bytes);
+  return resource;
 }
 
 function jsonText(body: unknown): string {
@@ -348,7 +362,7 @@ export function encodeDiscoveryResponse(res: DiscoveryResponse): WireResponseIn 
     resources: res.resources.map((r) => ({
       name: r.name,
       version: r.version,
-      body: Buffer.from(jsonText(r.body), 'utf8'),
+      body: encodedBodies.get(r) ?? Buffer.from(jsonText(r.body), 'utf8'),
       contentType: JSON_CONTENT_TYPE,
     })),
     removedResources: [...res.removedResources],

@@ -1,5 +1,6 @@
 // buildSnapshot(): everything one proxy is sent, as a pure function of config, registry and the
 // proxy's identity. No I/O, clock or randomness: equal inputs give byte-identical versions.
+import { createHash } from 'node:crypto';
 import { TYPE_URLS } from '@mesh/proto';
 import { CLUSTER_DOMAIN, ISTIO_ROOT_NAMESPACE, MESH_GATEWAY } from '@mesh/rules';
 import type {
@@ -19,7 +20,7 @@ import { servicesOf, type MeshService } from './services.js';
 import { compareText } from './order.js';
 import { egressScope, selectSidecar } from './sidecar-scope.js';
 import { attempt, qualifiedName } from './stored.js';
-import { setVersion, typeSnapshot } from './versions.js';
+import { typeSnapshot } from './versions.js';
 import { servicesForProxy } from './visible-services.js';
 
 /**
@@ -150,16 +151,26 @@ function buildOutbound(
   };
 }
 
-/** A shared set plus a proxy's own resources; on a name clash the shared one wins. */
+/**
+ * A shared set plus a proxy's own resources; on a name clash the shared one wins. The version
+ * hashes the shared set's version with the own pairs, so a proxy costs O(own), not O(all): the
+ * shared version already stands for its whole set.
+ */
 function mergeSnapshot(
   shared: TypeSnapshot,
   own: readonly { name: string; body: unknown }[],
 ): TypeSnapshot {
   if (own.length === 0) return shared;
   const taken = new Set(shared.resources.map((r) => r.name));
-  const extra = typeSnapshot(own.filter((o) => !taken.has(o.name))).resources;
-  const resources = [...shared.resources, ...extra].sort((a, b) => compareText(a.name, b.name));
-  return { version: setVersion(resources), resources };
+  const extra = typeSnapshot(own.filter((o) => !taken.has(o.name)));
+  const resources = [...shared.resources, ...extra.resources].sort((a, b) =>
+    compareText(a.name, b.name),
+  );
+  const version = createHash('sha256')
+    .update(`${shared.version}+${extra.version}`)
+    .digest('hex')
+    .slice(0, 16);
+  return { version, resources };
 }
 
 const EMPTY: ClusterSet = { clusters: [], endpoints: [] };
