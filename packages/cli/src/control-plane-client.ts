@@ -26,7 +26,10 @@ export function connectControlPlane(options: ConnectOptions): ControlPlaneClient
   const { ConfigService } = loadMeshProtos();
   // grpc-js refuses call credentials on an insecure channel, so the token rides as plain
   // metadata on each call instead.
-  const client = new ConfigService(options.address, grpc.credentials.createInsecure());
+  const client = new ConfigService(options.address, grpc.credentials.createInsecure(), {
+    // `get -A` of a large mesh can exceed gRPC's 4 MiB default.
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+  });
 
   function call<W, T>(method: string, start: UnaryCall<W>, decode: (wire: W) => T): Promise<T> {
     const metadata = new grpc.Metadata();

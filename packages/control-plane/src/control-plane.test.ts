@@ -2,9 +2,18 @@
 // proxies in push order, NACKs stick, bursts are merged, registry records live and die with
 // their streams. The etcd-backed cases (two replicas, etcd restarts) are in replicas.test.ts.
 import * as grpc from '@grpc/grpc-js';
-import { TYPE_URLS, type ClusterBody, type DiscoveryResponse } from '@mesh/proto';
+import {
+  ackFor,
+  decodeDiscoveryResponse,
+  encodeDiscoveryRequest,
+  newDiscoveryClient,
+  TYPE_URLS,
+  type ClusterBody,
+  type DiscoveryResponse,
+} from '@mesh/proto';
 import { createMemoryStore, registryPrefix, type MemoryStore } from '@mesh/store';
 import type { ControlPlane } from './control-plane.js';
+import { PUSH_ORDER } from './discovery.js';
 import {
   apply,
   configClient,
@@ -222,6 +231,82 @@ describe('control plane on the embedded store', () => {
       () => !watcher.names(TYPE_URLS.clusters).some((n) => n.includes('reviews')),
       'reviews cluster gone',
     );
+  });
+
+  it("delivers route sets larger than gRPC's 4 MiB message default", async () => {
+    const client = configClient(address);
+    const padding = 'x'.repeat(4000);
+    const docs = Array.from({ length: 1500 }, (_, i) => ({
+      kind: 'VirtualService',
+      name: `big-${i}`,
+      text: `${vsText(`big-${i}`, `big-${i}`, 'v1')}  - match: [{headers: {x-pad: {exact: ${padding}}}}]\n    route: [{destination: {host: big-${i}}}]\n`,
+    }));
+    for (let i = 0; i < docs.length; i += 500) await apply(client, docs.slice(i, i + 500));
+    const p = proxy(node('big.default'));
+    await p.until(() => p.names(TYPE_URLS.routes).length === 1500, 'all 1500 routes', 15_000);
+    const bytes = JSON.stringify(p.responses.find((r) => r.typeUrl === TYPE_URLS.routes)).length;
+    expect(bytes).toBeGreaterThan(4 * 1024 * 1024);
+    client.close();
+  }, 30_000);
+
+  it('holds new pushes for a proxy that stops answering, then catches it up in one response per type', async () => {
+    const client = configClient(address);
+    // A raw stream that reads responses but never ACKs: a proxy stuck applying its config.
+    const silent = newDiscoveryClient(address);
+    const call = silent.Stream();
+    const received: DiscoveryResponse[] = [];
+    call.on('data', (wire) => received.push(decodeDiscoveryResponse(wire)));
+    call.on('error', () => undefined);
+    const who = node('silent.default');
+    for (const typeUrl of PUSH_ORDER) {
+      call.write(
+        encodeDiscoveryRequest({
+          node: who,
+          typeUrl,
+          versionInfo: '',
+          responseNonce: '',
+          resourceNames: [],
+        }),
+      );
+    }
+    const watcher = proxy(node('watcher.default'));
+    await watcher.until(
+      () => received.length === 4,
+      'the four first responses to the silent proxy',
+    );
+    for (let i = 0; i < 5; i++) {
+      await apply(client, [
+        { kind: 'VirtualService', name: `vs-${i}`, text: vsText(`vs-${i}`, `svc-${i}`, 'v1') },
+      ]);
+      await watcher.until(
+        () => watcher.names(TYPE_URLS.routes).length === i + 1,
+        `route ${i} on the watcher`,
+      );
+    }
+    await watcher.settle();
+    // Nothing more was queued for it: one unanswered response per type at most.
+    expect(received).toHaveLength(4);
+    const status = () => plane.discovery.status().find((r) => r.proxyId === 'silent.default')!;
+    expect(status().types.find((t) => t.typeUrl === TYPE_URLS.routes)!.state).toBe('STALE');
+    // It answers: the latest routes arrive at once, and incremental against nothing ACKed = all.
+    for (const res of received.splice(0)) call.write(encodeDiscoveryRequest(ackFor(who, res)));
+    await watcher.until(
+      () => received.some((r) => r.typeUrl === TYPE_URLS.routes),
+      'the held routes',
+    );
+    await watcher.settle();
+    const routes = received.filter((r) => r.typeUrl === TYPE_URLS.routes);
+    expect(routes).toHaveLength(1);
+    expect(routes[0]!.resources.map((r) => r.name).sort()).toEqual([
+      'default/vs-0',
+      'default/vs-1',
+      'default/vs-2',
+      'default/vs-3',
+      'default/vs-4',
+    ]);
+    call.cancel();
+    silent.close();
+    client.close();
   });
 
   it('refuses config writes without the token, and reads still work', async () => {

@@ -55,7 +55,7 @@ export interface ControlPlane {
 }
 
 export const DEFAULT_REGISTRY_TTL_SECONDS = 15;
-export const DEFAULT_MAX_CONCURRENT_PUSHES = 32;
+export const DEFAULT_MAX_CONCURRENT_PUSHES = 8;
 
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const log = options.log ?? (() => undefined);
@@ -88,7 +88,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       world.loaded ? snapshots.get(world.configView(), world.registry(), node) : undefined,
     registryTtlSeconds: options.registryTtlSeconds ?? DEFAULT_REGISTRY_TTL_SECONDS,
     maxConcurrentPushes: options.maxConcurrentPushes ?? DEFAULT_MAX_CONCURRENT_PUSHES,
-    writeTimeoutMs: 5000,
     log,
   });
 
@@ -98,6 +97,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
+    // Apply batches of a large config dir exceed gRPC's 4 MiB default.
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
   });
   grpcServer.addService(protos.DiscoveryService.service, discovery.handlers);
   grpcServer.addService(

@@ -23,6 +23,7 @@ import {
   planResponse,
   recordReply,
   recordSent,
+  awaitingReply,
   syncState,
   type TypeSync,
 } from './type-sync.js';
@@ -52,10 +53,11 @@ export interface DiscoveryOptions {
   snapshotFor(node: ProxyNode): ProxySnapshot | undefined;
   /** Registry lease TTL: how long a record outlives a replica that died. */
   registryTtlSeconds: number;
-  /** Proxies pushed at once; the rest wait, so one slow proxy holds one slot, not all. */
+  /**
+   * Proxies being pushed at once. Each push takes its own event-loop turn, so a round over
+   * thousands of proxies lets their ACKs in between instead of starving them.
+   */
   maxConcurrentPushes: number;
-  /** How long a push waits for a proxy that does not read (flow control) before moving on. */
-  writeTimeoutMs: number;
   log(message: string): void;
 }
 
@@ -71,6 +73,8 @@ interface Connection {
   registering: boolean;
   closed: boolean;
   readonly connectedAt: number;
+  /** A push skipped a type waiting for a reply; the next reply triggers another push. */
+  heldForReply: boolean;
   /** When the oldest change not yet ACKed was seen, per type: the convergence clock. */
   readonly changeSeenAt: Map<TypeUrl, number>;
 }
@@ -197,6 +201,7 @@ export class DiscoveryServer {
       registering: false,
       closed: false,
       connectedAt: performance.now(),
+      heldForReply: false,
       changeSeenAt: new Map(),
     };
     this.connections.set(conn.streamId, conn);
@@ -285,6 +290,10 @@ export class DiscoveryServer {
         const pending = conn.pending.get(type);
         if (!sync || !pending) return;
         const outcome = recordReply(sync, req.responseNonce, req.errorDetail, pending);
+        if (outcome !== 'stale' && conn.heldForReply) {
+          conn.heldForReply = false;
+          this.schedule(conn);
+        }
         if (outcome === 'nack') {
           this.options.metrics.inc('pilot_total_xds_rejects', { type: shortType(type) });
           this.options.log(
@@ -343,6 +352,8 @@ export class DiscoveryServer {
   }
 
   private async push(conn: Connection): Promise<void> {
+    // One proxy per turn of the event loop, so ACKs keep flowing during a push to thousands.
+    await new Promise((resolve) => setImmediate(resolve));
     if (conn.closed) return;
     const started = performance.now();
     let snapshot: ProxySnapshot | undefined;
@@ -355,10 +366,23 @@ export class DiscoveryServer {
       return;
     }
     let sent = false;
+    // Flow control by reply: a type whose last response is unanswered gets nothing new until the
+    // proxy answers (then it gets the latest, merged). grpc-js buffers whatever is written to a
+    // stream, so without this a proxy that stops reading would hold every push in our memory.
+    // Types after a held one wait too, so routes never overtake the clusters they need.
+    let held = false;
     for (const type of PUSH_ORDER) {
       if (!conn.subscribed.has(type)) continue;
       const sync = conn.syncs.get(type)!;
       const full = snapshot[type];
+      if (held || awaitingReply(sync, conn.pending.get(type)!)) {
+        if (full.version !== sync.sentVersion) {
+          sync.wantedVersion = full.version;
+          conn.heldForReply = true;
+          held = true;
+        }
+        continue;
+      }
       const planned = planResponse(sync, full);
       if (!planned) {
         if (sync.ackedVersion === full.version) conn.changeSeenAt.delete(type);
@@ -376,27 +400,14 @@ export class DiscoveryServer {
       recordSent(sync, nonce, planned, full, conn.pending.get(type)!);
       this.options.metrics.inc('pilot_xds_pushes', { type: shortType(type) });
       sent = true;
-      // Waiting until the response is flushed bounds what is buffered to the responses of the
-      // proxies being pushed (maxConcurrentPushes), instead of every proxy's at once.
-      await this.written(conn, wire);
+      // grpc-js calls back once the message is handed to HTTP/2 (not once the peer has it), so
+      // this paces a round: each push's buffers can be freed before the next slot fills.
+      await new Promise<void>((resolve) => conn.call.write(wire, () => resolve()));
       if (conn.closed) return;
     }
     if (sent) {
       this.options.metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000);
     }
-  }
-
-  private written(
-    conn: Connection,
-    wire: Parameters<DiscoveryStreamCall['write']>[0],
-  ): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, this.options.writeTimeoutMs);
-      conn.call.write(wire, () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 }
 

@@ -121,6 +121,11 @@ export function recordReply(
   return 'ack';
 }
 
+/** True while the latest response sent has had neither an ACK nor a NACK. */
+export function awaitingReply(sync: TypeSync, pendingSets: Map<string, TypeSnapshot>): boolean {
+  return sync.sentNonce !== '' && pendingSets.has(sync.sentNonce);
+}
+
 /** SYNCED / STALE / NOT SENT / ERROR, as `meshctl proxy-status` shows it. */
 export function syncState(sync: TypeSync): SyncState {
   if (!sync.sentNonce) return 'NOT_SENT';

@@ -45,10 +45,16 @@ export interface DiscoveryStream {
   close(): void;
 }
 
+/** Largest discovery response a proxy accepts (gRPC's default of 4 MiB is too small). */
+export const MAX_DISCOVERY_MESSAGE_BYTES = 256 * 1024 * 1024;
+
 export function newDiscoveryClient(address: string): DiscoveryServiceClient {
   const { DiscoveryService } = loadMeshProtos();
   return new DiscoveryService(address, grpc.credentials.createInsecure(), {
     'grpc.keepalive_time_ms': 30_000,
+    // A mesh's route tables or endpoint lists can outgrow gRPC's 4 MiB default; a proxy that
+    // cannot receive its config would be stuck on the old one.
+    'grpc.max_receive_message_length': MAX_DISCOVERY_MESSAGE_BYTES,
   }) as unknown as DiscoveryServiceClient;
 }
 

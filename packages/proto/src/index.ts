@@ -31,6 +31,7 @@ export type * from './resources.js';
 export {
   openDiscoveryStream,
   newDiscoveryClient,
+  MAX_DISCOVERY_MESSAGE_BYTES,
   type DiscoveryStream,
   type DiscoveryStreamOptions,
 } from './discovery-client.js';
