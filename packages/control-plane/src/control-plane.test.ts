@@ -2,6 +2,7 @@
 // proxies in push order, NACKs stick, bursts are merged, registry records live and die with
 // their streams. The etcd-backed cases (two replicas, etcd restarts) are in replicas.test.ts.
 import * as grpc from '@grpc/grpc-js';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import {
   ackFor,
   decodeDiscoveryResponse,
@@ -308,6 +309,79 @@ describe('control plane on the embedded store', () => {
     silent.close();
     client.close();
   });
+
+  it('offers a rejected route table again once the cluster it needed arrives', async () => {
+    const client = configClient(address);
+    await apply(client, [
+      { kind: 'DestinationRule', name: 'reviews', text: drText('reviews', 'reviews', ['v1']) },
+      { kind: 'VirtualService', name: 'reviews', text: vsText('reviews', 'reviews', 'v1') },
+    ]);
+    const needed = 'outbound|9080|v1|reviews.default.svc.cluster.local';
+    // A proxy that, like a strict Envoy, refuses routes naming a cluster it does not hold.
+    const strict: SimProxy = proxy(node('strict.default'), (res) =>
+      res.typeUrl === TYPE_URLS.routes && !strict.names(TYPE_URLS.clusters).includes(needed)
+        ? { code: grpc.status.INVALID_ARGUMENT, message: `unknown cluster ${needed}` }
+        : undefined,
+    );
+    const routesState = () =>
+      plane.discovery
+        .status()
+        .find((r) => r.proxyId === 'strict.default')
+        ?.types.find((t) => t.typeUrl === TYPE_URLS.routes)?.state;
+    await strict.until(() => routesState() === 'ERROR', 'routes rejected');
+    // The reviews workload registers: the cluster arrives, and the same routes version with it.
+    const reviews = proxy(
+      node('reviews-v1-x.default', {
+        labels: { app: 'reviews', version: 'v1' },
+        ports: reviewsPorts,
+      }),
+    );
+    await strict.until(() => routesState() === 'SYNCED', 'routes accepted after the cluster came');
+    expect(strict.names(TYPE_URLS.routes)).toEqual(['default/reviews']);
+    reviews.close();
+    client.close();
+  });
+
+  it('sets aside a proxy whose connection stops carrying data, and keeps pushing to others', async () => {
+    await plane.close();
+    plane = await startTestPlane(store, { maxConcurrentPushes: 1, writeTimeoutMs: 300 });
+    address = `127.0.0.1:${plane.grpcPort}`;
+    const client = configClient(address);
+    const padding = 'x'.repeat(4000);
+    const docs = Array.from({ length: 1500 }, (_, i) => ({
+      kind: 'VirtualService',
+      name: `big-${i}`,
+      text: `${vsText(`big-${i}`, `big-${i}`, 'v1')}  - match: [{headers: {x-pad: {exact: ${padding}}}}]\n    route: [{destination: {host: big-${i}}}]\n`,
+    }));
+    for (let i = 0; i < docs.length; i += 500) await apply(client, docs.slice(i, i + 500));
+    // A relay that stops carrying server-to-proxy bytes: TCP stays up, nothing is read.
+    const upstreams: Socket[] = [];
+    const relay = createServer((down) => {
+      const up = connect(plane.grpcPort, '127.0.0.1');
+      upstreams.push(up);
+      down.pipe(up);
+      up.once('data', (first) => {
+        down.write(first);
+        up.pause();
+      });
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    const relayPort = (relay.address() as AddressInfo).port;
+    const stuck = new SimProxy(`127.0.0.1:${relayPort}`, node('stuck.default'));
+    await new Promise((r) => setTimeout(r, 500));
+    const started = Date.now();
+    const fast = proxy(node('fast.default'));
+    await fast.until(
+      () => fast.names(TYPE_URLS.routes).length === 1500,
+      'all routes on the fast proxy',
+      10_000,
+    );
+    expect(Date.now() - started).toBeLessThan(3000);
+    stuck.close();
+    for (const s of upstreams) s.destroy();
+    relay.close();
+    client.close();
+  }, 30_000);
 
   it('refuses config writes without the token, and reads still work', async () => {
     const client = configClient(address);

@@ -35,6 +35,8 @@ export interface ControlPlaneOptions {
   debounce?: DebounceOptions;
   registryTtlSeconds?: number;
   maxConcurrentPushes?: number;
+  /** How long one push write may take before that proxy is set aside (default 5 s). */
+  writeTimeoutMs?: number;
   snapshot?: SnapshotOptions;
   /** How often the store is probed for /readyz while nothing else talks to it. */
   storeProbeMs?: number;
@@ -71,7 +73,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       metrics.inc('pilot_push_triggers', { type: area });
     }
     snapshots.invalidate();
-    discovery.pushAll(Math.min(...burst.events.map((e) => e.seenAt)));
+    // A loop, not Math.min(...events): a burst of 100k+ events would overflow the call stack.
+    let firstSeen = Infinity;
+    for (const e of burst.events) firstSeen = Math.min(firstSeen, e.seenAt);
+    discovery.pushAll(firstSeen);
   });
   const world = new World(options.store, {
     onChange: (change) => debouncer.add(change),
@@ -88,6 +93,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       world.loaded ? snapshots.get(world.configView(), world.registry(), node) : undefined,
     registryTtlSeconds: options.registryTtlSeconds ?? DEFAULT_REGISTRY_TTL_SECONDS,
     maxConcurrentPushes: options.maxConcurrentPushes ?? DEFAULT_MAX_CONCURRENT_PUSHES,
+    writeTimeoutMs: options.writeTimeoutMs ?? 5000,
     log,
   });
 
@@ -187,10 +193,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   };
   let replicaRegistration: Registration<ReplicaRecord> | undefined;
   let stopped = false;
+  let registering: Promise<void> = Promise.resolve();
   const registerReplica = async (): Promise<void> => {
     for (let delay = 500; !stopped && !replicaRegistration; delay = Math.min(delay * 2, 5000)) {
       try {
-        replicaRegistration = await registerLeased(
+        const registration = await registerLeased(
           options.store,
           replicaKey(options.name),
           replica,
@@ -198,16 +205,19 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
             ttlSeconds: options.registryTtlSeconds ?? DEFAULT_REGISTRY_TTL_SECONDS,
             onLost: () => {
               replicaRegistration = undefined;
-              void registerReplica();
+              if (!stopped) registering = registering.then(registerReplica);
             },
           },
         );
+        // close() may have run while the lease was being granted: leave nothing behind.
+        if (stopped) await registration.close().catch(() => undefined);
+        else replicaRegistration = registration;
       } catch {
         await new Promise((r) => setTimeout(r, delay));
       }
     }
   };
-  void registerReplica();
+  registering = registerReplica();
 
   const loading = world.start().then(() => {
     if (world.loaded) {
@@ -230,6 +240,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       (closing ??= (async () => {
         stopped = true;
         clearInterval(probeTimer);
+        await registering;
         await replicaRegistration?.close().catch(() => undefined);
         debouncer.close();
         world.close();

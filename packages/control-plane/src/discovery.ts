@@ -24,6 +24,7 @@ import {
   recordReply,
   recordSent,
   awaitingReply,
+  retryRejected,
   syncState,
   type TypeSync,
 } from './type-sync.js';
@@ -58,6 +59,8 @@ export interface DiscoveryOptions {
    * thousands of proxies lets their ACKs in between instead of starving them.
    */
   maxConcurrentPushes: number;
+  /** How long one write may take before the proxy is set aside as not reading. */
+  writeTimeoutMs: number;
   log(message: string): void;
 }
 
@@ -71,10 +74,13 @@ interface Connection {
   nonceSeq: number;
   registration: Registration | undefined;
   registering: boolean;
+  registrationLost: boolean;
   closed: boolean;
   readonly connectedAt: number;
   /** A push skipped a type waiting for a reply; the next reply triggers another push. */
   heldForReply: boolean;
+  /** A write did not complete in time; no pushes until it does. */
+  stalled: boolean;
   /** When the oldest change not yet ACKed was seen, per type: the convergence clock. */
   readonly changeSeenAt: Map<TypeUrl, number>;
 }
@@ -199,9 +205,11 @@ export class DiscoveryServer {
       nonceSeq: 0,
       registration: undefined,
       registering: false,
+      registrationLost: false,
       closed: false,
       connectedAt: performance.now(),
       heldForReply: false,
+      stalled: false,
       changeSeenAt: new Map(),
     };
     this.connections.set(conn.streamId, conn);
@@ -213,10 +221,15 @@ export class DiscoveryServer {
   // The store may be down when a proxy connects: it is served from the cache meanwhile and its
   // record is written as soon as the store answers.
   private async register(conn: Connection): Promise<void> {
-    if (conn.registering) return;
+    if (conn.registering) {
+      // A lease lost while the loop is still writing: the loop must try again, not keep it.
+      conn.registrationLost = true;
+      return;
+    }
     conn.registering = true;
     let delayMs = 200;
     while (!conn.closed && !conn.registration) {
+      conn.registrationLost = false;
       try {
         const registration = await registerWorkload(
           this.options.store,
@@ -229,8 +242,9 @@ export class DiscoveryServer {
             },
           },
         );
-        if (conn.closed) await registration.close().catch(() => undefined);
-        else conn.registration = registration;
+        if (conn.closed || conn.registrationLost) {
+          await registration.close().catch(() => undefined);
+        } else conn.registration = registration;
       } catch (err) {
         this.options.log(`cannot register proxy ${conn.node.id} yet: ${(err as Error).message}`);
         await new Promise((r) => setTimeout(r, delayMs));
@@ -242,11 +256,19 @@ export class DiscoveryServer {
     await this.updateRegistration(conn);
   }
 
+  // Retried until it lands (or the stream ends): a readiness flip that never reaches the store
+  // would keep the workload's endpoints marked not ready for everyone.
   private async updateRegistration(conn: Connection): Promise<void> {
-    try {
-      await conn.registration?.update(workloadRecord(conn.node, this.options.name));
-    } catch (err) {
-      this.options.log(`cannot update proxy ${conn.node.id}: ${(err as Error).message}`);
+    for (let delayMs = 200; !conn.closed; delayMs = Math.min(delayMs * 2, 5000)) {
+      const registration = conn.registration;
+      if (!registration) return; // register() writes the current node when it succeeds
+      try {
+        await registration.update(workloadRecord(conn.node, this.options.name));
+        return;
+      } catch (err) {
+        this.options.log(`cannot update proxy ${conn.node.id} yet: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
     }
   }
 
@@ -267,12 +289,8 @@ export class DiscoveryServer {
   private onRequest(conn: Connection, req: DiscoveryRequest): void {
     const previous = conn.node;
     conn.node = req.node;
-    if (
-      previous.ready !== req.node.ready ||
-      previous.addresses.join() !== req.node.addresses.join()
-    ) {
-      void this.updateRegistration(conn);
-    }
+    const record = (n: ProxyNode) => JSON.stringify(workloadRecord(n, this.options.name));
+    if (record(previous) !== record(req.node)) void this.updateRegistration(conn);
     const type = req.typeUrl;
     switch (requestKind(req)) {
       case 'subscribe': {
@@ -289,11 +307,18 @@ export class DiscoveryServer {
         const sync = conn.syncs.get(type);
         const pending = conn.pending.get(type);
         if (!sync || !pending) return;
+        const ackedBefore = sync.ackedVersion;
         const outcome = recordReply(sync, req.responseNonce, req.errorDetail, pending);
-        if (outcome !== 'stale' && conn.heldForReply) {
-          conn.heldForReply = false;
-          this.schedule(conn);
+        let again = outcome !== 'stale' && conn.heldForReply;
+        conn.heldForReply &&= !again;
+        // A type moving on (say, the cluster a route needs arrived) may make a rejected version
+        // of another type acceptable: offer each rejected one once more.
+        if (outcome === 'ack' && sync.ackedVersion !== ackedBefore) {
+          for (const [other, otherSync] of conn.syncs) {
+            if (other !== type && retryRejected(otherSync)) again = true;
+          }
         }
+        if (again) this.schedule(conn);
         if (outcome === 'nack') {
           this.options.metrics.inc('pilot_total_xds_rejects', { type: shortType(type) });
           this.options.log(
@@ -317,7 +342,7 @@ export class DiscoveryServer {
   }
 
   private schedule(conn: Connection): void {
-    if (conn.closed) return;
+    if (conn.closed || conn.stalled) return;
     // A proxy subscribes to its types in separate messages. Answering the first alone could
     // send listeners before the clusters they use, so a new stream gets a short window to
     // finish subscribing before its first push.
@@ -401,8 +426,23 @@ export class DiscoveryServer {
       this.options.metrics.inc('pilot_xds_pushes', { type: shortType(type) });
       sent = true;
       // grpc-js calls back once the message is handed to HTTP/2 (not once the peer has it), so
-      // this paces a round: each push's buffers can be freed before the next slot fills.
-      await new Promise<void>((resolve) => conn.call.write(wire, () => resolve()));
+      // this paces a round: each push's buffers can be freed before the next slot fills. A peer
+      // that stopped reading on a live TCP connection would hold the slot until keepalive gives
+      // up (~40 s), so after writeTimeoutMs the slot is freed and the proxy waits on the side.
+      const written = new Promise<void>((resolve) => conn.call.write(wire, () => resolve()));
+      const inTime = await Promise.race([
+        written.then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), this.options.writeTimeoutMs).unref()),
+      ]);
+      if (!inTime) {
+        conn.stalled = true;
+        this.options.log(`proxy ${conn.node.id} is not reading its stream; pushes to it wait`);
+        void written.then(() => {
+          conn.stalled = false;
+          this.schedule(conn);
+        });
+        return;
+      }
       if (conn.closed) return;
     }
     if (sent) {

@@ -96,12 +96,19 @@ export async function registerLeased<T>(
   lease.onLost((err) => {
     if (!closed) options.onLost(err);
   });
+  // Updates run one at a time, and `written` moves only once a put succeeded: a failed write
+  // must not make the next identical update look like a no-op.
+  let chain: Promise<void> = Promise.resolve();
   return {
-    async update(next) {
-      const text = JSON.stringify(next);
-      if (closed || text === written) return;
-      written = text;
-      await store.put(key, text, { lease: lease.id });
+    update(next) {
+      const run = chain.then(async () => {
+        const text = JSON.stringify(next);
+        if (closed || text === written) return;
+        await store.put(key, text, { lease: lease.id });
+        written = text;
+      });
+      chain = run.catch(() => undefined);
+      return run;
     },
     async close() {
       if (closed) return;

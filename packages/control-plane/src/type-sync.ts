@@ -126,6 +126,16 @@ export function awaitingReply(sync: TypeSync, pendingSets: Map<string, TypeSnaps
   return sync.sentNonce !== '' && pendingSets.has(sync.sentNonce);
 }
 
+/**
+ * Lets the next push send a rejected version once more (incrementally, against the ACKed set).
+ * Returns whether the type was in ERROR.
+ */
+export function retryRejected(sync: TypeSync): boolean {
+  if (syncState(sync) !== 'ERROR') return false;
+  sync.sentVersion = '';
+  return true;
+}
+
 /** SYNCED / STALE / NOT SENT / ERROR, as `meshctl proxy-status` shows it. */
 export function syncState(sync: TypeSync): SyncState {
   if (!sync.sentNonce) return 'NOT_SENT';

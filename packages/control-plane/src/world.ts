@@ -126,18 +126,24 @@ export class World {
       if (!seen.has(key)) this.apply(area, { type: 'delete', key, modRevision: list.revision });
     }
     for (const kv of list.items) {
-      this.apply(area, { type: 'put', key: kv.key, value: kv.value, modRevision: kv.modRevision });
+      // The list knows each key's create revision (creation order decides which VirtualService
+      // wins); a put event would not.
+      this.apply(
+        area,
+        { type: 'put', key: kv.key, value: kv.value, modRevision: kv.modRevision },
+        kv.createRevision,
+      );
     }
     void this.follow(area, prefix, list.revision + 1, list.items);
   }
 
-  private apply(area: 'config' | 'registry', ev: WatchEvent): void {
+  private apply(area: 'config' | 'registry', ev: WatchEvent, createRevision?: number): void {
     if (ev.type === 'put') {
       const kv: KeyValue = {
         key: ev.key,
         value: ev.value ?? '',
         modRevision: ev.modRevision,
-        createRevision: this.createRevisionOf(area, ev),
+        createRevision: createRevision ?? this.createRevisionOf(area, ev),
         version: 0,
       };
       if (area === 'config') this.putConfig(kv);
