@@ -140,6 +140,27 @@ describe('replicas on one etcd', () => {
     );
   });
 
+  it('writes a readiness change made while etcd was down once it is back', async () => {
+    const a = await replica('control-plane-a');
+    const p = proxyOn(a.address, 'reviews-v1-1.default', {
+      labels: { app: 'reviews', version: 'v1' },
+      ports,
+      ready: false,
+    });
+    const key = `${registryPrefix('proxy', 'default')}reviews-v1-1.default`;
+    await p.until(() => a.plane.world.registry().workloads.length === 1, 'the registration');
+    await etcd.stop();
+    p.stream.setNode({ ...p.node, ready: true });
+    await new Promise((r) => setTimeout(r, 1500));
+    await etcd.restart();
+    await p.until(
+      () => a.plane.world.registry().workloads[0]?.ready === true,
+      'ready in the registry after etcd returned',
+      20_000,
+    );
+    expect(JSON.parse((await a.store.get(key))!.value)).toMatchObject({ ready: true });
+  });
+
   it('keeps serving through an etcd restart and then delivers every change exactly once', async () => {
     const a = await replica('control-plane-a');
     const p = proxyOn(a.address, 'productpage-1.default');
