@@ -310,17 +310,18 @@ describe('control plane on the embedded store', () => {
     client.close();
   });
 
-  it('offers a rejected route table again once the cluster it needed arrives', async () => {
+  it('offers a route table the proxy could not apply again once the cluster it needed arrives', async () => {
     const client = configClient(address);
     await apply(client, [
       { kind: 'DestinationRule', name: 'reviews', text: drText('reviews', 'reviews', ['v1']) },
       { kind: 'VirtualService', name: 'reviews', text: vsText('reviews', 'reviews', 'v1') },
     ]);
     const needed = 'outbound|9080|v1|reviews.default.svc.cluster.local';
-    // A proxy that, like a strict Envoy, refuses routes naming a cluster it does not hold.
+    // A proxy that cannot apply routes naming a cluster it does not hold yet: not an invalid
+    // config (INVALID_ARGUMENT is never resent), a transient failure.
     const strict: SimProxy = proxy(node('strict.default'), (res) =>
       res.typeUrl === TYPE_URLS.routes && !strict.names(TYPE_URLS.clusters).includes(needed)
-        ? { code: grpc.status.INVALID_ARGUMENT, message: `unknown cluster ${needed}` }
+        ? { code: grpc.status.INTERNAL, message: `cannot apply: no cluster ${needed} yet` }
         : undefined,
     );
     const routesState = () =>

@@ -311,8 +311,8 @@ export class DiscoveryServer {
         const outcome = recordReply(sync, req.responseNonce, req.errorDetail, pending);
         let again = outcome !== 'stale' && conn.heldForReply;
         conn.heldForReply &&= !again;
-        // A type moving on (say, the cluster a route needs arrived) may make a rejected version
-        // of another type acceptable: offer each rejected one once more.
+        // A type moving on (say, the cluster a route needs arrived) may let a proxy apply what it
+        // could not apply before: offer such transiently rejected versions once more.
         if (outcome === 'ack' && sync.ackedVersion !== ackedBefore) {
           for (const [other, otherSync] of conn.syncs) {
             if (other !== type && retryRejected(otherSync)) again = true;

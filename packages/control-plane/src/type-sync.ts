@@ -126,12 +126,17 @@ export function awaitingReply(sync: TypeSync, pendingSets: Map<string, TypeSnaps
   return sync.sentNonce !== '' && pendingSets.has(sync.sentNonce);
 }
 
+/** gRPC INVALID_ARGUMENT: the proxy judged the config itself wrong. */
+const INVALID_ARGUMENT = 3;
+
 /**
- * Lets the next push send a rejected version once more (incrementally, against the ACKed set).
- * Returns whether the type was in ERROR.
+ * Lets the next push send a rejected version once more (incrementally, against the ACKed set),
+ * unless the proxy called the config itself invalid: that version would only be rejected again,
+ * and a NACKed config is never resent. Other codes (INTERNAL, UNAVAILABLE: "could not apply it
+ * now") are worth another try. Returns whether a retry was armed.
  */
 export function retryRejected(sync: TypeSync): boolean {
-  if (syncState(sync) !== 'ERROR') return false;
+  if (syncState(sync) !== 'ERROR' || sync.lastError?.code === INVALID_ARGUMENT) return false;
   sync.sentVersion = '';
   return true;
 }

@@ -8,7 +8,9 @@
 export interface Status {
   /**
    * gRPC status code (google.rpc.Code); never 0 (OK) in a NACK. INVALID_ARGUMENT (3) when a
-   * resource failed the proxy's checks.
+   * resource failed the proxy's checks: the control plane never resends that version. Any other
+   * code means "could not apply it now" (INTERNAL, UNAVAILABLE): the control plane offers the
+   * version again once another type of that proxy moves on.
    */
   code?: number;
   /**
@@ -24,7 +26,9 @@ export interface Status {
 export interface Status__Output {
   /**
    * gRPC status code (google.rpc.Code); never 0 (OK) in a NACK. INVALID_ARGUMENT (3) when a
-   * resource failed the proxy's checks.
+   * resource failed the proxy's checks: the control plane never resends that version. Any other
+   * code means "could not apply it now" (INTERNAL, UNAVAILABLE): the control plane offers the
+   * version again once another type of that proxy moves on.
    */
   code: number;
   /**
