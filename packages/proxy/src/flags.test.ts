@@ -1,0 +1,55 @@
+import { parseLabels, parseProxyFlags, parseServicePort } from './flags.js';
+
+describe('mesh-proxy flags', () => {
+  it('reads identity and ports from flags, with Istio-like defaults', () => {
+    const f = parseProxyFlags(
+      [
+        '--workload',
+        'reviews-v1',
+        '--labels',
+        'app=reviews,version=v1',
+        '--service-port',
+        'http:9080:19080:20001',
+        '--service-port',
+        'grpc-admin:9090',
+      ],
+      {},
+    );
+    expect(f.controlPlane).toBe('localhost:15010');
+    expect(f.node).toMatchObject({
+      workloadName: 'reviews-v1',
+      namespace: 'default',
+      labels: { app: 'reviews', version: 'v1' },
+      addresses: ['127.0.0.1'],
+      ready: false,
+      ports: [
+        { name: 'http', number: 9080, protocol: '', targetPort: 19080, endpointPort: 20001 },
+        { name: 'grpc-admin', number: 9090, protocol: '', targetPort: 0, endpointPort: 0 },
+      ],
+    });
+    expect(f.node.id).toBe(`reviews-v1-${process.pid}.default`);
+    expect([f.outboundPort, f.adminPort, f.healthPort]).toEqual([15001, 15000, 15021]);
+  });
+
+  it('takes everything from env too', () => {
+    const f = parseProxyFlags([], {
+      MESH_WORKLOAD: 'productpage',
+      MESH_NAMESPACE: 'shop',
+      MESH_LABELS: 'app=productpage',
+      MESH_SERVICE_PORTS: 'http:9080,tcp-db:5432',
+      MESH_CONTROL_PLANE: '10.0.0.1:15010',
+      MESH_OUTBOUND_PORT: '0',
+    });
+    expect(f.node.namespace).toBe('shop');
+    expect(f.node.ports.map((p) => p.number)).toEqual([9080, 5432]);
+    expect(f.controlPlane).toBe('10.0.0.1:15010');
+    expect(f.outboundPort).toBe(0);
+  });
+
+  it('rejects a missing workload and malformed values with the value named', () => {
+    expect(() => parseProxyFlags([], {})).toThrow(/--workload/);
+    expect(() => parseLabels('app')).toThrow(/"app" is not key=value/);
+    expect(() => parseServicePort('9080')).toThrow(/expected name:port/);
+    expect(() => parseServicePort('http:99999')).toThrow(/port 99999 is not a port/);
+  });
+});

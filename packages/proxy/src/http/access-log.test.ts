@@ -1,0 +1,58 @@
+import { accessLogEntry, createJsonAccessLog, safeLog } from './access-log.js';
+import { createStreamInfo } from './stream-info.js';
+
+describe('access log', () => {
+  it('writes one JSON line per request with Istio field names and Envoy flag order', () => {
+    const info = createStreamInfo('outbound');
+    Object.assign(info, {
+      method: 'GET',
+      authority: 'reviews:9080',
+      path: '/r',
+      status: 503,
+      requestId: 'id-1',
+      upstreamCluster: 'outbound|9080||reviews.default.svc.cluster.local',
+      upstreamHost: '127.0.0.1:1',
+      attempts: 3,
+      bytesSent: 12,
+      details: 'upstream connect error',
+      generation: 4,
+    });
+    info.flags.add('URX');
+    info.flags.add('UF');
+    const lines: string[] = [];
+    createJsonAccessLog((l) => lines.push(l))(accessLogEntry(info, info.startedAt + 12.4));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain('\n');
+    expect(JSON.parse(lines[0]!)).toEqual({
+      start_time: new Date(info.startTime).toISOString(),
+      direction: 'outbound',
+      method: 'GET',
+      authority: 'reviews:9080',
+      path: '/r',
+      protocol: 'HTTP/1.1',
+      response_code: 503,
+      response_flags: 'UF,URX',
+      response_code_details: 'upstream connect error',
+      upstream_host: '127.0.0.1:1',
+      upstream_cluster: 'outbound|9080||reviews.default.svc.cluster.local',
+      duration: 12,
+      bytes_received: 0,
+      bytes_sent: 12,
+      request_id: 'id-1',
+      attempts: 3,
+      route_name: null,
+      downstream_remote_address: null,
+      config_generation: 4,
+    });
+  });
+
+  it('prints - for no flags and survives a throwing sink', () => {
+    const info = createStreamInfo('inbound');
+    expect(accessLogEntry(info).response_flags).toBe('-');
+    expect(() =>
+      safeLog(() => {
+        throw new Error('disk full');
+      }, info),
+    ).not.toThrow();
+  });
+});

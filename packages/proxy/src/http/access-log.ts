@@ -1,0 +1,71 @@
+// One entry per request, written when the exchange is over. Field names follow Istio's default
+// JSON access log format (meshConfig.accessLogEncoding: JSON) so operators' queries carry over;
+// `attempts` is Envoy's %UPSTREAM_REQUEST_ATTEMPT_COUNT%, `direction` and `config_generation` are
+// ours. Absent values are null, as Istio prints them.
+import { performance } from 'node:perf_hooks';
+import { formatFlags, type StreamInfo } from './stream-info.js';
+
+export interface AccessLogEntry {
+  readonly start_time: string;
+  readonly direction: 'outbound' | 'inbound';
+  readonly method: string | null;
+  readonly authority: string | null;
+  readonly path: string | null;
+  readonly protocol: string;
+  readonly response_code: number;
+  /** Envoy's %RESPONSE_FLAGS%: `-`, or flags such as `UF,URX`. */
+  readonly response_flags: string;
+  /** The reason of a local reply (what x-mesh-error says), else null. */
+  readonly response_code_details: string | null;
+  readonly upstream_host: string | null;
+  readonly upstream_cluster: string | null;
+  /** Milliseconds from the first request byte to the last response byte. */
+  readonly duration: number;
+  readonly bytes_received: number;
+  readonly bytes_sent: number;
+  readonly request_id: string | null;
+  readonly attempts: number;
+  readonly route_name: string | null;
+  readonly downstream_remote_address: string | null;
+  readonly config_generation: number | null;
+}
+
+export type AccessLogger = (entry: AccessLogEntry) => void;
+
+export function accessLogEntry(info: StreamInfo, now: number = performance.now()): AccessLogEntry {
+  return {
+    start_time: new Date(info.startTime).toISOString(),
+    direction: info.direction,
+    method: info.method || null,
+    authority: info.authority || null,
+    path: info.path || null,
+    protocol: info.protocol,
+    response_code: info.status,
+    response_flags: formatFlags(info.flags),
+    response_code_details: info.details ?? null,
+    upstream_host: info.upstreamHost ?? null,
+    upstream_cluster: info.upstreamCluster ?? null,
+    duration: Math.max(0, Math.round(now - info.startedAt)),
+    bytes_received: info.bytesReceived,
+    bytes_sent: info.bytesSent,
+    request_id: info.requestId || null,
+    attempts: info.attempts,
+    route_name: info.routeName ?? null,
+    downstream_remote_address: info.downstreamAddress ?? null,
+    config_generation: info.generation ?? null,
+  };
+}
+
+/** Entries as JSON lines; `write` gets each line without its trailing newline. */
+export function createJsonAccessLog(write: (line: string) => void): AccessLogger {
+  return (entry) => write(JSON.stringify(entry));
+}
+
+/** Logging must never fail a request: a throwing sink loses the line, not the response. */
+export function safeLog(log: AccessLogger, info: StreamInfo): void {
+  try {
+    log(accessLogEntry(info));
+  } catch {
+    // The sink is broken; there is nowhere better to report it from the data path.
+  }
+}

@@ -1,0 +1,66 @@
+// The terminal handler: one attempt to one endpoint over a pooled keep-alive connection, both
+// bodies streamed. Failures without a response become local replies that say what broke, in
+// Envoy's words, so the retry layer can match them against retryOn.
+import type { Readable } from 'node:stream';
+import { classifyUpstreamError } from '../upstream/failure.js';
+import type { UpstreamPools } from '../upstream/pools.js';
+import { endToEndHeaders, headerMapOf, toOutgoing } from './headers.js';
+import { localReply } from './local-reply.js';
+import { abortedReply } from './settle.js';
+import type { Handler, ProxyResponse, UpstreamTarget } from './types.js';
+
+/** Envoy's prefix for failures before response headers. */
+const RESET_BEFORE_HEADERS = 'upstream connect error or disconnect/reset before headers.';
+
+export function forwardHandler(pools: UpstreamPools): Handler {
+  return async (ctx) => {
+    const target = ctx.upstream;
+    if (!target) throw new Error('forward handler reached without an upstream target');
+    if (ctx.signal.aborted) return abortedReply(ctx.signal.reason);
+    let body: Readable | undefined;
+    try {
+      body = ctx.body?.open();
+      const headers = toOutgoing(endToEndHeaders(ctx.headers, { dropHost: true }));
+      headers.host = ctx.authority;
+      const res = await pools.get(target).request({
+        method: ctx.method,
+        path: ctx.path,
+        headers,
+        body: body ?? null,
+        signal: ctx.signal,
+      });
+      return {
+        status: res.statusCode,
+        headers: endToEndHeaders(headerMapOf(res.headers), { dropHost: false }),
+        body: res.body,
+      };
+    } catch (err) {
+      body?.destroy();
+      if (ctx.signal.aborted) return abortedReply(ctx.signal.reason);
+      return upstreamFailureReply(err, target);
+    }
+  };
+}
+
+export function upstreamFailureReply(err: unknown, target: UpstreamTarget): ProxyResponse {
+  const { kind, detail } = classifyUpstreamError(err);
+  const where = `upstream ${target.id} of ${target.cluster}`;
+  switch (kind) {
+    case 'connect-failure':
+      return localReply(
+        503,
+        'UF',
+        `${RESET_BEFORE_HEADERS} reset reason: connection failure, transport failure reason: ${detail} (${where})`,
+        'connect-failure',
+      );
+    case 'reset':
+      return localReply(
+        503,
+        'UC',
+        `${RESET_BEFORE_HEADERS} reset reason: connection termination: ${detail} (${where})`,
+        'reset',
+      );
+    case 'protocol-error':
+      return localReply(502, 'UPE', `upstream sent an invalid HTTP response: ${detail} (${where})`);
+  }
+}

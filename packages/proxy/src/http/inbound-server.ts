@@ -1,0 +1,89 @@
+// The inbound listener: mesh traffic for this workload arrives on the listener's bindPort and goes
+// to the app on 127.0.0.1:targetPort, over pooled keep-alive connections with both bodies
+// streamed. Istio gives inbound routes no retries and no timeout; an app that is down answers
+// 503 UF, so the caller's sidecar can retry elsewhere.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { InboundListener } from '@mesh/proto';
+import { createUpstreamPools, type UpstreamPools } from '../upstream/pools.js';
+import type { AccessLogger } from './access-log.js';
+import { forwardHandler } from './forward.js';
+import { headersOf, headerValue, withHeaders } from './headers.js';
+import { localReply } from './local-reply.js';
+import { hasBody, RequestBody } from './request-body.js';
+import { parseRequestTarget } from './request-target.js';
+import { createProxyServer, resolveLimits, type ServerLimits } from './server.js';
+import type { StreamInfo } from './stream-info.js';
+import type { Handler, ProxyResponse, UpstreamTarget } from './types.js';
+
+export interface InboundServerOptions {
+  readonly listener: InboundListener;
+  readonly log: AccessLogger;
+  /** Where the app listens; 127.0.0.1 by default. */
+  readonly appAddress?: string;
+  readonly pools?: UpstreamPools;
+  readonly limits?: Partial<ServerLimits>;
+  readonly onError?: (err: unknown) => void;
+}
+
+/** An http.Server, not yet listening: the caller binds it to `listener.bindPort`. */
+export function createInboundServer(options: InboundServerOptions): Server {
+  const { listener } = options;
+  const pools = options.pools ?? createUpstreamPools();
+  const limits = resolveLimits(options.limits);
+  const address = options.appAddress ?? '127.0.0.1';
+  const app: UpstreamTarget = {
+    id: `${address.includes(':') ? `[${address}]` : address}:${listener.targetPort}`,
+    address,
+    port: listener.targetPort,
+    cluster: listener.cluster,
+  };
+  const forward = forwardHandler(pools);
+  const server = createProxyServer({
+    direction: 'inbound',
+    limits,
+    log: options.log,
+    onError: options.onError,
+    handle: (req, info, signal) => handleInbound(req, info, signal, app, forward),
+  });
+  if (!options.pools) server.once('close', () => void pools.close());
+  return server;
+}
+
+async function handleInbound(
+  req: IncomingMessage,
+  info: StreamInfo,
+  signal: AbortSignal,
+  app: UpstreamTarget,
+  forward: Handler,
+): Promise<ProxyResponse> {
+  const target = parseRequestTarget(req.url ?? '', req.headers.host ?? app.id);
+  if (typeof target === 'string') return localReply(400, 'DPE', target);
+  info.authority = target.authority;
+  info.path = target.path;
+  info.upstreamCluster = app.cluster;
+  info.upstreamHost = app.id;
+  info.attempts = 1;
+  let headers = headersOf(req);
+  const requestId = headerValue(headers, 'x-request-id') || randomUUID();
+  info.requestId = requestId;
+  headers = withHeaders(headers, {
+    'x-request-id': requestId,
+    'x-forwarded-proto': headerValue(headers, 'x-forwarded-proto') ?? 'http',
+  });
+  return forward({
+    method: info.method,
+    authority: target.authority,
+    path: target.path,
+    headers,
+    // No retries inbound, so nothing is kept beyond what is in flight.
+    body: hasBody(req.headers)
+      ? new RequestBody(req, 0, (n) => (info.bytesReceived += n))
+      : undefined,
+    signal,
+    info,
+    rng: Math.random,
+    previousHosts: [],
+    upstream: app,
+  });
+}

@@ -1,0 +1,204 @@
+// The outbound listener: the forward proxy every app sends its mesh calls through. Per request it
+// takes the current table once (a request finishes on the table it started with, whatever is
+// pushed meanwhile), asks @mesh/rules where the request goes, and runs the decision through the
+// layers: fault -> header ops -> route timeout -> retry -> endpoint pick -> forward.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import { outboundClusterName, route } from '@mesh/rules';
+import type {
+  DirectResponseDecision,
+  ForwardDecision,
+  RedirectDecision,
+  RouteHeaderOps,
+} from '@mesh/rules';
+import type { ProxyTable } from '../config/types.js';
+import { ActiveRequests } from '../upstream/active-requests.js';
+import { createUpstreamPools, type UpstreamPools } from '../upstream/pools.js';
+import type { AccessLogger } from './access-log.js';
+import { endpointLayer } from './endpoint.js';
+import { faultLayer } from './fault.js';
+import { forwardHandler } from './forward.js';
+import { headerOpsLayer } from './header-ops.js';
+import { applyHeaderOps, headersOf, headerValue, joinedHeaders, withHeaders } from './headers.js';
+import { localReply } from './local-reply.js';
+import { hasBody, RequestBody } from './request-body.js';
+import { parseRequestTarget } from './request-target.js';
+import { retryLayer } from './retry.js';
+import { createProxyServer, resolveLimits, type ServerLimits } from './server.js';
+import type { StreamInfo } from './stream-info.js';
+import { timeoutLayer } from './timeout.js';
+import type { Handler, HeaderMap, HttpContext, ProxyResponse } from './types.js';
+import { compose } from './types.js';
+
+export interface OutboundServerOptions {
+  /** The current table; read once per request. */
+  readonly table: () => ProxyTable;
+  /** Who this proxy is: route matches on sourceLabels / sourceNamespace read it. */
+  readonly node: {
+    readonly namespace: string;
+    readonly labels: Readonly<Record<string, string>>;
+  };
+  readonly log: AccessLogger;
+  /** Shared with other listeners to share connections; created (and closed with the server) if absent. */
+  readonly pools?: UpstreamPools;
+  /** In-flight counts per endpoint, for LEAST_REQUEST; shared like pools. */
+  readonly active?: ActiveRequests;
+  /** Randomness for weights, balancers, fault percentages and backoff. */
+  readonly rng?: () => number;
+  readonly limits?: Partial<ServerLimits>;
+  readonly onError?: (err: unknown) => void;
+}
+
+/** An http.Server, not yet listening. */
+export function createOutboundServer(options: OutboundServerOptions): Server {
+  const pools = options.pools ?? createUpstreamPools();
+  const limits = resolveLimits(options.limits);
+  const deps: Deps = {
+    table: options.table,
+    node: options.node,
+    rng: options.rng ?? Math.random,
+    active: options.active ?? new ActiveRequests(),
+    forward: forwardHandler(pools),
+    retryBufferBytes: limits.retryBufferBytes,
+  };
+  const server = createProxyServer({
+    direction: 'outbound',
+    limits,
+    log: options.log,
+    onError: options.onError,
+    handle: (req, info, signal) => handleOutbound(req, info, signal, deps),
+  });
+  if (!options.pools) server.once('close', () => void pools.close());
+  return server;
+}
+
+interface Deps {
+  readonly table: () => ProxyTable;
+  readonly node: OutboundServerOptions['node'];
+  readonly rng: () => number;
+  readonly active: ActiveRequests;
+  readonly forward: Handler;
+  readonly retryBufferBytes: number;
+}
+
+async function handleOutbound(
+  req: IncomingMessage,
+  info: StreamInfo,
+  signal: AbortSignal,
+  deps: Deps,
+): Promise<ProxyResponse> {
+  const table = deps.table();
+  info.generation = table.generation;
+  const target = parseRequestTarget(req.url ?? '', req.headers.host);
+  if (typeof target === 'string') return localReply(400, 'DPE', target);
+  info.authority = target.authority;
+  info.path = target.path;
+
+  let headers = headersOf(req);
+  const requestId = headerValue(headers, 'x-request-id') || randomUUID();
+  info.requestId = requestId;
+  headers = withHeaders(headers, {
+    'x-request-id': requestId,
+    'x-forwarded-proto': headerValue(headers, 'x-forwarded-proto') ?? 'http',
+  });
+
+  const decision = route(
+    table.compiled,
+    {
+      authority: target.authority,
+      port: target.port,
+      method: info.method,
+      path: target.path,
+      scheme: 'http',
+      headers: joinedHeaders(headers),
+      sourceLabels: deps.node.labels,
+      sourceNamespace: deps.node.namespace,
+    },
+    deps.rng,
+  );
+  switch (decision.action) {
+    case 'no-route':
+      return localReply(404, 'NR', decision.message);
+    case 'redirect':
+      info.routeName = decision.routeName;
+      return redirect(decision);
+    case 'direct-response':
+      info.routeName = decision.routeName;
+      return directResponse(decision);
+    case 'forward':
+      return forward(decision, req, headers, target.path, table, info, signal, deps);
+  }
+}
+
+function forward(
+  decision: ForwardDecision,
+  req: IncomingMessage,
+  headers: HeaderMap,
+  originalPath: string,
+  table: ProxyTable,
+  info: StreamInfo,
+  signal: AbortSignal,
+  deps: Deps,
+): Promise<ProxyResponse> {
+  const { host, subset, port } = decision.destination;
+  const clusterName = decision.destination.cluster || outboundClusterName(port, subset, host);
+  info.routeName = decision.routeName ?? (decision.virtualService ? undefined : 'default');
+  info.upstreamCluster = clusterName;
+  const body = hasBody(req.headers)
+    ? new RequestBody(req, deps.retryBufferBytes, (n) => (info.bytesReceived += n))
+    : undefined;
+  // Envoy keeps the path the client sent when a rewrite changes it.
+  if (decision.path !== originalPath)
+    headers = withHeaders(headers, { 'x-envoy-original-path': originalPath });
+  const ctx: HttpContext = {
+    method: info.method,
+    authority: decision.authority,
+    path: decision.path,
+    headers,
+    body,
+    signal,
+    info,
+    rng: deps.rng,
+    previousHosts: [],
+    upstream: undefined,
+  };
+  const handler = compose(
+    faultLayer(decision.fault),
+    headerOpsLayer(decision.headers),
+    timeoutLayer(decision.timeoutMs),
+    retryLayer(decision.retry),
+    endpointLayer({
+      destination: decision.destination,
+      clusterName,
+      cluster: table.clusters.get(clusterName),
+      active: deps.active,
+    }),
+  )(deps.forward);
+  return handler(ctx);
+}
+
+function redirect(decision: RedirectDecision): ProxyResponse {
+  return {
+    status: decision.status,
+    headers: responseHeaders({ location: decision.location }, decision.headers),
+    body: undefined,
+  };
+}
+
+function directResponse(decision: DirectResponseDecision): ProxyResponse {
+  const body = decision.body === undefined ? undefined : Buffer.from(decision.body);
+  // Envoy labels a configured body text/plain; an empty one gets no content type.
+  const base: Record<string, string> = body ? { 'content-type': 'text/plain' } : {};
+  return {
+    status: decision.status,
+    headers: responseHeaders(base, decision.headers),
+    body,
+  };
+}
+
+function responseHeaders(base: Record<string, string>, ops: RouteHeaderOps): HeaderMap {
+  return applyHeaderOps(
+    Object.assign(Object.create(null) as Record<string, string>, base),
+    ops.response,
+  );
+}

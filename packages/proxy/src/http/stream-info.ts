@@ -1,0 +1,80 @@
+// What happened to one request, filled in by the layers as it goes and read once by the access
+// log: Envoy's StreamInfo. The only mutable object a request carries, so that layers report
+// (flags, attempts, upstream host) without threading return values through each other.
+import { performance } from 'node:perf_hooks';
+import type { ResponseFlag } from './types.js';
+
+// The order Envoy prints %RESPONSE_FLAGS% in (its ResponseFlag enum order), so multi-flag values
+// read the same as in Envoy's logs.
+const FLAG_ORDER: readonly ResponseFlag[] = [
+  'UH',
+  'UT',
+  'UF',
+  'UC',
+  'NR',
+  'DI',
+  'FI',
+  'DC',
+  'URX',
+  'DPE',
+  'UPE',
+  'NC',
+];
+
+export interface StreamInfo {
+  readonly direction: 'outbound' | 'inbound';
+  /** Wall-clock start, epoch ms. */
+  readonly startTime: number;
+  /** Monotonic start (performance.now()), for the duration. */
+  readonly startedAt: number;
+  readonly flags: Set<ResponseFlag>;
+  method: string;
+  authority: string;
+  path: string;
+  requestId: string;
+  /** The client's address (the app, for outbound traffic). */
+  downstreamAddress: string | undefined;
+  protocol: string;
+  /** Generation of the config table the request ran on (outbound only). */
+  generation: number | undefined;
+  routeName: string | undefined;
+  upstreamCluster: string | undefined;
+  upstreamHost: string | undefined;
+  /** Upstream attempts made (0 when the request never left the proxy). */
+  attempts: number;
+  status: number;
+  /** For local replies: the reason sent in x-mesh-error. */
+  details: string | undefined;
+  bytesReceived: number;
+  bytesSent: number;
+}
+
+export function createStreamInfo(direction: 'outbound' | 'inbound'): StreamInfo {
+  return {
+    direction,
+    startTime: Date.now(),
+    startedAt: performance.now(),
+    flags: new Set(),
+    method: '',
+    authority: '',
+    path: '',
+    requestId: '',
+    downstreamAddress: undefined,
+    protocol: 'HTTP/1.1',
+    generation: undefined,
+    routeName: undefined,
+    upstreamCluster: undefined,
+    upstreamHost: undefined,
+    attempts: 0,
+    status: 0,
+    details: undefined,
+    bytesReceived: 0,
+    bytesSent: 0,
+  };
+}
+
+/** `-` when there are none, as Envoy prints it. */
+export function formatFlags(flags: ReadonlySet<ResponseFlag>): string {
+  if (flags.size === 0) return '-';
+  return FLAG_ORDER.filter((f) => flags.has(f)).join(',');
+}

@@ -1,0 +1,208 @@
+// One sidecar, wired: discovery -> config state -> immutable tables -> listeners, plus the admin
+// and health ports. Inbound listeners follow the config (the control plane says which ports this
+// workload serves); the outbound listener is always there.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { InboundListener, ProxyNode } from '@mesh/proto';
+import { createAdminServer, createHealthServer, type LogLevel } from './admin/admin-server.js';
+import { ConfigState } from './config/config-state.js';
+import type { ProxyTable } from './config/types.js';
+import { startDiscovery, type Discovery } from './discovery/discovery-client.js';
+import {
+  ActiveRequests,
+  createInboundServer,
+  createJsonAccessLog,
+  createOutboundServer,
+  createUpstreamPools,
+  originOf,
+} from './http/index.js';
+
+export interface ProxyOptions {
+  controlPlane: string;
+  node: ProxyNode;
+  bindAddress: string;
+  outboundPort: number;
+  adminPort: number;
+  healthPort: number;
+  drainSeconds: number;
+  /** One JSON access-log line per request (no trailing newline); absent: no access log. */
+  accessLog?: (line: string) => void;
+  log(line: string): void;
+}
+
+export interface RunningProxy {
+  readonly outboundPort: number;
+  readonly adminPort: number;
+  readonly healthPort: number;
+  readonly state: ConfigState;
+  /** Bound inbound listeners: service port -> local bind port. */
+  inboundPorts(): ReadonlyMap<number, number>;
+  /** Stop accepting, let in-flight requests finish within the drain period, then close. */
+  drain(): Promise<void>;
+}
+
+export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  let logLevel: LogLevel = 'info';
+  const log = (line: string) => options.log(line);
+  const state = new ConfigState({ log });
+  const pools = createUpstreamPools();
+  const active = new ActiveRequests();
+  const accessLog = createJsonAccessLog((line) => options.accessLog?.(line));
+  let node: ProxyNode = options.node;
+  let draining = false;
+
+  const outbound = createOutboundServer({
+    table: () => state.current(),
+    node: { namespace: node.namespace, labels: node.labels },
+    log: accessLog,
+    pools,
+    active,
+  });
+  const outboundPort = await listen(outbound, options.outboundPort, options.bindAddress);
+
+  // Inbound listeners by name; replaced when the listener body changes.
+  const inbound = new Map<string, { body: InboundListener; server: Server; port: number }>();
+  const syncInbound = async (table: ProxyTable) => {
+    const wanted = new Map<string, InboundListener>();
+    for (const [name, { body }] of table.held.listeners.resources) {
+      if (body.direction === 'inbound') wanted.set(name, body);
+    }
+    for (const [name, l] of inbound) {
+      const next = wanted.get(name);
+      if (next && JSON.stringify(next) === JSON.stringify(l.body)) continue;
+      inbound.delete(name);
+      l.server.close();
+    }
+    for (const [name, body] of wanted) {
+      if (inbound.has(name)) continue;
+      const server = createInboundServer({ listener: body, log: accessLog, pools });
+      try {
+        const port = await listen(server, body.bindPort, options.bindAddress);
+        inbound.set(name, { body, server, port });
+      } catch (err) {
+        log(
+          `cannot listen for ${name} on ${options.bindAddress}:${body.bindPort}: ${(err as Error).message}`,
+        );
+      }
+    }
+  };
+
+  let discovery: Discovery | undefined = undefined;
+  const readiness = () => {
+    if (draining) return { ready: false, reason: 'draining' };
+    if (!state.ready) return { ready: false, reason: state.readinessReason() };
+    return { ready: true, reason: state.readinessReason() };
+  };
+  state.onTable((table) => {
+    // Endpoints that left the config: close their pools once their requests are done.
+    const origins = new Set<string>();
+    for (const c of table.clusters.values()) {
+      for (const e of c.endpoints) origins.add(originOf(e.address, e.port));
+    }
+    pools.retain(origins);
+    void syncInbound(table).then(() => {
+      // Ready once the first complete config is in and the inbound ports accept traffic.
+      if (state.ready && !node.ready && !draining) {
+        node = { ...node, ready: true };
+        discovery?.setNode(node);
+        log(
+          `ready: config generation ${table.generation}, inbound ports ${[...inbound.values()].map((l) => l.port).join(', ') || 'none'}`,
+        );
+      }
+    });
+  });
+
+  const admin = createAdminServer({
+    configDump: () => configDump(state.current()),
+    clusters: () => clustersDump(state.current(), active),
+    stats: () => ({
+      'server.config_generation': state.current().generation,
+      'server.ready': state.ready ? 1 : 0,
+      'control_plane.connected_state': discovery?.connected ? 1 : 0,
+      'listener.inbound.count': inbound.size,
+    }),
+    readiness,
+    drain: () => void running.drain(),
+    logLevel: () => logLevel,
+    setLogLevel: (level) => {
+      logLevel = level;
+    },
+  });
+  // The admin port shows everything the proxy holds: loopback only, whatever --bind says.
+  const adminPort = await listen(admin, options.adminPort, '127.0.0.1');
+  const health = createHealthServer(readiness);
+  const healthPort = await listen(health, options.healthPort, options.bindAddress);
+
+  discovery = startDiscovery({ address: options.controlPlane, node: () => node, state, log });
+
+  const running: RunningProxy = {
+    outboundPort,
+    adminPort,
+    healthPort,
+    state,
+    inboundPorts: () => new Map([...inbound.values()].map((l) => [l.body.port, l.port])),
+    async drain() {
+      if (draining) return;
+      draining = true;
+      log(`draining: finishing in-flight requests for up to ${options.drainSeconds} s`);
+      node = { ...node, ready: false };
+      discovery?.setNode(node);
+      const servers = [outbound, ...[...inbound.values()].map((l) => l.server)];
+      const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      for (const s of servers) s.closeIdleConnections();
+      await Promise.race([closed, new Promise((r) => setTimeout(r, options.drainSeconds * 1000))]);
+      for (const s of servers) s.closeAllConnections();
+      discovery?.close();
+      await pools.close();
+      admin.close();
+      health.close();
+      admin.closeAllConnections();
+      health.closeAllConnections();
+    },
+  };
+  return running;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function configDump(table: ProxyTable): unknown {
+  const dump = <T>(s: {
+    version: string;
+    resources: ReadonlyMap<string, { version: string; body: T }>;
+  }) => ({
+    version: s.version,
+    resources: [...s.resources].map(([name, r]) => ({ name, version: r.version, body: r.body })),
+  });
+  return {
+    generation: table.generation,
+    listeners: dump(table.held.listeners),
+    routes: dump(table.held.routes),
+    clusters: dump(table.held.clusters),
+    endpoints: dump(table.held.endpoints),
+  };
+}
+
+function clustersDump(table: ProxyTable, active: ActiveRequests): unknown {
+  return [...table.clusters.values()].map((c) => ({
+    name: c.name,
+    loadBalancer: c.balancer.policy,
+    endpoints: c.endpoints.map((e) => {
+      const id = `${e.address}:${e.port}`;
+      return {
+        address: id,
+        ready: e.ready,
+        weight: e.weight,
+        source: e.source,
+        activeRequests: active.get(id),
+      };
+    }),
+  }));
+}
