@@ -1,13 +1,15 @@
 // One sidecar, wired: discovery -> config state -> immutable tables -> listeners, plus the admin
 // and health ports. Inbound listeners follow the config (the control plane says which ports this
 // workload serves); the outbound listener is always there.
-import type { Server } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import type { Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { InboundListener, ProxyNode } from '@mesh/proto';
 import { createAdminServer, createHealthServer, type LogLevel } from './admin/admin-server.js';
 import { ConfigState } from './config/config-state.js';
 import type { ProxyTable } from './config/types.js';
 import { startDiscovery, type Discovery } from './discovery/discovery-client.js';
+import { connectTunnelHandler, createTcpInboundServer, type TcpLogEntry } from './tcp/tcp-proxy.js';
 import {
   ActiveRequests,
   createInboundServer,
@@ -58,6 +60,17 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     pools,
     active,
   });
+  const tcpLog = (entry: TcpLogEntry) => options.accessLog?.(JSON.stringify(entry));
+  // CONNECT tunnels carry the app's non-HTTP traffic, routed by the VirtualService's tcp routes.
+  outbound.on(
+    'connect',
+    connectTunnelHandler({
+      table: () => state.current(),
+      node: { namespace: node.namespace, labels: node.labels },
+      active,
+      log: tcpLog,
+    }),
+  );
   const outboundPort = await listen(outbound, options.outboundPort, options.bindAddress);
 
   // Inbound listeners by name; replaced when the listener body changes.
@@ -75,7 +88,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
     for (const [name, body] of wanted) {
       if (inbound.has(name)) continue;
-      const server = createInboundServer({ listener: body, log: accessLog, pools });
+      const server =
+        body.protocol === 'TCP'
+          ? createTcpInboundServer(body, tcpLog)
+          : createInboundServer({ listener: body, log: accessLog, pools });
       try {
         const port = await listen(server, body.bindPort, options.bindAddress);
         inbound.set(name, { body, server, port });
@@ -149,9 +165,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       discovery?.setNode(node);
       const servers = [outbound, ...[...inbound.values()].map((l) => l.server)];
       const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-      for (const s of servers) s.closeIdleConnections();
+      // HTTP servers can drop idle keep-alive connections now; TCP ones wait for their peers.
+      const http = servers.filter((s): s is HttpServer => 'closeIdleConnections' in s);
+      for (const s of http) s.closeIdleConnections();
       await Promise.race([closed, new Promise((r) => setTimeout(r, options.drainSeconds * 1000))]);
-      for (const s of servers) s.closeAllConnections();
+      for (const s of http) s.closeAllConnections();
       discovery?.close();
       await pools.close();
       admin.close();
