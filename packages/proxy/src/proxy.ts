@@ -9,6 +9,11 @@ import { createAdminServer, createHealthServer, type LogLevel } from './admin/ad
 import { ConfigState } from './config/config-state.js';
 import type { ProxyTable } from './config/types.js';
 import { startDiscovery, type Discovery } from './discovery/discovery-client.js';
+import {
+  inboundUpgradeHandler,
+  outboundUpgradeHandler,
+  type UpgradeLogEntry,
+} from './upgrade/websocket.js';
 import { connectTunnelHandler, createTcpInboundServer, type TcpLogEntry } from './tcp/tcp-proxy.js';
 import {
   ActiveRequests,
@@ -71,6 +76,17 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       log: tcpLog,
     }),
   );
+  const upgradeLog = (entry: UpgradeLogEntry) => options.accessLog?.(JSON.stringify(entry));
+  // WebSocket and other Upgrade requests: routed like any request, then spliced.
+  outbound.on(
+    'upgrade',
+    outboundUpgradeHandler({
+      table: () => state.current(),
+      node: { namespace: node.namespace, labels: node.labels },
+      active,
+      log: upgradeLog,
+    }),
+  );
   const outboundPort = await listen(outbound, options.outboundPort, options.bindAddress);
 
   // Inbound listeners by name; replaced when the listener body changes.
@@ -91,7 +107,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       const server =
         body.protocol === 'TCP'
           ? createTcpInboundServer(body, tcpLog)
-          : createInboundServer({ listener: body, log: accessLog, pools });
+          : createInboundServer({ listener: body, log: accessLog, pools }).on(
+              'upgrade',
+              inboundUpgradeHandler(body.targetPort, upgradeLog),
+            );
       try {
         const port = await listen(server, body.bindPort, options.bindAddress);
         inbound.set(name, { body, server, port });
