@@ -2,7 +2,11 @@
 // traffic through the client sidecar's forward proxy to the server sidecars' inbound ports.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  createServer as createTcpServer,
+  type AddressInfo,
+  type Server as TcpServer,
+} from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@mesh/store/testing';
@@ -82,10 +86,33 @@ spec:
     - {destination: {host: reviews, subset: v2}, weight: 50}
 `;
 
+const TCP_RULES = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: tcp-echo}
+spec:
+  host: tcp-echo
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+`;
+
+const TCP_80_20 = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: tcp-echo}
+spec:
+  hosts: [tcp-echo]
+  tcp:
+  - match: [{port: 9000}]
+    route:
+    - {destination: {host: tcp-echo, port: {number: 9000}, subset: v1}, weight: 80}
+    - {destination: {host: tcp-echo, port: {number: 9000}, subset: v2}, weight: 20}
+`;
+
 describe('sidecars on a local control plane', () => {
   let home: string;
   let cp: ControlPlaneProcess;
   const apps: Server[] = [];
+  const tcpApps: TcpServer[] = [];
   let client: ProxyProcess;
   const servers: ProxyProcess[] = [];
   let appDown: number;
@@ -139,6 +166,31 @@ describe('sidecars on a local control plane', () => {
         { MESH_ACCESS_LOG: 'off' },
       ),
     );
+    // tcp-echo v1/v2, the TCP traffic-shifting task's service: each echoes with its prefix.
+    for (const [version, prefix] of [
+      ['v1', 'one'],
+      ['v2', 'two'],
+    ] as const) {
+      const echo = createTcpServer((sock) =>
+        sock.on('data', (d: Buffer) => sock.end(`${prefix} ${d.toString()}`)),
+      );
+      await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+      tcpApps.push(echo);
+      servers.push(
+        await startMeshProxy(
+          [
+            ...controlPlane,
+            '--workload',
+            `tcp-echo-${version}`,
+            '--labels',
+            `app=tcp-echo,version=${version}`,
+            '--service-port',
+            `tcp:9000:${(echo.address() as AddressInfo).port}:${await freePort()}`,
+          ],
+          { MESH_ACCESS_LOG: 'off' },
+        ),
+      );
+    }
     client = await startMeshProxy([
       ...controlPlane,
       '--workload',
@@ -163,6 +215,7 @@ describe('sidecars on a local control plane', () => {
     await cp?.stop();
     await stopAllControlPlanes();
     for (const a of apps) a.close();
+    for (const a of tcpApps) a.close();
     rmSync(home, { recursive: true, force: true });
   });
 
@@ -283,6 +336,45 @@ describe('sidecars on a local control plane', () => {
       (a) => a.body === 'reviews-v2 /y\n',
       20_000,
     );
+  });
+
+  it('shifts TCP connections by weight through CONNECT tunnels, as the TCP traffic-shifting task', async () => {
+    await apply(`${TCP_RULES}---\n${TCP_80_20}`);
+    const echo = (i: number) =>
+      new Promise<string>((resolve, reject) => {
+        const req = request({
+          host: '127.0.0.1',
+          port: client.outboundPort,
+          method: 'CONNECT',
+          path: 'tcp-echo:9000',
+        });
+        req.on('connect', (res, socket) => {
+          if (res.statusCode !== 200)
+            return resolve(`refused ${String(res.headers['x-mesh-error'])}`);
+          let got = '';
+          socket.on('data', (d: Buffer) => (got += d.toString()));
+          socket.on('end', () => resolve(got));
+          socket.on('error', reject);
+          socket.write(`hello ${i}`);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    await waitFor(
+      'tcp-echo reachable',
+      () => echo(-1),
+      (r) => /^(one|two) hello -1$/.test(r),
+      10_000,
+    );
+    const n = 200;
+    let one = 0;
+    for (let i = 0; i < n; i++) {
+      const reply = await echo(i);
+      expect(reply).toMatch(new RegExp(`^(one|two) hello ${i}$`));
+      if (reply.startsWith('one')) one++;
+    }
+    // 80% of 200: sd ~5.7; 5 sd either side.
+    expect(Math.abs(one - 160)).toBeLessThan(29);
   });
 
   it('reports not ready until it has config, and drains on SIGTERM', async () => {
