@@ -20,3 +20,16 @@ export {
   type ControlPlaneOptions,
 } from './connection.js';
 export { EXIT_UNREACHABLE, RpcError } from './rpc.js';
+export {
+  runProxyConfig,
+  PROXY_CONFIG_OUTPUTS,
+  type ProxyConfigOptions,
+  type ProxyConfigOutput,
+} from './proxy-config.js';
+export {
+  nodeProxyConfigDeps,
+  HttpGetError,
+  type HttpGet,
+  type HttpResponse,
+  type ProxyConfigDeps,
+} from './proxy-config-http.js';

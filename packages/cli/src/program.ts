@@ -14,6 +14,8 @@ import { GET_OUTPUTS, runGet, type GetOutput } from './get.js';
 import { EXIT_OK, EXIT_USAGE, reportInternalError } from './guard.js';
 import type { CliIo } from './io.js';
 import type { AnalyzeOptions, CommonOptions } from './options.js';
+import { PROXY_CONFIG_OUTPUTS, runProxyConfig, type ProxyConfigOutput } from './proxy-config.js';
+import { nodeProxyConfigDeps, type ProxyConfigDeps } from './proxy-config-http.js';
 import { PROXY_STATUS_OUTPUTS, runProxyStatus, type ProxyStatusOutput } from './proxy-status.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './report.js';
 import { runValidate } from './validate.js';
@@ -108,6 +110,7 @@ export function createProgram(
   io: CliIo,
   result: ProgramResult = { exitCode: EXIT_OK },
   controlPlane?: ControlPlaneDeps,
+  proxyConfig?: ProxyConfigDeps,
 ): Command {
   // Made on first use: validate and analyze never read the environment or home directory.
   const deps = () => controlPlane ?? nodeControlPlaneDeps();
@@ -130,7 +133,7 @@ export function createProgram(
       `
 Exit codes: 0 no errors, 1 errors found, 2 usage error, 3 internal error.
 apply, get, delete and proxy-status also exit 1 when the control plane rejects the call and 3
-when it cannot be reached.
+when it cannot be reached; proxy-config exits 3 when the proxy or control plane cannot be read.
 
 Examples:
   meshctl validate -f samples/bookinfo/virtual-service-all-v1.yaml
@@ -138,7 +141,8 @@ Examples:
   kubectl get vs,dr -A -o yaml | meshctl analyze -f -
   meshctl apply -f samples/bookinfo --exclude tasks
   meshctl get vs -A
-  meshctl proxy-status`,
+  meshctl proxy-status
+  meshctl proxy-config routes --admin 127.0.0.1:15000`,
     );
 
   program
@@ -418,6 +422,93 @@ Examples:
       },
     );
 
+  program
+    .command('proxy-config')
+    .alias('pc')
+    .summary("show one proxy's listeners, routes, clusters or endpoints, like istioctl")
+    .description(
+      "Show the config one proxy holds, read from its admin port (--admin: /config_dump, and /clusters for endpoint health), or what the control plane wants it to hold (--from-control-plane: the control plane's /debug/snapshotz). TYPE is clusters (c), listeners (l), routes (r), endpoints (ep) or all; singular forms work too.",
+    )
+    .argument('<type>', 'clusters, listeners, routes, endpoints or all')
+    .argument(
+      '[proxy]',
+      'the proxy id (as meshctl proxy-status lists it); needed with --from-control-plane',
+    )
+    .option(
+      '--admin <address>',
+      "the proxy's admin address, HOST:PORT (its --admin-port, 15000 by default; it binds 127.0.0.1, so run meshctl on the proxy's host or forward the port)",
+    )
+    .option(
+      '--from-control-plane',
+      'show what the control plane wants the proxy to hold instead of what it holds',
+    )
+    .option(
+      '--control-plane-http <address>',
+      "with --from-control-plane: the control plane replica's HTTP port, HOST:PORT (default localhost:15014)",
+    )
+    .option(
+      '--cluster <name>',
+      'only this cluster, e.g. "outbound|9080|v1|reviews.default.svc.cluster.local" (clusters, endpoints)',
+    )
+    .addOption(
+      new Option('-o, --output <format>', 'output format: a table, or the resources as held')
+        .choices(PROXY_CONFIG_OUTPUTS as string[])
+        .default('table'),
+    )
+    .option(
+      '--timeout <duration>',
+      'deadline of each HTTP request, e.g. 10s, 500ms, 1m; 0 for none',
+      DEFAULT_TIMEOUT,
+    )
+    .addHelpText(
+      'after',
+      `
+The control plane does not know proxies' admin addresses yet: to read a proxy, give --admin.
+
+Exit codes: 0 shown, 1 the proxy is not connected to that control plane or --cluster names no
+cluster, 2 usage error, 3 the proxy or control plane cannot be reached or answered something else.
+
+Examples:
+  meshctl proxy-config routes --admin 127.0.0.1:15000
+  meshctl pc clusters --admin 127.0.0.1:15000 -o yaml
+  meshctl pc endpoints --admin 127.0.0.1:15000 --cluster "outbound|9080|v1|reviews.default.svc.cluster.local"
+  meshctl pc all productpage-v1-1.bookinfo --from-control-plane --control-plane-http cp.example:15014
+
+  # what the control plane wants vs what the proxy holds (both sorted by name)
+  diff <(meshctl pc routes --admin 127.0.0.1:15000 -o yaml) \\
+       <(meshctl pc routes productpage-v1-1.bookinfo --from-control-plane -o yaml)`,
+    )
+    .action(
+      async (
+        type: string,
+        proxy: string | undefined,
+        opts: {
+          admin?: string;
+          fromControlPlane?: boolean;
+          controlPlaneHttp?: string;
+          cluster?: string;
+          output: ProxyConfigOutput;
+          timeout: string;
+        },
+      ) => {
+        result.exitCode = await runProxyConfig(
+          {
+            type,
+            ...(proxy !== undefined && { proxy }),
+            ...(opts.admin !== undefined && { admin: opts.admin }),
+            fromControlPlane: opts.fromControlPlane ?? false,
+            ...(opts.controlPlaneHttp !== undefined && { controlPlaneHttp: opts.controlPlaneHttp }),
+            ...(opts.cluster !== undefined && { cluster: opts.cluster }),
+            output: opts.output,
+            timeout: opts.timeout,
+            debug: program.opts<{ debug?: boolean }>().debug ?? false,
+          },
+          io,
+          proxyConfig ?? nodeProxyConfigDeps(),
+        );
+      },
+    );
+
   return program;
 }
 
@@ -426,6 +517,7 @@ export async function runMeshctl(
   args: readonly string[],
   io: CliIo,
   controlPlane?: ControlPlaneDeps,
+  proxyConfig?: ProxyConfigDeps,
 ): Promise<number> {
   const result: ProgramResult = { exitCode: EXIT_OK };
   if (args.length === 0) {
@@ -434,7 +526,9 @@ export async function runMeshctl(
     return EXIT_OK;
   }
   try {
-    await createProgram(io, result, controlPlane).parseAsync([...args], { from: 'user' });
+    await createProgram(io, result, controlPlane, proxyConfig).parseAsync([...args], {
+      from: 'user',
+    });
     return result.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
