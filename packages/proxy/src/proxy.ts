@@ -9,6 +9,8 @@ import { createAdminServer, createHealthServer, type LogLevel } from './admin/ad
 import { ConfigState } from './config/config-state.js';
 import type { ProxyTable } from './config/types.js';
 import { startDiscovery, type Discovery } from './discovery/discovery-client.js';
+import { createH2InboundServer } from './h2/index.js';
+import { clusterHealthView } from './upstream/index.js';
 import {
   inboundUpgradeHandler,
   outboundUpgradeHandler,
@@ -21,6 +23,7 @@ import {
   createJsonAccessLog,
   createOutboundServer,
   createUpstreamPools,
+  MirrorStats,
   originOf,
 } from './http/index.js';
 
@@ -58,24 +61,28 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   let node: ProxyNode = options.node;
   let draining = false;
 
+  const mirrorStats = new MirrorStats();
   const outbound = createOutboundServer({
     table: () => state.current(),
     node: { namespace: node.namespace, labels: node.labels },
     log: accessLog,
     pools,
     active,
+    mirrorStats,
+    warn: log,
   });
   const tcpLog = (entry: TcpLogEntry) => options.accessLog?.(JSON.stringify(entry));
-  // CONNECT tunnels carry the app's non-HTTP traffic, routed by the VirtualService's tcp routes.
-  outbound.on(
-    'connect',
-    connectTunnelHandler({
-      table: () => state.current(),
-      node: { namespace: node.namespace, labels: node.labels },
-      active,
-      log: tcpLog,
-    }),
-  );
+  // CONNECT tunnels: HTTP/1.1 and h2c (gRPC clients with grpc_proxy) inside are routed at L7,
+  // anything else by the VirtualService's tcp routes.
+  const tunnels = connectTunnelHandler({
+    table: () => state.current(),
+    node: { namespace: node.namespace, labels: node.labels },
+    active,
+    log: tcpLog,
+    httpLog: accessLog,
+    pools,
+  });
+  outbound.on('connect', tunnels);
   const upgradeLog = (entry: UpgradeLogEntry) => options.accessLog?.(JSON.stringify(entry));
   // WebSocket and other Upgrade requests: routed like any request, then spliced.
   outbound.on(
@@ -107,10 +114,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       const server =
         body.protocol === 'TCP'
           ? createTcpInboundServer(body, tcpLog)
-          : createInboundServer({ listener: body, log: accessLog, pools }).on(
-              'upgrade',
-              inboundUpgradeHandler(body.targetPort, upgradeLog),
-            );
+          : body.protocol === 'HTTP2' || body.protocol === 'GRPC'
+            ? createH2InboundServer(body, accessLog, { pools })
+            : createInboundServer({ listener: body, log: accessLog, pools }).on(
+                'upgrade',
+                inboundUpgradeHandler(body.targetPort, upgradeLog),
+              );
       try {
         const port = await listen(server, body.bindPort, options.bindAddress);
         inbound.set(name, { body, server, port });
@@ -135,6 +144,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       for (const e of c.endpoints) origins.add(originOf(e.address, e.port));
     }
     pools.retain(origins);
+    // Circuit breakers and outlier detectors of clusters that left the config go with them.
+    active.retainClusters(new Set(table.clusters.keys()));
     void syncInbound(table).then(() => {
       // Ready once the first complete config is in and the inbound ports accept traffic.
       if (state.ready && !node.ready && !draining) {
@@ -149,12 +160,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 
   const admin = createAdminServer({
     configDump: () => configDump(state.current()),
-    clusters: () => clustersDump(state.current(), active),
+    clusters: () => clusterHealthView(state.current(), active, pools),
     stats: () => ({
       'server.config_generation': state.current().generation,
       'server.ready': state.ready ? 1 : 0,
       'control_plane.connected_state': discovery?.connected ? 1 : 0,
       'listener.inbound.count': inbound.size,
+      ...mirrorStats.counters(),
     }),
     readiness,
     drain: () => void running.drain(),
@@ -190,6 +202,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       await Promise.race([closed, new Promise((r) => setTimeout(r, options.drainSeconds * 1000))]);
       for (const s of http) s.closeAllConnections();
       discovery?.close();
+      await tunnels.close();
       await pools.close();
       admin.close();
       health.close();
@@ -225,21 +238,4 @@ function configDump(table: ProxyTable): unknown {
     clusters: dump(table.held.clusters),
     endpoints: dump(table.held.endpoints),
   };
-}
-
-function clustersDump(table: ProxyTable, active: ActiveRequests): unknown {
-  return [...table.clusters.values()].map((c) => ({
-    name: c.name,
-    loadBalancer: c.balancer.policy,
-    endpoints: c.endpoints.map((e) => {
-      const id = `${e.address}:${e.port}`;
-      return {
-        address: id,
-        ready: e.ready,
-        weight: e.weight,
-        source: e.source,
-        activeRequests: active.get(id),
-      };
-    }),
-  }));
 }

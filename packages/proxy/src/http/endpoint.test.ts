@@ -1,10 +1,18 @@
 import type { ClusterBody } from '@mesh/proto';
-import type { EndpointLoadBalancer, LbEndpoint, LbPickContext } from '@mesh/rules';
+import type {
+  EndpointLoadBalancer,
+  LbEndpoint,
+  LbPickContext,
+  ResolvedTrafficPolicy,
+} from '@mesh/rules';
 import type { RuntimeCluster } from '../config/types.js';
 import { ActiveRequests } from '../upstream/active-requests.js';
-import { endpointLayer } from './endpoint.js';
-import { endpointBody } from './test-support/fixtures.js';
+import { OVERFLOW_BODY } from './circuit-overflow.js';
+import { endpointLayer, outlierStatusOf } from './endpoint.js';
+import { localReply } from './local-reply.js';
+import { buildTable, endpointBody } from './test-support/fixtures.js';
 import { response, scripted, slowBody, testContext } from './test-support/context.js';
+import { UpstreamTimeout, type ProxyResponse } from './types.js';
 
 const HOST = 'reviews.default.svc.cluster.local';
 const destination = { host: HOST, subset: 'v1', port: 9080, cluster: `outbound|9080|v1|${HOST}` };
@@ -189,7 +197,10 @@ describe('endpointLayer', () => {
     const { balancer } = scriptedBalancer('a:1');
     const body = clusterBody({
       trafficPolicy: {
-        connectionPool: { tcp: { connectTimeout: '250ms' }, http: { maxRequestsPerConnection: 3 } },
+        connectionPool: {
+          tcp: { connectTimeout: '250ms', maxConnections: 4 },
+          http: { maxRequestsPerConnection: 3, idleTimeout: '2s' },
+        },
       },
     });
     const next = scripted(() => response(200));
@@ -199,9 +210,176 @@ describe('endpointLayer', () => {
       cluster: cluster(balancer, [true], body),
       active: new ActiveRequests(),
     })(next)(testContext());
+    // The pool settings ride along for the forward handler's pools.get().
     expect(next.calls[0]!.upstream).toMatchObject({
       connectTimeoutMs: 250,
       maxRequestsPerConnection: 3,
+      maxConnections: 4,
+      idleTimeoutMs: 2000,
     });
+  });
+});
+
+/** The v1 subset cluster as compileTable builds it, endpoints on 127.0.0.1 at `ports`. */
+function compiledCluster(ports: number[], trafficPolicy: ResolvedTrafficPolicy): RuntimeCluster {
+  const table = buildTable({
+    clusters: [
+      { host: HOST, endpoints: ports },
+      { host: HOST, subset: 'v1', endpoints: ports, trafficPolicy },
+    ],
+  });
+  return table.clusters.get(destination.cluster)!;
+}
+
+/** A next handler whose responses the test releases one by one. */
+function heldResponses() {
+  const releases: (() => void)[] = [];
+  const next = scripted(
+    () => new Promise<ProxyResponse>((resolve) => releases.push(() => resolve(response(200)))),
+  );
+  return { next, releases };
+}
+
+describe('endpointLayer circuit breaking', () => {
+  const policy: ResolvedTrafficPolicy = {
+    connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 1 } },
+  };
+
+  it('queues past maxConnections and answers 503 UO past http1MaxPendingRequests', async () => {
+    const active = new ActiveRequests();
+    const cluster = compiledCluster([1], policy);
+    const { next, releases } = heldResponses();
+    const layer = endpointLayer({ destination, clusterName: cluster.name, cluster, active })(next);
+    const first = layer(testContext());
+    const second = layer(testContext());
+    const third = await layer(testContext());
+    expect(third.status).toBe(503);
+    expect(third.headers['x-envoy-overloaded']).toBe('true');
+    expect(third.local).toEqual({
+      flag: 'UO',
+      reason: `${OVERFLOW_BODY} (circuit breaker of ${cluster.name}: all 1 connections (connectionPool.tcp.maxConnections) busy and 1 requests already waiting (connectionPool.http.http1MaxPendingRequests 1))`,
+    });
+    // The overflow never reached the upstream, and the queued request has not either.
+    expect(next.calls).toHaveLength(1);
+    expect(active.breakers.get(cluster.name)?.stats).toMatchObject({
+      activeRequests: 1,
+      pendingRequests: 1,
+      pendingOverflows: 1,
+    });
+    releases[0]!();
+    expect((await first).status).toBe(200);
+    await new Promise((r) => setImmediate(r));
+    expect(next.calls).toHaveLength(2);
+    releases[1]!();
+    expect((await second).status).toBe(200);
+    expect(active.breakers.get(cluster.name)?.stats).toMatchObject({
+      activeRequests: 0,
+      pendingRequests: 0,
+    });
+  });
+
+  it('overflows past http2MaxRequests and holds the connection until the body is delivered', async () => {
+    const active = new ActiveRequests();
+    const cluster = compiledCluster([1], { connectionPool: { http: { http2MaxRequests: 1 } } });
+    const { body, more } = slowBody('x');
+    const layer = endpointLayer({ destination, clusterName: cluster.name, cluster, active })(
+      scripted(() => ({ status: 200, headers: {}, body })),
+    );
+    await layer(testContext());
+    const over = await layer(testContext());
+    expect(over.local?.flag).toBe('UO');
+    expect(over.local?.reason).toMatch(
+      /1 requests already in flight \(connectionPool\.http\.http2MaxRequests 1\)\)$/,
+    );
+    const closed = new Promise((r) => body.once('close', r));
+    more('y');
+    body.resume();
+    await closed;
+    expect(active.breakers.get(cluster.name)?.stats.activeRequests).toBe(0);
+  });
+
+  it('gives up waiting for a connection when the attempt times out', async () => {
+    const active = new ActiveRequests();
+    const cluster = compiledCluster([1], policy);
+    const { next, releases } = heldResponses();
+    const layer = endpointLayer({ destination, clusterName: cluster.name, cluster, active })(next);
+    const first = layer(testContext());
+    const controller = new AbortController();
+    const waiting = layer(testContext({ signal: controller.signal }));
+    controller.abort(new UpstreamTimeout('per-try', 10));
+    expect((await waiting).local).toMatchObject({ flag: 'UT', failure: 'timeout' });
+    expect(active.breakers.get(cluster.name)?.stats.pendingRequests).toBe(0);
+    releases[0]!();
+    await first;
+    expect(next.calls).toHaveLength(1);
+  });
+});
+
+describe('endpointLayer outlier detection', () => {
+  const od: ResolvedTrafficPolicy = {
+    loadBalancer: { simple: 'ROUND_ROBIN' },
+    outlierDetection: { consecutive5xxErrors: 2, maxEjectionPercent: 100, baseEjectionTime: '30s' },
+  };
+
+  it('stops picking an endpoint once its errors eject it, and says so when none is left', async () => {
+    let now = 0;
+    const active = new ActiveRequests({ now: () => now });
+    const cluster = compiledCluster([1, 2], od);
+    const next = scripted((ctx) =>
+      ctx.upstream!.port === 1
+        ? localReply(503, 'UF', 'refused', 'connect-failure')
+        : response(200),
+    );
+    const layer = endpointLayer({ destination, clusterName: cluster.name, cluster, active })(next);
+    for (let i = 0; i < 4; i++) await layer(testContext());
+    expect(next.calls.map((c) => c.upstream!.port).sort()).toEqual([1, 1, 2, 2]);
+    expect(active.outliers.get(cluster.name)?.isEjected('127.0.0.1:1')).toBe(true);
+    for (let i = 0; i < 4; i++) await layer(testContext());
+    expect(next.calls.slice(4).map((c) => c.upstream!.port)).toEqual([2, 2, 2, 2]);
+
+    // Endpoint 2 starts failing too: both out, nothing to pick.
+    const failing = endpointLayer({ destination, clusterName: cluster.name, cluster, active })(
+      scripted(() => response(500)),
+    );
+    await failing(testContext());
+    await failing(testContext());
+    const res = await failing(testContext());
+    expect(res.status).toBe(503);
+    expect(res.local).toEqual({
+      flag: 'UH',
+      reason: `no healthy upstream for ${HOST} subset v1: 2 endpoints, 2 ejected by outlier detection`,
+    });
+
+    // After the ejection time, at the next sweep, both are back.
+    now = 40_000;
+    await layer(testContext());
+    await layer(testContext());
+    expect(
+      next.calls
+        .slice(8)
+        .map((c) => c.upstream!.port)
+        .sort(),
+    ).toEqual([1, 2]);
+  });
+
+  it('leaves clusters without outlierDetection alone', async () => {
+    const active = new ActiveRequests();
+    const cluster = compiledCluster([1], {});
+    const layer = endpointLayer({ destination, clusterName: cluster.name, cluster, active })(
+      scripted(() => response(500)),
+    );
+    for (let i = 0; i < 10; i++) expect((await layer(testContext())).status).toBe(500);
+    expect(active.outliers.get(cluster.name)).toBeUndefined();
+  });
+
+  it('reports outcomes as Envoy does: statuses, local failures as 503 or 504, not client aborts', () => {
+    expect(outlierStatusOf(response(502))).toBe(502);
+    expect(outlierStatusOf(response(200))).toBe(200);
+    expect(outlierStatusOf(localReply(503, 'UF', 'x', 'connect-failure'))).toBe(503);
+    expect(outlierStatusOf(localReply(503, 'UC', 'x', 'reset'))).toBe(503);
+    expect(outlierStatusOf(localReply(504, 'UT', 'x', 'timeout'))).toBe(504);
+    expect(outlierStatusOf(localReply(502, 'UPE', 'x'))).toBe(503);
+    expect(outlierStatusOf(localReply(503, 'DC', 'x'))).toBeUndefined();
+    expect(outlierStatusOf(localReply(500, undefined, 'bug'))).toBeUndefined();
   });
 });

@@ -1,16 +1,26 @@
 // Picks the endpoint of one attempt with the cluster's balancer, as Envoy's router does per
 // attempt: live in-flight counts for LEAST_REQUEST, the request's consistent-hash key, and Envoy's
-// previous-hosts retry predicate (re-pick up to 5 times to avoid a host already tried). Answers
-// NC when the table has no such cluster and UH when nothing is pickable, saying how many
-// endpoints there are and how many are ready.
-import { hashKeyFor, type ClusterRef, type LbEndpoint } from '@mesh/rules';
+// previous-hosts retry predicate (re-pick up to 5 times to avoid a host already tried). Hosts
+// that outlier detection ejected are left out (a balancer rebuilt over the rest). The cluster's
+// circuit breaker then gives the attempt a connection, makes it wait for one, or turns it away
+// (503 UO); each outcome goes back to outlier detection. Answers NC when the table has no such
+// cluster and UH when nothing is pickable, saying how many endpoints there are, how many are
+// ready and how many are ejected.
+import {
+  hashKeyFor,
+  type ClusterRef,
+  type EndpointLoadBalancer,
+  type LbEndpoint,
+} from '@mesh/rules';
 import type { RuntimeCluster } from '../config/types.js';
 import type { ActiveRequests } from '../upstream/active-requests.js';
-import { connectionSettingsOf } from '../upstream/pools.js';
+import type { OutlierDetector } from '../upstream/outlier-detection.js';
+import { connectionSettingsOf, type UpstreamAddress } from '../upstream/pools.js';
+import { overflowReply } from './circuit-overflow.js';
 import { withHeaders } from './headers.js';
 import { localReply } from './local-reply.js';
-import { whenDelivered } from './settle.js';
-import type { Handler, HttpContext, Layer, UpstreamTarget } from './types.js';
+import { abortedReply, whenDelivered } from './settle.js';
+import type { Handler, HttpContext, Layer, ProxyResponse, UpstreamTarget } from './types.js';
 
 /** Istio's host_selection_retry_max_attempts: re-picks after the first pick. */
 const HOST_SELECTION_RETRIES = 5;
@@ -20,6 +30,7 @@ export interface EndpointLayerOptions {
   readonly destination: ClusterRef;
   readonly clusterName: string;
   readonly cluster: RuntimeCluster | undefined;
+  /** The proxy's live upstream state: in-flight counts, circuit breakers, outlier detectors. */
   readonly active: ActiveRequests;
 }
 
@@ -29,15 +40,27 @@ export function endpointLayer(options: EndpointLayerOptions): Layer {
     async (ctx) => {
       if (!cluster) return localReply(503, 'NC', noClusterReason(clusterName));
       ctx.info.attempts++;
-      const endpoint = pick(cluster, ctx, active);
-      if (!endpoint) return localReply(503, 'UH', noHealthyReason(destination, cluster));
+      const detector = active.outliers.of(cluster);
+      const balancer = detector
+        ? active.outliers.balancerOf(cluster, detector, ctx.rng)
+        : cluster.balancer;
+      const endpoint = pick(cluster, balancer, ctx, active);
+      if (!endpoint)
+        return localReply(503, 'UH', noHealthyReason(destination, cluster, detector, balancer));
       const upstream = targetOf(endpoint.id, cluster);
       ctx.info.upstreamHost = upstream.id;
+
+      const admission = await active.breakers.of(cluster).admit(ctx.signal);
+      if (admission.kind === 'aborted') return abortedReply(ctx.signal.reason);
+      if (admission.kind === 'overflow') return overflowReply(cluster.name, admission.reason);
+
       active.acquire(upstream.id);
       let released = false;
       const release = () => {
-        if (!released) active.release(upstream.id);
+        if (released) return;
         released = true;
+        active.release(upstream.id);
+        admission.release();
       };
       try {
         const response = await next({
@@ -46,6 +69,8 @@ export function endpointLayer(options: EndpointLayerOptions): Layer {
           // Istio turns on Envoy's include_request_attempt_count for every virtual host.
           headers: withHeaders(ctx.headers, { 'x-envoy-attempt-count': String(ctx.info.attempts) }),
         });
+        const status = outlierStatusOf(response);
+        if (detector && status !== undefined) detector.record(upstream.id, status);
         whenDelivered(response, release);
         return response;
       } catch (err) {
@@ -55,8 +80,29 @@ export function endpointLayer(options: EndpointLayerOptions): Layer {
     };
 }
 
+/**
+ * What an attempt's outcome tells outlier detection, as Envoy's router reports it: the status of
+ * an upstream response; 503 for a connection that failed or broke (any upstream reset), 504 for
+ * a timeout; nothing for replies that never involved the host (the client left, a bug).
+ */
+export function outlierStatusOf(response: ProxyResponse): number | undefined {
+  const local = response.local;
+  if (!local) return response.status;
+  switch (local.failure) {
+    case 'connect-failure':
+    case 'reset':
+      return 503;
+    case 'timeout':
+      return 504;
+    case undefined:
+      // An unparseable response is a reset with reason protocol error in Envoy.
+      return local.flag === 'UPE' ? 503 : undefined;
+  }
+}
+
 function pick(
   cluster: RuntimeCluster,
+  balancer: EndpointLoadBalancer,
   ctx: HttpContext,
   active: ActiveRequests,
 ): LbEndpoint | undefined {
@@ -76,16 +122,21 @@ function pick(
   const avoid = ctx.previousHosts;
   let picked: LbEndpoint | undefined;
   for (let i = 0; i <= HOST_SELECTION_RETRIES; i++) {
-    picked = cluster.balancer.pick(context);
+    picked = balancer.pick(context);
     if (!picked || !avoid.includes(picked.id)) return picked;
   }
   // Every re-pick landed on a tried host: Envoy then goes with the last one.
   return picked;
 }
 
-const settingsCache = new WeakMap<RuntimeCluster, ReturnType<typeof connectionSettingsOf>>();
+type ConnectionSettings = ReturnType<typeof connectionSettingsOf>;
+const settingsCache = new WeakMap<RuntimeCluster, ConnectionSettings>();
 
-function targetOf(id: string, cluster: RuntimeCluster): UpstreamTarget {
+/**
+ * The target also carries the cluster's pool settings (UpstreamAddress) for the forward handler's
+ * pools.get(); UpstreamTarget itself names only the connect timeout and requests per connection.
+ */
+function targetOf(id: string, cluster: RuntimeCluster): UpstreamTarget & UpstreamAddress {
   let settings = settingsCache.get(cluster);
   if (!settings) {
     settings = connectionSettingsOf(cluster.body.trafficPolicy);
@@ -100,6 +151,8 @@ function targetOf(id: string, cluster: RuntimeCluster): UpstreamTarget {
     cluster: cluster.name,
     connectTimeoutMs: settings.connectTimeoutMs,
     maxRequestsPerConnection: settings.maxRequestsPerConnection,
+    maxConnections: settings.maxConnections,
+    idleTimeoutMs: settings.idleTimeoutMs,
   };
 }
 
@@ -112,12 +165,21 @@ export function noClusterReason(clusterName: string): string {
   return `no cluster ${clusterName} in this proxy's config: no DestinationRule defines that subset, or the service has no such port`;
 }
 
-export function noHealthyReason(destination: ClusterRef, cluster: RuntimeCluster): string {
+export function noHealthyReason(
+  destination: ClusterRef,
+  cluster: RuntimeCluster,
+  detector?: OutlierDetector,
+  balancer: EndpointLoadBalancer = cluster.balancer,
+): string {
   const total = cluster.endpoints.length;
   const ready = cluster.endpoints.filter((e) => e.ready).length;
+  const ejected = detector?.ejectedCount ?? 0;
   const subset = destination.subset ? ` subset ${destination.subset}` : '';
-  const counts = `${total} endpoint${total === 1 ? '' : 's'}, ${ready} ready`;
+  let counts = `${total} endpoint${total === 1 ? '' : 's'}`;
+  // "2 endpoints, 2 ejected by outlier detection" when all are ready; the ready count otherwise.
+  if (ejected === 0 || ready < total) counts += `, ${ready} ready`;
+  if (ejected > 0) counts += `, ${ejected} ejected by outlier detection`;
   const why =
-    ready > 0 ? ` (the ${cluster.balancer.policy} load balancer picked none of them)` : '';
+    ready - ejected > 0 ? ` (the ${balancer.policy} load balancer picked none of them)` : '';
   return `no healthy upstream for ${destination.host}${subset}: ${counts}${why}`;
 }

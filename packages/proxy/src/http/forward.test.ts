@@ -94,6 +94,23 @@ describe('forwardHandler', () => {
     expect(res2.local?.flag).toBe('DC');
   });
 
+  it('opens a connection per request when maxRequestsPerConnection is 1, reuses them otherwise', async () => {
+    respond = (res) => res.end('ok');
+    const send = async (maxRequestsPerConnection?: number) => {
+      const res = await forwardHandler(pools)(
+        testContext({ upstream: { ...target(), maxRequestsPerConnection } }),
+      );
+      await readAll(res.body);
+    };
+    for (let i = 0; i < 3; i++) await send(1);
+    const single = upstream.requests.map((r) => r.connection);
+    expect(new Set(single).size).toBe(3);
+    expect(upstream.requests[0]!.headers.connection).toBe('close');
+    upstream.requests.length = 0;
+    for (let i = 0; i < 4; i++) await send();
+    expect(new Set(upstream.requests.map((r) => r.connection)).size).toBeLessThan(4);
+  });
+
   it('refuses to run without an upstream: that is a wiring bug', async () => {
     await expect(forwardHandler(pools)(testContext())).rejects.toThrow(
       /without an upstream target/,

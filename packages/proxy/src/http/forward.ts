@@ -3,7 +3,7 @@
 // Envoy's words, so the retry layer can match them against retryOn.
 import type { Readable } from 'node:stream';
 import { classifyUpstreamError } from '../upstream/failure.js';
-import type { UpstreamPools } from '../upstream/pools.js';
+import { resetAfterEachRequest, type UpstreamPools } from '../upstream/pools.js';
 import { endToEndHeaders, headerMapOf, toOutgoing } from './headers.js';
 import { localReply } from './local-reply.js';
 import { abortedReply } from './settle.js';
@@ -22,12 +22,14 @@ export function forwardHandler(pools: UpstreamPools): Handler {
       body = ctx.body?.open();
       const headers = toOutgoing(endToEndHeaders(ctx.headers, { dropHost: true }));
       headers.host = ctx.authority;
+      // The target also carries its cluster's pool settings (endpoint.ts, targetOf).
       const res = await pools.get(target).request({
         method: ctx.method,
         path: ctx.path,
         headers,
         body: body ?? null,
         signal: ctx.signal,
+        ...(resetAfterEachRequest(target) && { reset: true }),
       });
       return {
         status: res.statusCode,

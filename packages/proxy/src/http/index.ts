@@ -18,3 +18,4 @@ export {
   type UpstreamPoolsOptions,
 } from '../upstream/pools.js';
 export { ActiveRequests } from '../upstream/active-requests.js';
+export { MirrorStats } from './mirror.js';

@@ -1,33 +1,39 @@
 // The outbound listener: the forward proxy every app sends its mesh calls through. Per request it
 // takes the current table once (a request finishes on the table it started with, whatever is
 // pushed meanwhile), asks @mesh/rules where the request goes, and runs the decision through the
-// layers: fault -> header ops -> route timeout -> retry -> endpoint pick -> forward.
+// layers: CORS -> fault -> header ops -> mirror -> route timeout -> retry -> endpoint pick ->
+// forward.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import { outboundClusterName, route } from '@mesh/rules';
 import type {
+  ClusterRef,
   DirectResponseDecision,
   ForwardDecision,
+  MirrorDecision,
   RedirectDecision,
   RouteHeaderOps,
 } from '@mesh/rules';
 import type { ProxyTable } from '../config/types.js';
 import { ActiveRequests } from '../upstream/active-requests.js';
+import type { RetryGate } from '../upstream/circuit-breakers.js';
 import { createUpstreamPools, type UpstreamPools } from '../upstream/pools.js';
 import type { AccessLogger } from './access-log.js';
+import { corsLayer } from './cors.js';
 import { endpointLayer } from './endpoint.js';
 import { faultLayer } from './fault.js';
 import { forwardHandler } from './forward.js';
 import { headerOpsLayer } from './header-ops.js';
 import { applyHeaderOps, headersOf, headerValue, joinedHeaders, withHeaders } from './headers.js';
 import { localReply } from './local-reply.js';
+import { MirrorStats, mirrorLayer, type MirrorTarget } from './mirror.js';
 import { hasBody, RequestBody } from './request-body.js';
 import { parseRequestTarget } from './request-target.js';
 import { retryLayer } from './retry.js';
 import { createProxyServer, resolveLimits, type ServerLimits } from './server.js';
 import type { StreamInfo } from './stream-info.js';
 import { timeoutLayer } from './timeout.js';
-import type { Handler, HeaderMap, HttpContext, ProxyResponse } from './types.js';
+import type { Handler, HeaderMap, HttpContext, Layer, ProxyResponse } from './types.js';
 import { compose } from './types.js';
 
 export interface OutboundServerOptions {
@@ -47,6 +53,10 @@ export interface OutboundServerOptions {
   readonly rng?: () => number;
   readonly limits?: Partial<ServerLimits>;
   readonly onError?: (err: unknown) => void;
+  /** Counters of mirrored requests, for the admin /stats; created if absent. */
+  readonly mirrorStats?: MirrorStats;
+  /** Operational messages (a mirror cluster missing from the config), each said once. */
+  readonly warn?: (message: string) => void;
 }
 
 /** An http.Server, not yet listening. */
@@ -61,12 +71,16 @@ export function createOutboundServer(options: OutboundServerOptions): Server {
     forward: forwardHandler(pools),
     retryBufferBytes: limits.retryBufferBytes,
   };
+  const mirroring: Mirroring = {
+    stats: options.mirrorStats ?? new MirrorStats(),
+    warn: options.warn,
+  };
   const server = createProxyServer({
     direction: 'outbound',
     limits,
     log: options.log,
     onError: options.onError,
-    handle: (req, info, signal) => handleOutbound(req, info, signal, deps),
+    handle: (req, info, signal) => handleOutbound(req, info, signal, deps, mirroring),
   });
   if (!options.pools) server.once('close', () => void pools.close());
   return server;
@@ -81,11 +95,18 @@ interface Deps {
   readonly retryBufferBytes: number;
 }
 
+/** What the mirror layer shares across requests. */
+interface Mirroring {
+  readonly stats: MirrorStats;
+  readonly warn: ((message: string) => void) | undefined;
+}
+
 async function handleOutbound(
   req: IncomingMessage,
   info: StreamInfo,
   signal: AbortSignal,
   deps: Deps,
+  mirroring: Mirroring,
 ): Promise<ProxyResponse> {
   const table = deps.table();
   info.generation = table.generation;
@@ -126,7 +147,7 @@ async function handleOutbound(
       info.routeName = decision.routeName;
       return directResponse(decision);
     case 'forward':
-      return forward(decision, req, headers, target.path, table, info, signal, deps);
+      return forward(decision, req, headers, target.path, table, info, signal, deps, mirroring);
   }
 }
 
@@ -139,6 +160,7 @@ function forward(
   info: StreamInfo,
   signal: AbortSignal,
   deps: Deps,
+  mirroring: Mirroring,
 ): Promise<ProxyResponse> {
   const { host, subset, port } = decision.destination;
   const clusterName = decision.destination.cluster || outboundClusterName(port, subset, host);
@@ -162,19 +184,53 @@ function forward(
     previousHosts: [],
     upstream: undefined,
   };
+  // Envoy's filter chain: CORS, fault, then the router, which applies the route's header
+  // operations, shadows the request to its mirrors and forwards it under the route timeout and
+  // retry policy.
   const handler = compose(
+    corsLayer(decision.cors),
     faultLayer(decision.fault),
     headerOpsLayer(decision.headers),
-    timeoutLayer(decision.timeoutMs),
-    retryLayer(decision.retry),
-    endpointLayer({
-      destination: decision.destination,
-      clusterName,
-      cluster: table.clusters.get(clusterName),
-      active: deps.active,
+    mirrorLayer({
+      targets: decision.mirrors.map((m) => mirrorTarget(m, table, deps)),
+      timeoutMs: decision.timeoutMs,
+      bufferBytes: deps.retryBufferBytes,
+      stats: mirroring.stats,
+      warn: mirroring.warn,
     }),
+    timeoutLayer(decision.timeoutMs),
+    retryLayer(decision.retry, retryGateOf(table, clusterName, deps.active)),
+    endpointFor(decision.destination, clusterName, table, deps),
   )(deps.forward);
   return handler(ctx);
+}
+
+/** The endpoint pick for one cluster: the route's destination and each mirror's. */
+function endpointFor(
+  destination: ClusterRef,
+  clusterName: string,
+  table: ProxyTable,
+  deps: Deps,
+): Layer {
+  return endpointLayer({
+    destination,
+    clusterName,
+    cluster: table.clusters.get(clusterName),
+    active: deps.active,
+  });
+}
+
+/** A mirror sends through its cluster's balancer and the shared connection pools. */
+function mirrorTarget(mirror: MirrorDecision, table: ProxyTable, deps: Deps): MirrorTarget {
+  const { host, subset, port } = mirror.destination;
+  const cluster = mirror.destination.cluster || outboundClusterName(port, subset, host);
+  return {
+    cluster,
+    percentage: mirror.percentage,
+    send: table.clusters.has(cluster)
+      ? compose(endpointFor(mirror.destination, cluster, table, deps))(deps.forward)
+      : undefined,
+  };
 }
 
 function redirect(decision: RedirectDecision): ProxyResponse {
@@ -201,4 +257,14 @@ function responseHeaders(base: Record<string, string>, ops: RouteHeaderOps): Hea
     Object.assign(Object.create(null) as Record<string, string>, base),
     ops.response,
   );
+}
+
+/** The cluster's maxRetries budget, when the table has the cluster. */
+export function retryGateOf(
+  table: ProxyTable,
+  clusterName: string,
+  active: ActiveRequests,
+): RetryGate | undefined {
+  const cluster = table.clusters.get(clusterName);
+  return cluster ? active.breakers.of(cluster) : undefined;
 }

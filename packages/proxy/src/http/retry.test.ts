@@ -115,6 +115,39 @@ describe('retryLayer', () => {
     expect([...ctx.info.flags]).toEqual(['URX']);
   });
 
+  it('retries only while the cluster maxRetries budget has a slot, else answers with UO', async () => {
+    let free = 1;
+    let released = 0;
+    const gate = {
+      tryRetry: () => {
+        if (free === 0) return undefined;
+        free--;
+        return () => {
+          free++;
+          released++;
+        };
+      },
+    };
+    // A second request holds the only slot: this one may not retry.
+    const held = gate.tryRetry();
+    const next = scripted(() => refused);
+    const ctx = testContext();
+    const res = await retryLayer(policy({ attempts: 2, retryOn: ['connect-failure'] }), gate)!(
+      next,
+    )(ctx);
+    expect(next.calls).toHaveLength(1);
+    expect(res.local?.reason).toBe('refused');
+    expect([...ctx.info.flags]).toEqual(['UO']);
+    // With the slot back, retries take it for each retry and give it back after.
+    held?.();
+    const again = scripted(() => refused);
+    const ctx2 = testContext();
+    await retryLayer(policy({ attempts: 2, retryOn: ['connect-failure'] }), gate)!(again)(ctx2);
+    expect(again.calls).toHaveLength(3);
+    expect(free).toBe(1);
+    expect(released).toBe(3);
+  });
+
   it('stops at the first outcome retryOn does not cover', async () => {
     const next = scripted(
       () => response(503),

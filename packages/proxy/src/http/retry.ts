@@ -3,6 +3,7 @@
 // them, preferring hosts not tried yet. Only outcomes seen before any response byte reaches the
 // client can be retried, and only while the request body still fits the retry buffer. When the
 // last try still fails retriably, the access log says URX and the client gets that last outcome.
+import type { RetryGate } from '../upstream/circuit-breakers.js';
 import type { RetryPolicy } from '@mesh/rules';
 import { headerValue } from './headers.js';
 import { abortedReply, discardResponse, sleep, timeoutReply, untilAborted } from './settle.js';
@@ -21,26 +22,45 @@ const GRPC_RETRY_CODES: Readonly<Record<string, number>> = {
   unavailable: 14,
 };
 
-export function retryLayer(policy: RetryPolicy | undefined): Layer | undefined {
+/**
+ * `gate` is the cluster's retry budget (connectionPool.http.maxRetries): Envoy holds a slot from
+ * the decision to retry until that retry's outcome, and without a free slot it returns the
+ * response it has and flags UO.
+ */
+export function retryLayer(policy: RetryPolicy | undefined, gate?: RetryGate): Layer | undefined {
   if (!policy || policy.attempts <= 0) return undefined;
   const maxTries = policy.attempts + 1;
   return (next: Handler): Handler =>
     async (ctx) => {
       const previousHosts: string[] = [];
-      for (let attempt = 1; ; attempt++) {
-        const response = await tryOnce(next, ctx, policy, previousHosts);
-        if (ctx.signal.aborted || !shouldRetry(policy, response)) return response;
-        if (attempt >= maxTries) {
-          ctx.info.flags.add('URX');
-          return withExhaustedReason(response, attempt);
+      let slot: (() => void) | undefined;
+      try {
+        for (let attempt = 1; ; attempt++) {
+          const response = await tryOnce(next, ctx, policy, previousHosts);
+          slot?.();
+          slot = undefined;
+          if (ctx.signal.aborted || !shouldRetry(policy, response)) return response;
+          if (attempt >= maxTries) {
+            ctx.info.flags.add('URX');
+            return withExhaustedReason(response, attempt);
+          }
+          // Past the retry buffer the body is gone: Envoy stops retrying and so do we.
+          if (ctx.body && !ctx.body.replayable) return response;
+          if (gate) {
+            slot = gate.tryRetry();
+            if (!slot) {
+              ctx.info.flags.add('UO');
+              return response;
+            }
+          }
+          if (policy.retryIgnorePreviousHosts && ctx.info.upstreamHost)
+            previousHosts.push(ctx.info.upstreamHost);
+          discardResponse(response);
+          await sleep(backoffMs(attempt, policy.backoffMs, ctx.rng), ctx.signal);
+          if (ctx.signal.aborted) return abortedReply(ctx.signal.reason);
         }
-        // Past the retry buffer the body is gone: Envoy stops retrying and so do we.
-        if (ctx.body && !ctx.body.replayable) return response;
-        if (policy.retryIgnorePreviousHosts && ctx.info.upstreamHost)
-          previousHosts.push(ctx.info.upstreamHost);
-        discardResponse(response);
-        await sleep(backoffMs(attempt, policy.backoffMs, ctx.rng), ctx.signal);
-        if (ctx.signal.aborted) return abortedReply(ctx.signal.reason);
+      } finally {
+        slot?.();
       }
     };
 }

@@ -11,6 +11,7 @@ const FLAG_ORDER: readonly ResponseFlag[] = [
   'UT',
   'UF',
   'UC',
+  'UO',
   'NR',
   'DI',
   'FI',

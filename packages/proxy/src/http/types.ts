@@ -17,6 +17,7 @@ export type ResponseFlag =
   | 'UT' // upstream request timeout
   | 'UF' // upstream connection failure
   | 'UC' // upstream connection termination
+  | 'UO' // upstream overflow (circuit breaking)
   | 'NR' // no route
   | 'DI' // fault delay injected
   | 'FI' // fault abort injected

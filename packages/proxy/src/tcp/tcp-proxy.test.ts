@@ -1,9 +1,17 @@
 // TCP over real sockets: CONNECT tunnels routed by tcp routes (the Istio TCP traffic-shifting
 // task's tcp-echo v1/v2), local refusals that say why, and inbound splicing to the app.
 import { createServer as createHttpServer, request, type Server as HttpServer } from 'node:http';
-import { createServer, connect, type AddressInfo, type Server } from 'node:net';
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { InboundListener } from '@mesh/proto';
-import { buildTable, closedPort } from '../http/test-support/fixtures.js';
+import type { AccessLogEntry } from '../http/access-log.js';
+import { createOutboundServer } from '../http/outbound-server.js';
+import {
+  buildTable,
+  closedPort,
+  closeServer,
+  startUpstream,
+  type TestUpstream,
+} from '../http/test-support/fixtures.js';
 import { ActiveRequests } from '../upstream/active-requests.js';
 import { connectTunnelHandler, createTcpInboundServer, type TcpLogEntry } from './tcp-proxy.js';
 
@@ -125,6 +133,184 @@ spec:
     expect(failed.status).toBe('503');
     expect(failed.reply).toMatch(/^UF upstream connect error/);
     expect(logs.map((l) => l.response_flags)).toEqual(['NR', 'UF']);
+  });
+});
+
+/** Opens a CONNECT tunnel and resolves with the socket once the proxy answered 200. */
+function openTunnel(proxyPort: number, target: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: proxyPort, method: 'CONNECT', path: target });
+    req.on('connect', (res, socket: Socket, head: Buffer) => {
+      if (res.statusCode !== 200) return reject(new Error(`CONNECT ${target}: ${res.statusCode}`));
+      // Bytes the upstream sent right behind the 200 arrive with it.
+      if (head.length > 0) socket.unshift(head);
+      resolve(socket);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Everything the tunnel sends until the other side closes it. */
+function readAll(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let got = '';
+    socket.on('data', (d: Buffer) => (got += d.toString()));
+    socket.on('close', () => resolve(got));
+  });
+}
+
+describe('protocol detection inside CONNECT tunnels', () => {
+  const closers: (() => Promise<void> | void)[] = [];
+  let v1: TestUpstream;
+  let v2: TestUpstream;
+  beforeAll(async () => {
+    v1 = await startUpstream('v1');
+    v2 = await startUpstream('v2');
+  });
+  afterAll(async () => {
+    await v1.close();
+    await v2.close();
+  });
+  afterEach(async () => {
+    for (const c of closers.splice(0).reverse()) await c();
+  });
+
+  /** The outbound forward proxy with CONNECT handling, as src/proxy.ts wires it. */
+  async function outboundWith(
+    yaml: string,
+    clusters: Parameters<typeof buildTable>[0]['clusters'],
+  ) {
+    const table = buildTable({ yaml, clusters });
+    const httpLogs: AccessLogEntry[] = [];
+    const tunnelLogs: TcpLogEntry[] = [];
+    const node = { namespace: 'default', labels: { app: 'sleep' } };
+    const server = createOutboundServer({
+      table: () => table,
+      node,
+      log: (e) => httpLogs.push(e),
+    });
+    const tunnels = connectTunnelHandler({
+      table: () => table,
+      node,
+      active: new ActiveRequests(),
+      log: (e) => tunnelLogs.push(e),
+      sniffTimeoutMs: 300,
+    });
+    server.on('connect', tunnels);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    closers.push(async () => {
+      await tunnels.close();
+      await closeServer(server);
+    });
+    return { port: (server.address() as AddressInfo).port, httpLogs, tunnelLogs };
+  }
+
+  const REVIEWS = 'reviews.default.svc.cluster.local';
+  const reviewsVs = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{headers: {end-user: {exact: jason}}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+  - route: [{destination: {host: reviews, subset: v1}}]
+`;
+
+  it('routes HTTP/1.1 requests in a tunnel at L7, per request, with keep-alive', async () => {
+    const { port, httpLogs, tunnelLogs } = await outboundWith(reviewsVs, [
+      { host: REVIEWS, endpoints: [v1.port, v2.port] },
+      { host: REVIEWS, subset: 'v1', endpoints: [v1.port] },
+      { host: REVIEWS, subset: 'v2', endpoints: [v2.port] },
+    ]);
+    const socket = await openTunnel(port, 'reviews:9080');
+    const all = readAll(socket);
+    // Two requests on the one tunnel connection: each routed on its own headers.
+    socket.write('GET /reviews/1 HTTP/1.1\r\nHost: reviews:9080\r\n\r\n');
+    socket.write(
+      'GET /reviews/2 HTTP/1.1\r\nHost: reviews:9080\r\nend-user: jason\r\nConnection: close\r\n\r\n',
+    );
+    const text = await all;
+    expect(text.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
+    expect(text).toMatch(/x-upstream: v1[\s\S]*x-upstream: v2/);
+    expect(v1.requests.map((r) => r.url)).toContain('/reviews/1');
+    expect(v2.requests.map((r) => r.url)).toContain('/reviews/2');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(httpLogs.map((l) => [l.path, l.upstream_cluster])).toEqual([
+      ['/reviews/1', `outbound|9080|v1|${REVIEWS}`],
+      ['/reviews/2', `outbound|9080|v2|${REVIEWS}`],
+    ]);
+    expect(tunnelLogs).toEqual([
+      expect.objectContaining({ authority: 'reviews:9080', protocol: 'http/1.1' }),
+    ]);
+  });
+
+  it('splices a server-first protocol at once, without waiting for the client', async () => {
+    const banner = createServer((s) => {
+      s.write('220 mail.example ESMTP\r\n');
+      s.on('data', (d: Buffer) => s.end(`250 got ${d.toString()}`));
+    });
+    await new Promise<void>((r) => banner.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => void banner.close());
+    const { port, tunnelLogs } = await outboundWith('', [
+      {
+        host: 'mail.default.svc.cluster.local',
+        port: 25,
+        endpoints: [(banner.address() as AddressInfo).port],
+      },
+    ]);
+    const started = Date.now();
+    const socket = await openTunnel(port, 'mail:25');
+    const greeting = await new Promise<string>((r) =>
+      socket.once('data', (d: Buffer) => r(d.toString())),
+    );
+    // Well inside the 300 ms sniff timeout: the upstream's banner decided it.
+    expect(Date.now() - started).toBeLessThan(250);
+    expect(greeting).toBe('220 mail.example ESMTP\r\n');
+    const rest = readAll(socket);
+    socket.write('HELO me');
+    expect(await rest).toBe('250 got HELO me');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(tunnelLogs).toEqual([expect.objectContaining({ protocol: 'tcp', response_flags: '-' })]);
+  });
+
+  it('splices a client that stays silent past the sniff timeout', async () => {
+    const quiet = createServer((s) => s.on('data', (d: Buffer) => s.end(`echo ${d.toString()}`)));
+    await new Promise<void>((r) => quiet.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => void quiet.close());
+    const { port } = await outboundWith('', [
+      {
+        host: 'quiet.default.svc.cluster.local',
+        port: 7000,
+        endpoints: [(quiet.address() as AddressInfo).port],
+      },
+    ]);
+    const socket = await openTunnel(port, 'quiet:7000');
+    const all = readAll(socket);
+    await new Promise((r) => setTimeout(r, 400));
+    // Looks like HTTP, but the decision was made: TCP.
+    socket.write('GET / HTTP/1.1\r\n\r\n');
+    expect(await all).toBe('echo GET / HTTP/1.1\r\n\r\n');
+  });
+
+  it('closes a non-HTTP client of a host only routable at L7 (NR)', async () => {
+    const { port, tunnelLogs } = await outboundWith(reviewsVs, [
+      { host: REVIEWS, endpoints: [v1.port] },
+      { host: REVIEWS, subset: 'v1', endpoints: [v1.port] },
+      { host: REVIEWS, subset: 'v2', endpoints: [v2.port] },
+    ]);
+    const before = v1.connections();
+    const socket = await openTunnel(port, 'reviews:9080');
+    const all = readAll(socket);
+    socket.write('\x16\x03\x01 not http');
+    expect(await all).toBe('');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(tunnelLogs).toEqual([
+      expect.objectContaining({ response_flags: 'NR', protocol: 'tcp' }),
+    ]);
+    expect(tunnelLogs[0]!.reason).toMatch(/no tcp route matched reviews.*did not speak HTTP/);
+    expect(v1.connections()).toBe(before);
   });
 });
 

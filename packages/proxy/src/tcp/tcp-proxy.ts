@@ -1,20 +1,45 @@
-// Plain TCP through the mesh. Outbound, an app opens a `CONNECT host:port` tunnel on the forward
-// proxy (what HTTP_PROXY clients do for non-HTTP traffic); the proxy routes it with the
-// VirtualService's tcp routes (weights, port matches) and splices the bytes to an endpoint.
+// Plain TCP through the mesh, and what else rides in CONNECT tunnels. Outbound, an app opens a
+// `CONNECT host:port` tunnel on the forward proxy (what HTTP_PROXY clients do for non-HTTP
+// traffic, and what gRPC clients do with grpc_proxy / http_proxy). Once the tunnel is up the
+// proxy looks at the first bytes the client sends: the HTTP/2 preface goes to the in-process h2c
+// server and an HTTP/1.x request line to the outbound HTTP server, both routed per request at L7;
+// anything else is spliced as TCP to an endpoint picked by the VirtualService's tcp routes.
 // Inbound, a TCP listener splices mesh connections to the app's port.
-import type { IncomingMessage } from 'node:http';
+//
+// Order of decisions, so that plain TCP keeps its CONNECT replies (404 NR, 503 UF):
+// - the target has a tcp route (or is a service without a VirtualService) on a port not declared
+//   HTTP/2: the upstream is connected first and the tunnel answered 200 only then; an upstream
+//   that speaks first (MySQL, SMTP) is spliced at once; an HTTP client's unused upstream
+//   connection is dropped;
+// - the same on a port declared HTTP2, GRPC or GRPC-WEB: 200 at once and sniff; only a client
+//   that turns out not to speak HTTP gets an upstream connection (a failure closes the tunnel);
+// - the target is only routable at L7 (a VirtualService with http routes only): 200 at once,
+//   and a client that turns out not to speak HTTP is closed (NR);
+// - neither: 404 NR.
+// A client silent for sniffTimeoutMs is spliced as TCP (it waits for the server to speak).
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { InboundListener } from '@mesh/proto';
-import { parseDuration, routeL4 } from '@mesh/rules';
+import { parseDuration, route, routeL4 } from '@mesh/rules';
 import type { ProxyTable } from '../config/types.js';
+import { createH2Outbound, type H2Outbound } from '../h2/outbound.js';
+import type { H2Limits } from '../h2/server.js';
+import type { AccessLogger } from '../http/access-log.js';
 import type { ActiveRequests } from '../upstream/active-requests.js';
+import type { UpstreamPools } from '../upstream/pools.js';
+import { sniff, type SniffResult } from './sniff.js';
 
 /** One line per TCP connection, like Envoy's TCP access log. */
 export interface TcpLogEntry {
   start_time: string;
   direction: 'outbound' | 'inbound';
   authority: string;
+  /**
+   * What the tunnel carried: `tcp` (spliced), `http/1.1` or `h2c` (served at L7; each request
+   * has its own access-log line).
+   */
+  protocol: 'tcp' | 'http/1.1' | 'h2c';
   upstream_host: string | null;
   upstream_cluster: string | null;
   response_flags: string;
@@ -32,18 +57,56 @@ export interface TunnelOptions {
   rng?: () => number;
   /** Connect timeout when the cluster sets none (Istio's default is 10 s). */
   connectTimeoutMs?: number;
+  /** How long to wait for the client's first bytes before splicing as TCP (default 1 s). */
+  sniffTimeoutMs?: number;
+  /**
+   * Serves an HTTP/1.1 connection found in a tunnel. Default: the HTTP server that accepted the
+   * CONNECT (the outbound forward proxy), which routes origin-form requests by Host.
+   */
+  http1?: (socket: Duplex) => void;
+  /** Access log for the HTTP/2 requests tunnels carry (one line per stream). */
+  httpLog?: AccessLogger;
+  /** Shared HTTP/1.1 pools for h2 requests forwarded to HTTP/1.1 ports. */
+  pools?: UpstreamPools;
+  h2Limits?: Partial<H2Limits>;
 }
 
+export type ConnectTunnelHandler = ((
+  req: IncomingMessage,
+  client: Duplex,
+  head: Buffer,
+) => void) & {
+  /** Closes the h2c sessions tunnels carry (GOAWAY) and their upstream sessions. */
+  close(): Promise<void>;
+};
+
+/** Service port protocols that promise HTTP/2 (Istio's protocol selection names). */
+const H2_PORT_PROTOCOLS: ReadonlySet<string> = new Set(['HTTP2', 'GRPC', 'GRPC-WEB']);
+
 /** Handler for the HTTP server's 'connect' event. */
-export function connectTunnelHandler(options: TunnelOptions) {
+export function connectTunnelHandler(options: TunnelOptions): ConnectTunnelHandler {
   const rng = options.rng ?? Math.random;
-  return (req: IncomingMessage, client: Duplex, head: Buffer): void => {
+  const sniffTimeoutMs = options.sniffTimeoutMs ?? 1000;
+  let h2: H2Outbound | undefined;
+  const h2Outbound = () =>
+    (h2 ??= createH2Outbound({
+      table: options.table,
+      node: options.node,
+      active: options.active,
+      log: options.httpLog ?? (() => undefined),
+      rng,
+      ...(options.pools && { pools: options.pools }),
+      ...(options.h2Limits && { limits: options.h2Limits }),
+    }));
+
+  const handler = (req: IncomingMessage, client: Duplex, head: Buffer): void => {
     const started = Date.now();
     const authority = req.url ?? '';
     const entry: TcpLogEntry = {
       start_time: new Date(started).toISOString(),
       direction: 'outbound',
       authority,
+      protocol: 'tcp',
       upstream_host: null,
       upstream_cluster: null,
       response_flags: '-',
@@ -52,7 +115,10 @@ export function connectTunnelHandler(options: TunnelOptions) {
       bytes_sent: 0,
       duration: 0,
     };
+    let logged = false;
     const finish = () => {
+      if (logged) return;
+      logged = true;
       entry.duration = Date.now() - started;
       options.log(entry);
     };
@@ -67,11 +133,41 @@ export function connectTunnelHandler(options: TunnelOptions) {
       finish();
     };
     client.on('error', () => undefined);
+    const established = () => client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
 
     const target = parseAuthority(authority);
     if (!target) return refuse(400, 'DPE', `CONNECT target "${authority}" is not host:port`);
     const table = options.table();
-    const decision = routeL4(
+
+    // Hands the tunnel to an L7 server; the log line says so and is written when it closes.
+    const serveL7 = (protocol: 'h2c' | 'http1', buffered: number) => {
+      entry.protocol = protocol === 'h2c' ? 'h2c' : 'http/1.1';
+      entry.upstream_host = null;
+      entry.upstream_cluster = null;
+      const socket = client as Partial<Socket>;
+      const readBase = (socket.bytesRead ?? 0) - buffered;
+      const writtenBase = socket.bytesWritten ?? 0;
+      client.once('close', () => {
+        entry.bytes_received = Math.max(0, (socket.bytesRead ?? 0) - readBase);
+        entry.bytes_sent = Math.max(0, (socket.bytesWritten ?? 0) - writtenBase);
+        finish();
+      });
+      if (protocol === 'h2c') {
+        h2Outbound().accept(client, target);
+        return;
+      }
+      const http1 = options.http1 ?? defaultHttp1(req);
+      if (!http1) {
+        entry.response_flags = 'NR';
+        entry.reason = 'HTTP/1.1 in a CONNECT tunnel, but no HTTP server to serve it';
+        client.destroy();
+        return;
+      }
+      http1(client);
+      client.resume();
+    };
+
+    const l4 = routeL4(
       table.compiled,
       {
         host: target.host,
@@ -82,8 +178,39 @@ export function connectTunnelHandler(options: TunnelOptions) {
       },
       rng,
     );
-    if (decision.action !== 'forward') return refuse(404, 'NR', decision.message);
-    const clusterName = decision.destination.cluster;
+    if (l4.action !== 'forward') {
+      // No tcp route: the tunnel is only of use to HTTP clients, if the host routes at L7.
+      const l7 = route(
+        table.compiled,
+        {
+          authority: `${target.host}:${target.port}`,
+          port: target.port,
+          method: 'GET',
+          path: '/',
+          scheme: 'http',
+          sourceLabels: options.node.labels,
+          sourceNamespace: options.node.namespace,
+        },
+        rng,
+      );
+      if (
+        l7.action === 'no-route' &&
+        (l7.reason === 'no-virtual-host' || l7.reason === 'unknown-gateway')
+      )
+        return refuse(404, 'NR', l4.message);
+      established();
+      void sniff(client, { head, timeoutMs: sniffTimeoutMs }).then((result) => {
+        if (result.protocol !== 'tcp' && !result.ended)
+          return serveL7(result.protocol, head.length);
+        entry.response_flags = 'NR';
+        entry.reason = `${l4.message}; the client did not speak HTTP (${describe(result)})`;
+        client.destroy();
+        finish();
+      });
+      return;
+    }
+
+    const clusterName = l4.destination.cluster;
     entry.upstream_cluster = clusterName;
     const cluster = table.clusters.get(clusterName);
     if (!cluster) return refuse(503, 'NC', `no cluster ${clusterName} in the proxy's config`);
@@ -93,38 +220,107 @@ export function connectTunnelHandler(options: TunnelOptions) {
       return refuse(
         503,
         'UH',
-        `no healthy upstream for ${decision.destination.host}${decision.destination.subset ? ` subset ${decision.destination.subset}` : ''}: ${cluster.endpoints.length} endpoints, ${ready} ready`,
+        `no healthy upstream for ${l4.destination.host}${l4.destination.subset ? ` subset ${l4.destination.subset}` : ''}: ${cluster.endpoints.length} endpoints, ${ready} ready`,
       );
     }
     entry.upstream_host = endpoint.id;
     const [address, port] = splitId(endpoint.id);
     const timeoutMs =
       connectTimeoutOf(cluster.body.trafficPolicy) ?? options.connectTimeoutMs ?? 10_000;
-    options.active.acquire(endpoint.id);
-    const upstream = connect({ host: address, port });
-    const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), timeoutMs);
-    let connected = false;
-    upstream.once('connect', () => {
-      connected = true;
-      clearTimeout(timer);
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      if (head.length > 0) upstream.write(head);
+    /** Connects to the endpoint; `onFailed` gets the reason when it cannot. */
+    const connectUpstream = (
+      onConnected: (upstream: Socket) => void,
+      onFailed: (reason: string) => void,
+    ) => {
+      options.active.acquire(endpoint.id);
+      const upstream = connect({ host: address, port });
+      const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), timeoutMs);
+      let connected = false;
+      upstream.once('connect', () => {
+        connected = true;
+        clearTimeout(timer);
+        onConnected(upstream);
+      });
+      upstream.once('close', () => {
+        clearTimeout(timer);
+        options.active.release(endpoint.id);
+        if (connected && entry.protocol === 'tcp') finish();
+      });
+      upstream.once('error', (err) => {
+        if (!connected)
+          onFailed(`upstream connect error to ${endpoint.id} (${clusterName}): ${err.message}`);
+      });
+    };
+    const spliceSniffed = (upstream: Socket, result: SniffResult) => {
+      if (result.ended) {
+        entry.bytes_received += result.ended.length;
+        upstream.end(result.ended);
+      }
       splice(client, upstream, entry);
-    });
-    upstream.once('close', () => {
-      clearTimeout(timer);
-      options.active.release(endpoint.id);
-      if (connected) finish();
-    });
-    upstream.once('error', (err) => {
-      if (connected) return;
-      refuse(
-        503,
-        'UF',
-        `upstream connect error to ${endpoint.id} (${clusterName}): ${err.message}`,
-      );
-    });
+    };
+
+    if (H2_PORT_PROTOCOLS.has((cluster.body.port.protocol ?? '').toUpperCase())) {
+      // A port declared HTTP/2 or gRPC: expect h2c and sniff first; connect only for TCP.
+      established();
+      void sniff(client, { head, timeoutMs: sniffTimeoutMs }).then((result) => {
+        if (result.protocol !== 'tcp' && !result.ended)
+          return serveL7(result.protocol, head.length);
+        connectUpstream(
+          (upstream) => spliceSniffed(upstream, result),
+          (reason) => {
+            entry.response_flags = 'UF';
+            entry.reason = reason;
+            client.destroy();
+            finish();
+          },
+        );
+      });
+      return;
+    }
+    // Otherwise connect first, so a dead endpoint is a 503 on the CONNECT, as for plain TCP.
+    connectUpstream(
+      (upstream) => {
+        established();
+        void sniff(client, { head, timeoutMs: sniffTimeoutMs, upstream }).then((result) => {
+          if (upstream.destroyed) {
+            // The endpoint went away while the client had not spoken yet.
+            client.destroy();
+            return;
+          }
+          if (result.protocol !== 'tcp' && !result.ended) {
+            serveL7(result.protocol, head.length);
+            upstream.destroy();
+            return;
+          }
+          spliceSniffed(upstream, result);
+        });
+      },
+      (reason) => refuse(503, 'UF', reason),
+    );
   };
+  return Object.assign(handler, {
+    close: async () => {
+      await h2?.close();
+    },
+  });
+}
+
+/** The HTTP server that accepted the CONNECT, when it serves requests (the forward proxy). */
+function defaultHttp1(req: IncomingMessage): ((socket: Duplex) => void) | undefined {
+  const server = (req.socket as Socket & { server?: HttpServer }).server;
+  if (!server || server.listenerCount('request') === 0) return undefined;
+  return (socket) => server.emit('connection', socket);
+}
+
+function describe(result: SniffResult): string {
+  switch (result.cause) {
+    case 'timeout':
+      return 'nothing recognisable within the sniff timeout';
+    case 'closed':
+      return 'it closed the tunnel';
+    default:
+      return 'its first bytes are not an HTTP request';
+  }
 }
 
 /** A TCP inbound listener: mesh connections spliced to the app on 127.0.0.1:targetPort. */
@@ -139,6 +335,7 @@ export function createTcpInboundServer(
       start_time: new Date(started).toISOString(),
       direction: 'inbound',
       authority: `${appAddress}:${listener.targetPort}`,
+      protocol: 'tcp',
       upstream_host: `${appAddress}:${listener.targetPort}`,
       upstream_cluster: listener.cluster,
       response_flags: '-',

@@ -1,6 +1,11 @@
 import { createServer } from 'node:http';
 import { closeServer, listen } from '../http/test-support/fixtures.js';
-import { connectionSettingsOf, createUpstreamPools, originOf } from './pools.js';
+import {
+  connectionSettingsOf,
+  createUpstreamPools,
+  originOf,
+  resetAfterEachRequest,
+} from './pools.js';
 
 describe('upstream pools', () => {
   it('gives one pool per endpoint and connection settings, reused across calls', async () => {
@@ -40,19 +45,83 @@ describe('upstream pools', () => {
     }
   });
 
-  it('closes a connection after maxRequestsPerConnection requests', async () => {
-    const sockets = new Set<unknown>();
+  it('sends at most maxRequestsPerConnection requests on a connection', async () => {
+    const perSocket = new Map<unknown, number>();
     const server = createServer((req, res) => {
-      sockets.add(req.socket);
+      perSocket.set(req.socket, (perSocket.get(req.socket) ?? 0) + 1);
       res.end('ok');
     });
     const port = await listen(server);
     const pools = createUpstreamPools();
     try {
       const pool = pools.get({ address: '127.0.0.1', port, maxRequestsPerConnection: 2 });
-      for (let i = 0; i < 4; i++)
+      for (let i = 0; i < 8; i++)
         await (await pool.request({ path: '/', method: 'GET' })).body.text();
-      expect(sockets.size).toBe(2);
+      // undici's own maxRequestsPerClient would allow one more per connection.
+      expect(Math.max(...perSocket.values())).toBe(2);
+
+      // One request per connection needs `reset` on each request.
+      perSocket.clear();
+      const single = { address: '127.0.0.1', port, maxRequestsPerConnection: 1 };
+      expect(resetAfterEachRequest(single)).toBe(true);
+      expect(resetAfterEachRequest({ ...single, maxRequestsPerConnection: 2 })).toBe(false);
+      const one = pools.get(single);
+      for (let i = 0; i < 3; i++)
+        await (await one.request({ path: '/', method: 'GET', reset: true })).body.text();
+      expect([...perSocket.values()]).toEqual([1, 1, 1]);
+    } finally {
+      await pools.close();
+      await closeServer(server);
+    }
+  });
+
+  it('caps connections per endpoint at maxConnections, in pools of their own per cluster', async () => {
+    let open = 0;
+    let peak = 0;
+    const server = createServer((_req, res) => {
+      open++;
+      peak = Math.max(peak, open);
+      setTimeout(() => {
+        open--;
+        res.end('ok');
+      }, 20);
+    });
+    const port = await listen(server);
+    const pools = createUpstreamPools();
+    try {
+      const target = { address: '127.0.0.1', port, maxConnections: 2, cluster: 'a' };
+      const pool = pools.get(target);
+      expect(pools.get({ ...target, cluster: 'b' })).not.toBe(pool);
+      expect(pools.get({ ...target, maxConnections: undefined, cluster: 'b' })).toBe(
+        pools.get({ address: '127.0.0.1', port, cluster: 'c' }),
+      );
+      await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const res = await pool.request({ path: '/', method: 'GET' });
+          await res.body.text();
+        }),
+      );
+      expect(peak).toBe(2);
+      expect(pools.connectionsTo('127.0.0.1', port)).toBe(2);
+      expect(pools.connectionsTo('127.0.0.1', port + 1)).toBe(0);
+    } finally {
+      await pools.close();
+      await closeServer(server);
+    }
+  });
+
+  it('closes idle connections after the idle timeout', async () => {
+    const server = createServer((_req, res) => res.end('ok'));
+    // The server's Keep-Alive hint (60 s) cannot stretch a configured idle timeout.
+    server.keepAliveTimeout = 60_000;
+    const port = await listen(server);
+    const pools = createUpstreamPools();
+    try {
+      const pool = pools.get({ address: '127.0.0.1', port, idleTimeoutMs: 50 });
+      await (await pool.request({ path: '/', method: 'GET' })).body.text();
+      expect(pool.stats.connected).toBe(1);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(pool.stats.connected).toBe(0);
     } finally {
       await pools.close();
       await closeServer(server);
@@ -62,6 +131,22 @@ describe('upstream pools', () => {
   it('brackets IPv6 origins', () => {
     expect(originOf('::1', 80)).toBe('http://[::1]:80');
     expect(originOf('10.0.0.1', 80)).toBe('http://10.0.0.1:80');
+  });
+
+  it('reads maxConnections and the idle timeout (http, else tcp) from a DestinationRule policy', () => {
+    expect(
+      connectionSettingsOf({
+        connectionPool: { tcp: { maxConnections: 3, idleTimeout: '5s' } },
+      }),
+    ).toMatchObject({ maxConnections: 3, idleTimeoutMs: 5000 });
+    expect(
+      connectionSettingsOf({
+        connectionPool: { tcp: { idleTimeout: '5s' }, http: { idleTimeout: '1m' } },
+      }).idleTimeoutMs,
+    ).toBe(60_000);
+    expect(
+      connectionSettingsOf({ connectionPool: { tcp: { maxConnections: 0, idleTimeout: '0s' } } }),
+    ).toMatchObject({ maxConnections: undefined, idleTimeoutMs: undefined });
   });
 
   it('reads connectTimeout and maxRequestsPerConnection from a DestinationRule policy', () => {

@@ -1,7 +1,9 @@
 // Connection pools to upstream endpoints: one undici Pool per endpoint (and per connection
 // settings), created on first use and reused across requests and config tables, so keep-alive
 // connections survive a config push. Endpoints that leave the config are closed by retain(),
-// which lets their in-flight requests finish first.
+// which lets their in-flight requests finish first. A cluster with connectionPool.tcp.
+// maxConnections gets pools of its own, capped at that many connections per endpoint, as Envoy
+// keeps one pool per cluster and host; the cluster-wide cap is its circuit breaker's.
 import { Pool } from 'undici';
 import type { ResolvedTrafficPolicy } from '@mesh/rules';
 import { parseDuration } from '@mesh/rules';
@@ -13,6 +15,12 @@ export interface UpstreamAddress {
   readonly connectTimeoutMs?: number | undefined;
   /** Requests per connection before it is closed (connectionPool.http.maxRequestsPerConnection). */
   readonly maxRequestsPerConnection?: number | undefined;
+  /** Connections per endpoint (connectionPool.tcp.maxConnections). */
+  readonly maxConnections?: number | undefined;
+  /** How long an idle connection is kept (connectionPool.http.idleTimeout, else tcp.idleTimeout). */
+  readonly idleTimeoutMs?: number | undefined;
+  /** The cluster the target belongs to: pools with a connection cap are not shared across clusters. */
+  readonly cluster?: string | undefined;
 }
 
 export interface UpstreamPoolsOptions {
@@ -26,6 +34,8 @@ export interface UpstreamPools {
   get(target: UpstreamAddress): Pool;
   /** Closes the pools of endpoints not in `origins` (`http://address:port`), after in-flight requests. */
   retain(origins: ReadonlySet<string>): void;
+  /** Open connections to one endpoint, busy or idle, across its pools (for the admin page). */
+  connectionsTo(address: string, port: number): number;
   readonly size: number;
   close(): Promise<void>;
 }
@@ -45,16 +55,25 @@ export function createUpstreamPools(options: UpstreamPoolsOptions = {}): Upstrea
       const origin = originOf(target.address, target.port);
       const connectTimeoutMs = target.connectTimeoutMs ?? connectTimeout;
       const maxRequests = target.maxRequestsPerConnection ?? 0;
-      const key = `${origin}|${connectTimeoutMs}|${maxRequests}`;
+      const maxConnections = target.maxConnections ?? 0;
+      const idleTimeoutMs = target.idleTimeoutMs ?? 0;
+      const owner = maxConnections > 0 ? (target.cluster ?? '') : '';
+      const key = `${origin}|${connectTimeoutMs}|${maxRequests}|${maxConnections}|${idleTimeoutMs}|${owner}`;
       const known = pools.get(key);
       if (known && !known.pool.closed && !known.pool.destroyed) return known.pool;
       const pool = new Pool(origin, {
         connectTimeout: connectTimeoutMs,
-        keepAliveTimeout,
+        // A configured idle timeout is also the most a server's Keep-Alive hint can stretch it to.
+        ...(idleTimeoutMs > 0
+          ? { keepAliveTimeout: idleTimeoutMs, keepAliveMaxTimeout: idleTimeoutMs }
+          : { keepAliveTimeout }),
         // The request pipeline owns timeouts (route and per-try), as Envoy's router does.
         headersTimeout: 0,
         bodyTimeout: 0,
-        ...(maxRequests > 0 && { maxRequestsPerClient: maxRequests }),
+        // undici sends maxRequestsPerClient + 1 requests on a connection before closing it; Envoy
+        // sends max_requests_per_connection. One request per connection is resetAfterEachRequest.
+        ...(maxRequests > 1 && { maxRequestsPerClient: maxRequests - 1 }),
+        ...(maxConnections > 0 && { connections: maxConnections }),
       });
       pools.set(key, { origin, pool });
       return pool;
@@ -65,6 +84,13 @@ export function createUpstreamPools(options: UpstreamPoolsOptions = {}): Upstrea
         pools.delete(key);
         entry.pool.close().catch(() => undefined);
       }
+    },
+    connectionsTo(address, port) {
+      const origin = originOf(address, port);
+      let n = 0;
+      for (const entry of pools.values())
+        if (entry.origin === origin && !entry.pool.destroyed) n += entry.pool.stats.connected;
+      return n;
     },
     get size() {
       return pools.size;
@@ -78,6 +104,14 @@ export function createUpstreamPools(options: UpstreamPoolsOptions = {}): Upstrea
   };
 }
 
+/**
+ * True when every request must close its connection (maxRequestsPerConnection 1, Istio's way of
+ * turning keep-alive off): pass `reset: true` with the request, which undici's pool cannot do.
+ */
+export function resetAfterEachRequest(target: UpstreamAddress): boolean {
+  return target.maxRequestsPerConnection === 1;
+}
+
 export function originOf(address: string, port: number): string {
   return address.includes(':') && !address.startsWith('[')
     ? `http://[${address}]:${port}`
@@ -88,14 +122,25 @@ export function originOf(address: string, port: number): string {
 export function connectionSettingsOf(policy: ResolvedTrafficPolicy): {
   connectTimeoutMs: number | undefined;
   maxRequestsPerConnection: number | undefined;
+  maxConnections: number | undefined;
+  idleTimeoutMs: number | undefined;
 } {
   const tcp = policy.connectionPool?.tcp;
   const http = policy.connectionPool?.http;
-  const connect = tcp?.connectTimeout ? parseDuration(tcp.connectTimeout) : undefined;
+  const connect = positiveMs(tcp?.connectTimeout);
   const maxRequests = http?.maxRequestsPerConnection;
+  const maxConnections = tcp?.maxConnections;
   return {
-    connectTimeoutMs: connect !== undefined && connect > 0 ? connect : undefined,
+    connectTimeoutMs: connect,
     maxRequestsPerConnection:
       maxRequests !== undefined && maxRequests > 0 ? maxRequests : undefined,
+    maxConnections: maxConnections !== undefined && maxConnections > 0 ? maxConnections : undefined,
+    // Istio falls back to tcp.idleTimeout when http.idleTimeout is unset; 0 keeps the default.
+    idleTimeoutMs: positiveMs(http?.idleTimeout ?? tcp?.idleTimeout),
   };
+}
+
+function positiveMs(text: string | undefined): number | undefined {
+  const ms = text ? parseDuration(text) : undefined;
+  return ms !== undefined && ms > 0 ? ms : undefined;
 }

@@ -2,6 +2,7 @@
 export { compile, MESH_GATEWAY, resolveGateways } from './compile.js';
 export { outboundClusterName } from './routes.js';
 export { visibleNamespaces, isVisible } from './visibility.js';
+export { fullMatchRegex } from './regex.js';
 export { defaultRetryPolicy, DEFAULT_REDIRECT_CODE } from './defaults.js';
 export type {
   CompileOptions,
