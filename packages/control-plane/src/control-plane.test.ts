@@ -179,12 +179,17 @@ describe('control plane on the embedded store', () => {
     const p = proxy(node('watcher.default'));
     await p.until(() => p.names(TYPE_URLS.listeners).length > 0, 'first config');
     const before = p.responses.filter((r) => r.typeUrl === TYPE_URLS.routes).length;
-    for (let i = 0; i < 100; i++) {
-      // Sequential writes, each its own store revision, ~1 ms apart: a debounce must merge them.
-      await apply(client, [
-        { kind: 'VirtualService', name: `vs-${i}`, text: vsText(`vs-${i}`, `svc-${i}`, 'v1') },
-      ]);
-    }
+    // 100 separate applies fired at once: each its own store revision and watch event, as a CI
+    // job applying a directory file by file makes them. The debounce must merge them. (Fired in
+    // sequence they would be merged too, but on a loaded machine one slow call could outlast the
+    // test's 30 ms quiet period and make the count flaky.)
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        apply(client, [
+          { kind: 'VirtualService', name: `vs-${i}`, text: vsText(`vs-${i}`, `svc-${i}`, 'v1') },
+        ]),
+      ),
+    );
     await p.until(() => p.names(TYPE_URLS.routes).length === 100, 'all 100 routes');
     const routePushes = p.responses.filter((r) => r.typeUrl === TYPE_URLS.routes).length - before;
     expect(routePushes).toBeGreaterThanOrEqual(1);
@@ -377,7 +382,9 @@ describe('control plane on the embedded store', () => {
       'all routes on the fast proxy',
       10_000,
     );
-    expect(Date.now() - started).toBeLessThan(3000);
+    // Without setting the stuck proxy aside, its push would hold the only slot until TCP
+    // keepalive gave up (~40 s); with it, one write timeout (300 ms) plus the fast push.
+    expect(Date.now() - started).toBeLessThan(8000);
     stuck.close();
     for (const s of upstreams) s.destroy();
     relay.close();

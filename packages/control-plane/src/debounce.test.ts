@@ -28,7 +28,9 @@ describe('debounce', () => {
     }
     d.close();
     expect(bursts.length).toBeGreaterThanOrEqual(2);
-    for (const b of bursts) expect(b.waitedMs).toBeLessThan(180);
+    // Each flush came at the max wait (100 ms), well before the events stopped (250 ms); timers
+    // on a busy machine fire late, hence the margin.
+    for (const b of bursts) expect(b.waitedMs).toBeLessThan(240);
   });
 
   it('flush() sends a pending burst at once and close() drops the rest', async () => {
