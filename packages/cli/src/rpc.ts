@@ -1,31 +1,10 @@
 // Failed control-plane calls as users read them: one `Error: ...` line (plus a hint where one
-// helps) and an exit code. Status codes are spelled out here instead of imported from
-// @grpc/grpc-js so that validate and analyze never load grpc (rpc.test.ts checks the numbers).
-import type { Diagnostic } from '@mesh/rules';
+// helps) and an exit code. Status codes come from @mesh/rules, not @grpc/grpc-js, so that
+// validate and analyze never load grpc (rpc.test.ts checks the numbers).
+import { GRPC_STATUS, type Diagnostic, type GrpcStatusName } from '@mesh/rules';
 import { EXIT_FINDINGS } from './guard.js';
 
-/** gRPC status codes (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
-export const GRPC_STATUS = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-} as const;
-
-export type GrpcStatusName = keyof typeof GRPC_STATUS;
+export { GRPC_STATUS, type GrpcStatusName };
 
 /** The control plane could not be reached or failed on its side: not the user's config. */
 export const EXIT_UNREACHABLE = 3;

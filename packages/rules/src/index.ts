@@ -3,6 +3,7 @@ export * from './api/index.js';
 export * from './diagnostics.js';
 export { parseResources, parseObject, type ParseOptions, type ParseResult } from './parse.js';
 export { validateResource, validatePartial } from './validate/index.js';
+export { GRPC_STATUS, type GrpcStatusName } from './validate/grpc-status.js';
 export type { SkippedObject } from './parse.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { resolveHost, hostMatches, hostsIntersect, CLUSTER_DOMAIN } from './hosts.js';

@@ -1,28 +1,11 @@
 // gRPC over the proxy's local replies, as Envoy sends them for a gRPC request: not a text/plain
 // error page (which a gRPC client reports as a protocol error) but a trailers-only response,
 // HTTP 200 with grpc-status and grpc-message in the headers, so the client sees a real status.
+import { GRPC_STATUS } from '@mesh/rules';
 import { MESH_ERROR_HEADER, headerSafe } from '../http/local-reply.js';
 import type { HeaderMap, LocalReply } from '../http/types.js';
 
-export const GRPC_STATUS = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-} as const;
+export { GRPC_STATUS };
 
 /** A gRPC request: content-type application/grpc, with or without a +proto/+json suffix. */
 export function isGrpcRequest(contentType: string | undefined): boolean {

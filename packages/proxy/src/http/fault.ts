@@ -1,7 +1,7 @@
 // Istio's HTTPFaultInjection, as Envoy's fault filter applies it: first the delay, then the abort,
 // each drawn independently against its percentage. The filter sits before the router, so its
 // delay does not count against the route timeout and its abort gets no route header operations.
-import type { FaultPolicy } from '@mesh/rules';
+import { GRPC_STATUS, type FaultPolicy } from '@mesh/rules';
 import { localReply, MESH_ERROR_HEADER } from './local-reply.js';
 import { sleep } from './settle.js';
 import type { Handler, Layer, ProxyResponse } from './types.js';
@@ -10,25 +10,7 @@ import type { Handler, Layer, ProxyResponse } from './types.js';
 export const FAULT_ABORT_REASON = 'fault filter abort';
 
 // grpc-status codes by the names Istio's HTTPFaultInjection.Abort.grpcStatus takes.
-const GRPC_CODES: Readonly<Record<string, number>> = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-};
+const GRPC_CODES: Readonly<Record<string, number>> = GRPC_STATUS;
 
 export function faultLayer(fault: FaultPolicy | undefined): Layer | undefined {
   if (!fault || (!fault.delay && !fault.abort)) return undefined;

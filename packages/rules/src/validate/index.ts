@@ -30,7 +30,7 @@ export {
   PROTOCOL_NAMES,
 } from './ports.js';
 export { RETRY_ON_POLICIES, unknownRetryOnPolicies } from './retry-on.js';
-export { GRPC_STATUS_NAMES } from './grpc-status.js';
+export { GRPC_STATUS, GRPC_STATUS_NAMES, type GrpcStatusName } from './grpc-status.js';
 export { isIPAddress, isIPv4, isIPv6, isCidr } from './ip.js';
 export { regexProblem, MAX_REGEX_LENGTH } from './string-match.js';
 export { headerValueProblem, matchHeaderNameProblem } from './header-names.js';
