@@ -606,6 +606,35 @@ describe('outbound hostile input', () => {
     );
   });
 
+  it('answers 431 to more than 100 headers, and serves exactly 100', async () => {
+    const proxy = await proxyFor(BY_USER);
+    const headers = (n: number) =>
+      Array.from({ length: n }, (_, i) => `x-h${i}: ${i}\r\n`).join('');
+    // host + 100 others = 101 headers.
+    const tooMany = await raw(
+      proxy.port,
+      `GET http://reviews:9080/ HTTP/1.1\r\nhost: reviews\r\n${headers(100)}connection: close\r\n\r\n`,
+    );
+    expect(tooMany).toMatch(/^HTTP\/1\.1 431 /);
+    expect(tooMany).toMatch(/x-mesh-error: DPE too many request headers: more than 100/);
+    const enough = await raw(
+      proxy.port,
+      `GET http://reviews:9080/ HTTP/1.1\r\nhost: reviews\r\n${headers(98)}connection: close\r\n\r\n`,
+    );
+    expect(enough).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('answers 400 to Content-Length together with Transfer-Encoding (request smuggling)', async () => {
+    const proxy = await proxyFor(BY_USER);
+    const smuggled = await raw(
+      proxy.port,
+      'POST http://reviews:9080/ HTTP/1.1\r\nhost: reviews\r\ncontent-length: 4\r\n' +
+        'transfer-encoding: chunked\r\n\r\n0\r\n\r\n',
+    );
+    expect(smuggled).toMatch(/^HTTP\/1\.1 400 /);
+    expect(smuggled).toMatch(/x-mesh-error: DPE /);
+  });
+
   it('answers 408 to a client that never finishes its headers', async () => {
     const proxy = await proxyFor(BY_USER, [], { limits: { headersTimeoutMs: 200 } });
     const started = performance.now();

@@ -28,6 +28,8 @@ export interface ServerLimits {
   readonly keepAliveTimeoutMs: number;
   /** Request bodies up to this size are kept for retries; larger ones are not retried. */
   readonly retryBufferBytes: number;
+  /** Envoy's default max_request_headers_count is 100; more is answered 431. */
+  readonly maxHeaderCount: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = Object.freeze({
@@ -35,6 +37,7 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = Object.freeze({
   headersTimeoutMs: 10_000,
   keepAliveTimeoutMs: 60_000,
   retryBufferBytes: 1024 * 1024,
+  maxHeaderCount: 100,
 });
 
 export type RequestHandler = (
@@ -74,6 +77,10 @@ export function createProxyServer(options: ProxyServerOptions): Server {
     requireHostHeader: false,
   });
 
+  // Node would silently drop headers past its own limit (2000); parsing one past ours is enough
+  // to tell a request over it and refuse it, as Envoy does.
+  server.maxHeadersCount = limits.maxHeaderCount + 1;
+
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const info = createStreamInfo(direction);
     info.method = req.method ?? '';
@@ -93,6 +100,21 @@ export function createProxyServer(options: ProxyServerOptions): Server {
       }
       safeLog(log, info);
     });
+    const headerCount = req.rawHeaders.length / 2;
+    if (headerCount > limits.maxHeaderCount) {
+      res.shouldKeepAlive = false;
+      send(
+        res,
+        localReply(
+          431,
+          'DPE',
+          `too many request headers: more than ${limits.maxHeaderCount} (the proxy's limit)`,
+        ),
+        info,
+        state,
+      );
+      return;
+    }
     handle(req, info, downstream.signal).then(
       (response) => send(res, response, info, state),
       (err: unknown) => {
