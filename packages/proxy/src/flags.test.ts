@@ -1,4 +1,4 @@
-import { parseLabels, parseProxyFlags, parseServicePort } from './flags.js';
+import { parseGatewayPorts, parseLabels, parseProxyFlags, parseServicePort } from './flags.js';
 
 describe('mesh-proxy flags', () => {
   it('reads identity and ports from flags, with Istio-like defaults', () => {
@@ -44,6 +44,15 @@ describe('mesh-proxy flags', () => {
     expect(f.node.ports.map((p) => p.number)).toEqual([9080, 5432]);
     expect(f.controlPlane).toBe('10.0.0.1:15010');
     expect(f.outboundPort).toBe(0);
+  });
+
+  it('maps Gateway ports to local ones', () => {
+    const f = parseProxyFlags(['--workload', 'ingress', '--gateway-ports', '80:8080,443:8443'], {});
+    expect([...f.gatewayPorts]).toEqual([
+      [80, 8080],
+      [443, 8443],
+    ]);
+    expect(() => parseGatewayPorts('80')).toThrow(/"80" is not <gatewayPort>:<localPort>/);
   });
 
   it('rejects a missing workload and malformed values with the value named', () => {

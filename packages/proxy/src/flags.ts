@@ -13,6 +13,8 @@ export interface ProxyFlags {
   /** Address the listeners bind; the admin port always binds loopback. */
   bindAddress: string;
   drainSeconds: number;
+  /** Gateway server port -> local port to bind for it. */
+  gatewayPorts: ReadonlyMap<number, number>;
 }
 
 function port(value: string): number {
@@ -153,6 +155,14 @@ export function parseProxyFlags(argv: readonly string[], env: NodeJS.ProcessEnv)
         })
         .env('MESH_DRAIN_SECONDS'),
     )
+    .addOption(
+      new Option(
+        '--gateway-ports <from:to,...>',
+        'on a gateway proxy, bind Gateway server port <from> on local port <to> (e.g. 80:8080)',
+      )
+        .env('MESH_GATEWAY_PORTS')
+        .argParser(parseGatewayPorts),
+    )
     .addHelpText(
       'after',
       `
@@ -188,6 +198,7 @@ Examples:
     healthPort: number;
     bind: string;
     drainSeconds: number;
+    gatewayPorts?: Map<number, number>;
   }>();
   if (!o.workload) {
     throw new InvalidArgumentError(
@@ -213,7 +224,28 @@ Examples:
     healthPort: o.healthPort,
     bindAddress: o.bind,
     drainSeconds: o.drainSeconds,
+    gatewayPorts: o.gatewayPorts ?? new Map(),
   };
 }
 
 export const PROXY_VERSION = '0.1.0';
+
+/** `80:8080,443:8443` -> {80 => 8080, 443 => 8443} */
+export function parseGatewayPorts(value: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const part of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const m = /^(\d{1,5}):(\d{1,5})$/.exec(part);
+    const from = Number(m?.[1]);
+    const to = Number(m?.[2]);
+    if (!m || from < 1 || from > 65535 || to > 65535) {
+      throw new InvalidArgumentError(
+        `gateway port "${part}" is not <gatewayPort>:<localPort>, e.g. 80:8080`,
+      );
+    }
+    out.set(from, to);
+  }
+  return out;
+}

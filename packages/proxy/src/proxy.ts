@@ -4,7 +4,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { InboundListener, ProxyNode } from '@mesh/proto';
+import type { GatewayListener, InboundListener, ProxyNode } from '@mesh/proto';
 import { createAdminServer, createHealthServer, type LogLevel } from './admin/admin-server.js';
 import { ConfigState } from './config/config-state.js';
 import type { ProxyTable } from './config/types.js';
@@ -35,6 +35,8 @@ export interface ProxyOptions {
   adminPort: number;
   healthPort: number;
   drainSeconds: number;
+  /** Gateway server port -> the port to bind for it (Gateways say 80; a user may not bind it). */
+  gatewayPorts?: ReadonlyMap<number, number>;
   /** One JSON access-log line per request (no trailing newline); absent: no access log. */
   accessLog?: (line: string) => void;
   log(line: string): void;
@@ -97,11 +99,18 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const outboundPort = await listen(outbound, options.outboundPort, options.bindAddress);
 
   // Inbound listeners by name; replaced when the listener body changes.
-  const inbound = new Map<string, { body: InboundListener; server: Server; port: number }>();
+  const inbound = new Map<
+    string,
+    { body: InboundListener | GatewayListener; server: Server; port: number }
+  >();
   const syncInbound = async (table: ProxyTable) => {
-    const wanted = new Map<string, InboundListener>();
+    const wanted = new Map<string, InboundListener | GatewayListener>();
     for (const [name, { body }] of table.held.listeners.resources) {
       if (body.direction === 'inbound') wanted.set(name, body);
+      else if (body.direction === 'gateway') {
+        if (body.protocol === 'HTTP' || body.protocol === 'HTTP2') wanted.set(name, body);
+        else log(`gateway listener ${name}: protocol ${body.protocol} is not served yet`);
+      }
     }
     for (const [name, l] of inbound) {
       const next = wanted.get(name);
@@ -111,6 +120,36 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
     for (const [name, body] of wanted) {
       if (inbound.has(name)) continue;
+      if (body.direction === 'gateway') {
+        // A gateway port routes with its Gateway's VirtualServices; in the local mesh Gateway
+        // ports (80) are mapped to unprivileged ones (--gateway-ports 80:8080).
+        const server = createOutboundServer({
+          table: () => state.current(),
+          node: {
+            namespace: node.namespace,
+            labels: node.labels,
+            gateway: body.servers[0]?.gateway ?? '',
+          },
+          log: accessLog,
+          pools,
+          active,
+          mirrorStats,
+          warn: log,
+        });
+        const bindPort = options.gatewayPorts?.get(body.port) ?? body.port;
+        try {
+          const port = await listen(server, bindPort, options.bindAddress);
+          inbound.set(name, { body, server, port });
+          log(
+            `${name} (${body.servers.map((s) => s.gateway).join(', ')}) listening on ${options.bindAddress}:${port}`,
+          );
+        } catch (err) {
+          log(
+            `cannot listen for ${name} on ${options.bindAddress}:${bindPort}: ${(err as Error).message}`,
+          );
+        }
+        continue;
+      }
       const server =
         body.protocol === 'TCP'
           ? createTcpInboundServer(body, tcpLog)

@@ -43,6 +43,11 @@ export interface OutboundServerOptions {
   readonly node: {
     readonly namespace: string;
     readonly labels: Readonly<Record<string, string>>;
+    /**
+     * Set on a gateway listener: the Gateway (`ns/name`) whose VirtualServices route its
+     * requests, as Envoy's gateway route configuration does. Absent: sidecar (mesh) routing.
+     */
+    readonly gateway?: string;
   };
   readonly log: AccessLogger;
   /** Shared with other listeners to share connections; created (and closed with the server) if absent. */
@@ -134,6 +139,7 @@ async function handleOutbound(
       headers: joinedHeaders(headers),
       sourceLabels: deps.node.labels,
       sourceNamespace: deps.node.namespace,
+      ...(deps.node.gateway !== undefined && { gateway: deps.node.gateway }),
     },
     deps.rng,
   );
