@@ -372,10 +372,20 @@ describe('sidecars on a local control plane', () => {
         req.end();
       });
     await waitFor(
-      'tcp-echo reachable',
-      () => echo(-1),
-      (r) => /^(one|two) hello -1$/.test(r),
-      10_000,
+      // After the previous case restarted the control plane, sidecars re-register one by one:
+      // wait until both versions answer and nothing is refused.
+      'both tcp-echo versions reachable',
+      async () => {
+        const seen = new Set<string>();
+        for (let i = 0; i < 30; i++) {
+          const r = await echo(-1);
+          if (!/^(one|two) hello -1$/.test(r)) return r;
+          seen.add(r.slice(0, 3));
+        }
+        return [...seen].sort().join();
+      },
+      (r) => r === 'one,two',
+      15_000,
     );
     const n = 200;
     let one = 0;
