@@ -5,28 +5,23 @@
 // timeout -> retry -> endpoint pick -> forward. Upstreams get h2c when the cluster's port speaks
 // HTTP/2 (HTTP2, GRPC, GRPC-WEB) or the request is gRPC; plain requests to an HTTP port go over
 // HTTP/1.1 through the shared keep-alive pools.
-import { randomUUID } from 'node:crypto';
 import type { Http2Server } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { outboundClusterName, route } from '@mesh/rules';
-import type {
-  DirectResponseDecision,
-  ForwardDecision,
-  RedirectDecision,
-  RouteHeaderOps,
-} from '@mesh/rules';
+import { outboundClusterName } from '@mesh/rules';
+import type { ForwardDecision } from '@mesh/rules';
 import type { ProxyTable } from '../config/types.js';
 import type { AccessLogger } from '../http/access-log.js';
 import { endpointLayer } from '../http/endpoint.js';
 import { faultLayer } from '../http/fault.js';
 import { forwardHandler } from '../http/forward.js';
 import { headerOpsLayer } from '../http/header-ops.js';
-import { applyHeaderOps, headerValue, joinedHeaders, withHeaders } from '../http/headers.js';
+import { headerValue, withHeaders } from '../http/headers.js';
 import { localReply } from '../http/local-reply.js';
 import { RequestBody } from '../http/request-body.js';
 import { portOf } from '../http/request-target.js';
 import { retryLayer } from '../http/retry.js';
 import { retryGateOf } from '../http/outbound-server.js';
+import { isForward, routeRequest, stampRequest } from '../http/routing.js';
 import { timeoutLayer } from '../http/timeout.js';
 import type { Handler, HeaderMap, HttpContext, ProxyResponse } from '../http/types.js';
 import { compose } from '../http/types.js';
@@ -162,41 +157,17 @@ async function handleOutbound(
     return localReply(400, 'DPE', `invalid :authority ${JSON.stringify(authority)}`);
   info.authority = authority;
 
-  let headers = headersFromH2(raw);
-  const requestId = headerValue(headers, 'x-request-id') || randomUUID();
-  info.requestId = requestId;
-  headers = withHeaders(headers, {
-    'x-request-id': requestId,
-    'x-forwarded-proto': headerValue(headers, 'x-forwarded-proto') ?? 'http',
-  });
+  let headers = stampRequest(headersFromH2(raw), info);
   if (raw.te !== undefined) headers = withHeaders(headers, { te: headerText(raw.te)! });
-
-  const decision = route(
-    table.compiled,
-    {
-      authority,
-      port,
-      method,
-      path,
-      scheme: 'http',
-      headers: joinedHeaders(headers),
-      sourceLabels: deps.node.labels,
-      sourceNamespace: deps.node.namespace,
-    },
+  const routed = routeRequest(
+    table,
+    { authority, port, method, path, headers },
+    deps.node,
     deps.rng,
+    info,
   );
-  switch (decision.action) {
-    case 'no-route':
-      return localReply(404, 'NR', decision.message);
-    case 'redirect':
-      info.routeName = decision.routeName;
-      return redirect(decision);
-    case 'direct-response':
-      info.routeName = decision.routeName;
-      return directResponse(decision);
-    case 'forward':
-      return forward(decision, req, headers, path, table, deps);
-  }
+  if (!isForward(routed)) return routed;
+  return forward(routed, req, headers, path, table, deps);
 }
 
 function forward(
@@ -246,25 +217,4 @@ function forward(
 
 function hasPort(authority: string): boolean {
   return /^(?:\[[^\]]*\]|[^:[\]]*):\d+$/.test(authority);
-}
-
-function redirect(decision: RedirectDecision): ProxyResponse {
-  return {
-    status: decision.status,
-    headers: responseHeaders({ location: decision.location }, decision.headers),
-    body: undefined,
-  };
-}
-
-function directResponse(decision: DirectResponseDecision): ProxyResponse {
-  const body = decision.body === undefined ? undefined : Buffer.from(decision.body);
-  const base: Record<string, string> = body ? { 'content-type': 'text/plain' } : {};
-  return { status: decision.status, headers: responseHeaders(base, decision.headers), body };
-}
-
-function responseHeaders(base: Record<string, string>, ops: RouteHeaderOps): HeaderMap {
-  return applyHeaderOps(
-    Object.assign(Object.create(null) as Record<string, string>, base),
-    ops.response,
-  );
 }

@@ -3,17 +3,9 @@
 // pushed meanwhile), asks @mesh/rules where the request goes, and runs the decision through the
 // layers: CORS -> fault -> header ops -> mirror -> route timeout -> retry -> endpoint pick ->
 // forward.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import { outboundClusterName, route } from '@mesh/rules';
-import type {
-  ClusterRef,
-  DirectResponseDecision,
-  ForwardDecision,
-  MirrorDecision,
-  RedirectDecision,
-  RouteHeaderOps,
-} from '@mesh/rules';
+import { outboundClusterName } from '@mesh/rules';
+import type { ClusterRef, ForwardDecision, MirrorDecision } from '@mesh/rules';
 import type { ProxyTable } from '../config/types.js';
 import { ActiveRequests } from '../upstream/active-requests.js';
 import type { RetryGate } from '../upstream/circuit-breakers.js';
@@ -24,11 +16,12 @@ import { endpointLayer } from './endpoint.js';
 import { faultLayer } from './fault.js';
 import { forwardHandler } from './forward.js';
 import { headerOpsLayer } from './header-ops.js';
-import { applyHeaderOps, headersOf, headerValue, joinedHeaders, withHeaders } from './headers.js';
+import { headersOf, withHeaders } from './headers.js';
 import { localReply } from './local-reply.js';
 import { MirrorStats, mirrorLayer, type MirrorTarget } from './mirror.js';
 import { hasBody, RequestBody } from './request-body.js';
 import { parseRequestTarget } from './request-target.js';
+import { isForward, routeRequest, stampRequest } from './routing.js';
 import { retryLayer } from './retry.js';
 import { createProxyServer, resolveLimits, type ServerLimits } from './server.js';
 import type { StreamInfo } from './stream-info.js';
@@ -120,41 +113,22 @@ async function handleOutbound(
   info.authority = target.authority;
   info.path = target.path;
 
-  let headers = headersOf(req);
-  const requestId = headerValue(headers, 'x-request-id') || randomUUID();
-  info.requestId = requestId;
-  headers = withHeaders(headers, {
-    'x-request-id': requestId,
-    'x-forwarded-proto': headerValue(headers, 'x-forwarded-proto') ?? 'http',
-  });
-
-  const decision = route(
-    table.compiled,
+  const headers = stampRequest(headersOf(req), info);
+  const routed = routeRequest(
+    table,
     {
       authority: target.authority,
       port: target.port,
       method: info.method,
       path: target.path,
-      scheme: 'http',
-      headers: joinedHeaders(headers),
-      sourceLabels: deps.node.labels,
-      sourceNamespace: deps.node.namespace,
-      ...(deps.node.gateway !== undefined && { gateway: deps.node.gateway }),
+      headers,
     },
+    deps.node,
     deps.rng,
+    info,
   );
-  switch (decision.action) {
-    case 'no-route':
-      return localReply(404, 'NR', decision.message);
-    case 'redirect':
-      info.routeName = decision.routeName;
-      return redirect(decision);
-    case 'direct-response':
-      info.routeName = decision.routeName;
-      return directResponse(decision);
-    case 'forward':
-      return forward(decision, req, headers, target.path, table, info, signal, deps, mirroring);
-  }
+  if (!isForward(routed)) return routed;
+  return forward(routed, req, headers, target.path, table, info, signal, deps, mirroring);
 }
 
 function forward(
@@ -237,32 +211,6 @@ function mirrorTarget(mirror: MirrorDecision, table: ProxyTable, deps: Deps): Mi
       ? compose(endpointFor(mirror.destination, cluster, table, deps))(deps.forward)
       : undefined,
   };
-}
-
-function redirect(decision: RedirectDecision): ProxyResponse {
-  return {
-    status: decision.status,
-    headers: responseHeaders({ location: decision.location }, decision.headers),
-    body: undefined,
-  };
-}
-
-function directResponse(decision: DirectResponseDecision): ProxyResponse {
-  const body = decision.body === undefined ? undefined : Buffer.from(decision.body);
-  // Envoy labels a configured body text/plain; an empty one gets no content type.
-  const base: Record<string, string> = body ? { 'content-type': 'text/plain' } : {};
-  return {
-    status: decision.status,
-    headers: responseHeaders(base, decision.headers),
-    body,
-  };
-}
-
-function responseHeaders(base: Record<string, string>, ops: RouteHeaderOps): HeaderMap {
-  return applyHeaderOps(
-    Object.assign(Object.create(null) as Record<string, string>, base),
-    ops.response,
-  );
 }
 
 /** The cluster's maxRetries budget, when the table has the cluster. */

@@ -1,0 +1,102 @@
+// The routing step both outbound paths (HTTP/1.1 and h2) share: Envoy's request id, route(), and
+// the answers that need no upstream (no route, redirects, direct responses).
+import { randomUUID } from 'node:crypto';
+import {
+  route,
+  type DirectResponseDecision,
+  type ForwardDecision,
+  type RedirectDecision,
+  type RouteHeaderOps,
+} from '@mesh/rules';
+import type { ProxyTable } from '../config/types.js';
+import { applyHeaderOps, headerValue, joinedHeaders, withHeaders } from './headers.js';
+import { localReply } from './local-reply.js';
+import type { StreamInfo } from './stream-info.js';
+import type { HeaderMap, ProxyResponse } from './types.js';
+
+export interface RoutingNode {
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly gateway?: string;
+}
+
+export interface RoutableRequest {
+  readonly authority: string;
+  readonly port: number | undefined;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: HeaderMap;
+}
+
+/** x-request-id (kept, or made) and x-forwarded-proto, as Envoy sets them on every request. */
+export function stampRequest(headers: HeaderMap, info: StreamInfo): HeaderMap {
+  const requestId = headerValue(headers, 'x-request-id') || randomUUID();
+  info.requestId = requestId;
+  return withHeaders(headers, {
+    'x-request-id': requestId,
+    'x-forwarded-proto': headerValue(headers, 'x-forwarded-proto') ?? 'http',
+  });
+}
+
+/** The decision to forward, or the answer when there is nothing to forward to. */
+export function routeRequest(
+  table: ProxyTable,
+  request: RoutableRequest,
+  node: RoutingNode,
+  rng: () => number,
+  info: StreamInfo,
+): ForwardDecision | ProxyResponse {
+  const decision = route(
+    table.compiled,
+    {
+      authority: request.authority,
+      ...(request.port !== undefined && { port: request.port }),
+      method: request.method,
+      path: request.path,
+      scheme: 'http',
+      headers: joinedHeaders(request.headers),
+      sourceLabels: node.labels,
+      sourceNamespace: node.namespace,
+      ...(node.gateway !== undefined && { gateway: node.gateway }),
+    },
+    rng,
+  );
+  switch (decision.action) {
+    case 'no-route':
+      return localReply(404, 'NR', decision.message);
+    case 'redirect':
+      info.routeName = decision.routeName;
+      return redirect(decision);
+    case 'direct-response':
+      info.routeName = decision.routeName;
+      return directResponse(decision);
+    case 'forward':
+      return decision;
+  }
+}
+
+export function isForward(routed: ForwardDecision | ProxyResponse): routed is ForwardDecision {
+  return 'action' in routed && routed.action === 'forward';
+}
+
+function redirect(decision: RedirectDecision): ProxyResponse {
+  return {
+    status: decision.status,
+    headers: responseHeaders({ location: decision.location }, decision.headers),
+    body: undefined,
+  };
+}
+
+function directResponse(decision: DirectResponseDecision): ProxyResponse {
+  const body = decision.body === undefined ? undefined : Buffer.from(decision.body);
+  // Envoy labels a configured body text/plain; an empty one gets no content type.
+  const base: Record<string, string> = body ? { 'content-type': 'text/plain' } : {};
+  return { status: decision.status, headers: responseHeaders(base, decision.headers), body };
+}
+
+function responseHeaders(base: Record<string, string>, ops: RouteHeaderOps): HeaderMap {
+  return applyHeaderOps(
+    Object.assign(Object.create(null) as Record<string, string>, base),
+    ops.response,
+  );
+}
