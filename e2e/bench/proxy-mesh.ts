@@ -145,7 +145,8 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
  * someone rebuilt it halfway.
  */
 export function proxyBuildStamp(): string {
-  const root = dirname(dirname(dirname(findUp('apps/proxy/bin/mesh-proxy.js'))));
+  // <root>/apps/proxy/bin/mesh-proxy.js -> <root>
+  const root = dirname(dirname(dirname(dirname(findUp('apps/proxy/bin/mesh-proxy.js')))));
   let files = 0;
   let newest = 0;
   const walk = (dir: string) => {
