@@ -21,6 +21,7 @@ import {
   ActiveRequests,
   createInboundServer,
   createJsonAccessLog,
+  NO_ACCESS_LOG,
   createOutboundServer,
   createUpstreamPools,
   MirrorStats,
@@ -59,7 +60,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const state = new ConfigState({ log });
   const pools = createUpstreamPools();
   const active = new ActiveRequests();
-  const accessLog = createJsonAccessLog((line) => options.accessLog?.(line));
+  const write = options.accessLog;
+  // Off means off: no entry is built or serialized per request (it cost ~5 µs each).
+  const accessLog = write ? createJsonAccessLog(write) : NO_ACCESS_LOG;
   let node: ProxyNode = options.node;
   let draining = false;
 
@@ -73,7 +76,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     mirrorStats,
     warn: log,
   });
-  const tcpLog = (entry: TcpLogEntry) => options.accessLog?.(JSON.stringify(entry));
+  const tcpLog = (entry: TcpLogEntry) => write?.(JSON.stringify(entry));
   // CONNECT tunnels: HTTP/1.1 and h2c (gRPC clients with grpc_proxy) inside are routed at L7,
   // anything else by the VirtualService's tcp routes.
   const tunnels = connectTunnelHandler({
@@ -85,7 +88,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     pools,
   });
   outbound.on('connect', tunnels);
-  const upgradeLog = (entry: UpgradeLogEntry) => options.accessLog?.(JSON.stringify(entry));
+  const upgradeLog = (entry: UpgradeLogEntry) => write?.(JSON.stringify(entry));
   // WebSocket and other Upgrade requests: routed like any request, then spliced.
   outbound.on(
     'upgrade',

@@ -61,8 +61,12 @@ export function createJsonAccessLog(write: (line: string) => void): AccessLogger
   return (entry) => write(JSON.stringify(entry));
 }
 
+/** The logger of a proxy with no access log: requests skip building their entry. */
+export const NO_ACCESS_LOG: AccessLogger = () => undefined;
+
 /** Logging must never fail a request: a throwing sink loses the line, not the response. */
 export function safeLog(log: AccessLogger, info: StreamInfo): void {
+  if (log === NO_ACCESS_LOG) return;
   try {
     log(accessLogEntry(info));
   } catch {

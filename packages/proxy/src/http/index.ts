@@ -5,6 +5,7 @@ export { createInboundServer, type InboundServerOptions } from './inbound-server
 export {
   accessLogEntry,
   createJsonAccessLog,
+  NO_ACCESS_LOG,
   type AccessLogEntry,
   type AccessLogger,
 } from './access-log.js';
