@@ -29,10 +29,15 @@ function emptyMap(): Record<string, HeaderValue> {
 }
 
 export function headersOf(req: IncomingMessage): HeaderMap {
+  // From rawHeaders: headersDistinct builds a second record of arrays on first access.
   const out = emptyMap();
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (values === undefined || values.length === 0) continue;
-    out[name] = values.length === 1 ? values[0]! : values;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    const prev = out[name];
+    out[name] =
+      prev === undefined ? value : typeof prev === 'string' ? [prev, value] : [...prev, value];
   }
   return out;
 }
@@ -87,28 +92,34 @@ export function applyHeaderOps(headers: HeaderMap, ops: HeaderOps): HeaderMap {
  * without `host`, which the forwarder sets from the (possibly rewritten) authority.
  */
 export function endToEndHeaders(headers: HeaderMap, options: { dropHost: boolean }): HeaderMap {
-  const nominated = new Set<string>();
   const connection = headerValue(headers, 'connection');
-  if (connection) {
-    for (const token of connection.split(',')) {
-      const name = token.trim().toLowerCase();
-      if (name) nominated.add(name);
-    }
-  }
+  const nominated = connection ? nominatedHeaders(connection) : undefined;
   const out = emptyMap();
-  for (const [name, value] of Object.entries(headers)) {
-    if (HOP_BY_HOP.has(name) || nominated.has(name)) continue;
+  // for-in over a null-prototype record: no entries array per call on the hot path.
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name) || nominated?.has(name)) continue;
     if (options.dropHost && name === 'host') continue;
-    out[name] = value;
+    out[name] = headers[name]!;
   }
   return out;
+}
+
+function nominatedHeaders(connection: string): Set<string> {
+  const nominated = new Set<string>();
+  for (const token of connection.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name) nominated.add(name);
+  }
+  return nominated;
 }
 
 /** For node:http's writeHead, which wants mutable arrays. */
 export function toOutgoing(headers: HeaderMap): Record<string, string | string[]> {
   const out = Object.create(null) as Record<string, string | string[]>;
-  for (const [name, value] of Object.entries(headers))
+  for (const name in headers) {
+    const value = headers[name]!;
     out[name] = typeof value === 'string' ? value : [...value];
+  }
   return out;
 }
 

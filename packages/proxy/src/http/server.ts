@@ -10,7 +10,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { pipeline, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { safeLog, type AccessLogger } from './access-log.js';
 import { toOutgoing } from './headers.js';
 import { headerSafe, localReply, MESH_ERROR_HEADER, renderLocalReply } from './local-reply.js';
@@ -218,16 +218,36 @@ function send(
     res.end(body);
     return;
   }
+  streamBody(body, res, info, state);
+}
+
+// By hand rather than stream.pipeline(): pipeline creates an AbortController per call and aborts
+// it with a DOMException (a captured stack trace), ~20 µs per request in the hop profile. The
+// contract is pipeline's: a failing body destroys the response (the client sees the cut), a
+// client that goes away destroys the body (its upstream connection is released).
+function streamBody(body: Readable, res: ServerResponse, info: StreamInfo, state: ExchangeState) {
+  const onDrain = () => body.resume();
   body.on('data', (chunk: Buffer) => {
     info.bytesSent += chunk.length;
+    if (!res.write(chunk)) body.pause();
+  });
+  res.on('drain', onDrain);
+  body.once('end', () => {
+    res.off('drain', onDrain);
+    res.end();
   });
   body.once('error', (err) => {
-    if (state.ended !== undefined) return;
-    state.ended = 'upstream';
-    // A route timeout cutting the body has already said UT.
-    if (!(err instanceof UpstreamTimeout)) info.flags.add('UC');
+    if (state.ended === undefined) {
+      state.ended = 'upstream';
+      // A route timeout cutting the body has already said UT.
+      if (!(err instanceof UpstreamTimeout)) info.flags.add('UC');
+    }
+    res.destroy(err);
   });
-  pipeline(body, res, () => undefined);
+  res.once('close', () => {
+    res.off('drain', onDrain);
+    if (!body.readableEnded && !body.destroyed) body.destroy();
+  });
 }
 
 type LocalResponse = ProxyResponse & { local: LocalReply };
