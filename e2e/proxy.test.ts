@@ -449,6 +449,155 @@ spec:
     }
   });
 
+  /** A workload with its own sidecar, started inside a test; stopped by afterAll. */
+  const sidecarFor = async (workload: string, labels: string, appPort: number) => {
+    const p = await startMeshProxy(
+      [
+        '--control-plane',
+        cp.grpc,
+        '--workload',
+        workload,
+        '--labels',
+        labels,
+        '--service-port',
+        `http:8000:${appPort}:${await freePort()}`,
+      ],
+      { MESH_ACCESS_LOG: 'off' },
+    );
+    servers.push(p);
+    return p;
+  };
+
+  it('trips the circuit breaker under concurrent load, as the circuit-breaking task: 503 UO', async () => {
+    // httpbin-like app: every request takes 300 ms, so concurrent requests pile up.
+    let inApp = 0;
+    let peak = 0;
+    const slow = createServer((req, res) => {
+      inApp++;
+      peak = Math.max(peak, inApp);
+      setTimeout(() => {
+        inApp--;
+        res.end(`httpbin ${req.url}\n`);
+      }, 300);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    apps.push(slow);
+    await sidecarFor('httpbin-v1', 'app=httpbin,version=v1', (slow.address() as AddressInfo).port);
+    await apply(`apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: httpbin}
+spec:
+  host: httpbin
+  trafficPolicy:
+    connectionPool:
+      tcp: {maxConnections: 1}
+      http: {http1MaxPendingRequests: 1, maxRequestsPerConnection: 1}
+`);
+    await waitFor(
+      'httpbin reachable with the DestinationRule in effect',
+      async () => {
+        const burst = await Promise.all(
+          Array.from({ length: 6 }, () => viaProxy(client.outboundPort, 'http://httpbin:8000/get')),
+        );
+        return burst.some((a) => a.status === 503) && burst.some((a) => a.status === 200);
+      },
+      (ok) => ok,
+      15_000,
+    );
+    peak = 0;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => viaProxy(client.outboundPort, 'http://httpbin:8000/get')),
+    );
+    const ok = answers.filter((a) => a.status === 200);
+    const overflow = answers.filter((a) => a.status === 503);
+    expect(ok.length + overflow.length).toBe(20);
+    // One connection in use and one request waiting: at least the first two get through, the
+    // rest overflow at the client sidecar without reaching the app.
+    expect(ok.length).toBeGreaterThanOrEqual(2);
+    expect(overflow.length).toBeGreaterThanOrEqual(10);
+    expect(peak).toBe(1);
+    for (const a of overflow) {
+      expect(String(a.headers['x-mesh-error'])).toMatch(/^UO .*maxConnections/);
+      expect(a.headers['x-envoy-overloaded']).toBe('true');
+    }
+    // The client sidecar's admin page counts them for the cluster (upstream_rq_pending_overflow),
+    // the warm-up bursts' overflows included.
+    const views = (await (await fetch(`http://127.0.0.1:${client.adminPort}/clusters`)).json()) as {
+      name: string;
+      circuitBreakers: { pendingOverflows: number };
+    }[];
+    const httpbin = views.find(
+      (v) => v.name === 'outbound|8000||httpbin.default.svc.cluster.local',
+    );
+    expect(httpbin?.circuitBreakers.pendingOverflows).toBeGreaterThanOrEqual(overflow.length);
+  });
+
+  it('mirrors traffic to another version, fire and forget, as the mirroring task', async () => {
+    const seen: { version: string; host: string | undefined; url: string | undefined }[] = [];
+    for (const version of ['v1', 'v2']) {
+      const a = createServer((req, res) => {
+        seen.push({ version, host: req.headers.host, url: req.url });
+        res.end(`mirror-demo-${version}\n`);
+      });
+      await new Promise<void>((r) => a.listen(0, '127.0.0.1', () => r()));
+      apps.push(a);
+      await sidecarFor(
+        `mirror-demo-${version}`,
+        `app=mirror-demo,version=${version}`,
+        (a.address() as AddressInfo).port,
+      );
+    }
+    await apply(`apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: mirror-demo}
+spec:
+  host: mirror-demo
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: mirror-demo}
+spec:
+  hosts: [mirror-demo]
+  http:
+  - route: [{destination: {host: mirror-demo, subset: v1}, weight: 100}]
+    mirror: {host: mirror-demo, subset: v2}
+    mirrorPercentage: {value: 100.0}
+`);
+    await waitFor(
+      'the mirror in effect',
+      async () => {
+        seen.length = 0;
+        const a = await viaProxy(client.outboundPort, 'http://mirror-demo:8000/probe');
+        await sleep(100);
+        return a.body === 'mirror-demo-v1\n' && seen.some((s) => s.version === 'v2');
+      },
+      (ok) => ok,
+      15_000,
+    );
+    seen.length = 0;
+    for (let i = 0; i < 10; i++) {
+      const a = await viaProxy(client.outboundPort, `http://mirror-demo:8000/m${i}`);
+      // The caller only ever sees v1's answer.
+      expect(a.body).toBe('mirror-demo-v1\n');
+    }
+    await waitFor(
+      'ten mirrored copies at v2',
+      () => seen.filter((s) => s.version === 'v2').length,
+      (n) => n === 10,
+      5000,
+    );
+    const v2 = seen.filter((s) => s.version === 'v2');
+    expect(v2.map((s) => s.url).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `/m${i}`).sort(),
+    );
+    // As in Istio, the copy's Host carries the -shadow suffix.
+    for (const s of v2) expect(s.host).toBe('mirror-demo-shadow:8000');
+    expect(seen.filter((s) => s.version === 'v1')).toHaveLength(10);
+  });
+
   it('reports not ready until it has config, and drains on SIGTERM', async () => {
     const lonely = await startMeshProxy([
       '--control-plane',
