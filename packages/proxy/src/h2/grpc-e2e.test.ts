@@ -15,6 +15,8 @@ import { createH2InboundServer } from './inbound.js';
 import { withPortProtocol } from './test-support/table.js';
 import {
   greet,
+  h2Request,
+  h2ViaTunnel,
   greeterViaProxy,
   listenOn,
   startGrpcApp,
@@ -293,6 +295,49 @@ describe('gRPC through CONNECT + h2c sniffing', () => {
     expect(err?.code).toBe(grpc.status.DEADLINE_EXCEEDED);
     expect(mdValue(err?.metadata, 'x-mesh-error')).toMatch(/^UT /);
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it("enforces the client's grpc-timeout, capped by the route timeout (Istio's grpcTimeoutHeaderMax)", async () => {
+    app.greet = (call, callback) => {
+      const t = setTimeout(() => callback(null, { name: 'late' }), 3000);
+      call.on('cancelled', () => clearTimeout(t));
+    };
+    const call = async (port: number, grpcTimeout: string) => {
+      // A raw h2 client: grpc-js would give up by itself at its deadline, hiding the proxy's.
+      const session = await h2ViaTunnel(port, 'greeter:50051');
+      closers.push(() => void session.destroy());
+      const started = Date.now();
+      const reply = await h2Request(
+        session,
+        {
+          ':method': 'POST',
+          ':path': '/test.Greeter/Greet',
+          'content-type': 'application/grpc',
+          te: 'trailers',
+          'grpc-timeout': grpcTimeout,
+        },
+        // One gRPC message frame: uncompressed, 2 bytes, `{}`.
+        '\u0000\u0000\u0000\u0000\u0002{}',
+      );
+      return { ...reply, elapsed: Date.now() - started };
+    };
+
+    const open = await mesh();
+    const own = await call(open.port, '150m');
+    expect(own.headers['grpc-status']).toBe(String(grpc.status.DEADLINE_EXCEEDED));
+    expect(String(own.headers['x-mesh-error'])).toMatch(/^UT .*client's grpc-timeout of 150 ms/);
+    expect(own.elapsed).toBeGreaterThanOrEqual(140);
+    expect(own.elapsed).toBeLessThan(2000);
+
+    const capped = await mesh(
+      vs(`  http:
+  - timeout: 100ms
+    route: [{ destination: { host: greeter } }]`),
+    );
+    const route = await call(capped.port, '10S');
+    expect(route.headers['grpc-status']).toBe(String(grpc.status.DEADLINE_EXCEEDED));
+    expect(String(route.headers['x-mesh-error'])).toMatch(/^UT .*route timeout of 100 ms/);
+    expect(route.elapsed).toBeLessThan(2000);
   });
 
   it('retries on grpc-status UNAVAILABLE only when retryOn says unavailable', async () => {

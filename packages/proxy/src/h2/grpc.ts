@@ -18,6 +18,41 @@ export function isGrpcRequest(contentType: string | undefined): boolean {
   );
 }
 
+/** Milliseconds per grpc-timeout unit (gRPC over HTTP/2: Hours, Minutes, Seconds, milli, micro, nano). */
+const GRPC_TIMEOUT_UNIT_MS: Readonly<Record<string, number>> = {
+  H: 3_600_000,
+  M: 60_000,
+  S: 1000,
+  m: 1,
+  u: 0.001,
+  n: 0.000001,
+};
+
+/** A grpc-timeout value (`200m`, `5S`: 1-8 digits and a unit) in ms, or undefined if malformed. */
+export function parseGrpcTimeout(value: string | undefined): number | undefined {
+  const m = value === undefined ? null : /^(\d{1,8})([HMSmun])$/.exec(value);
+  if (!m) return undefined;
+  // Below a millisecond still means "almost no time", not "no deadline".
+  return Math.max(1, Math.ceil(Number(m[1]) * GRPC_TIMEOUT_UNIT_MS[m[2]!]!));
+}
+
+/**
+ * The deadline a gRPC call runs under. Istio gives every route max_stream_duration with
+ * grpc_timeout_header_max set to the route timeout (0 when it has none), so Envoy honours the
+ * client's grpc-timeout, capped by the VirtualService timeout when one is set.
+ */
+export function grpcDeadlineMs(
+  grpcTimeout: string | undefined,
+  routeTimeoutMs: number | undefined,
+): { ms: number; fromHeader: boolean } | undefined {
+  const requested = parseGrpcTimeout(grpcTimeout);
+  const route = routeTimeoutMs !== undefined && routeTimeoutMs > 0 ? routeTimeoutMs : undefined;
+  if (requested === undefined)
+    return route === undefined ? undefined : { ms: route, fromHeader: false };
+  if (route !== undefined && route <= requested) return { ms: route, fromHeader: false };
+  return { ms: requested, fromHeader: true };
+}
+
 /** Envoy's Grpc::Utility::httpToGrpcStatus. */
 export function httpToGrpcStatus(status: number): number {
   switch (status) {

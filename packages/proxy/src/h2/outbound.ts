@@ -28,7 +28,7 @@ import { compose } from '../http/types.js';
 import { ActiveRequests } from '../upstream/active-requests.js';
 import { createUpstreamPools, type UpstreamPools } from '../upstream/pools.js';
 import { h2ForwardHandler } from './forward.js';
-import { isGrpcRequest } from './grpc.js';
+import { grpcDeadlineMs, isGrpcRequest } from './grpc.js';
 import { headersFromH2 } from './headers.js';
 import {
   createH2ProxyServer,
@@ -200,10 +200,17 @@ function forward(
     previousHosts: [],
     upstream: undefined,
   };
+  const deadline = isGrpcRequest(headerValue(headers, 'content-type'))
+    ? grpcDeadlineMs(headerValue(headers, 'grpc-timeout'), decision.timeoutMs)
+    : decision.timeoutMs !== undefined
+      ? { ms: decision.timeoutMs, fromHeader: false }
+      : undefined;
   const handler = compose(
     faultLayer(decision.fault),
     headerOpsLayer(decision.headers),
-    timeoutLayer(decision.timeoutMs),
+    deadline
+      ? timeoutLayer(deadline.ms, deadline.fromHeader ? 'grpc-timeout' : 'route')
+      : undefined,
     retryLayer(decision.retry, retryGateOf(table, clusterName, deps.active)),
     endpointLayer({
       destination: decision.destination,

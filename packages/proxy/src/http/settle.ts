@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream';
 import { localReply } from './local-reply.js';
 import type { ProxyResponse } from './types.js';
-import { DownstreamDisconnect, UpstreamTimeout } from './types.js';
+import { DownstreamDisconnect, timeoutLabel, UpstreamTimeout } from './types.js';
 
 /**
  * `pending`, unless `signal` aborts first: then `onAbort()`. A response arriving after that is
@@ -78,7 +78,7 @@ export function timeoutReply(timeout: UpstreamTimeout): ProxyResponse {
   return localReply(
     504,
     'UT',
-    `upstream request timeout: no response within the ${timeout.scope} timeout of ${timeout.timeoutMs} ms`,
+    `upstream request timeout: no response within the ${timeoutLabel(timeout.scope)} of ${timeout.timeoutMs} ms`,
     'timeout',
   );
 }

@@ -7,12 +7,15 @@ import { timeoutReply, untilAborted } from './settle.js';
 import type { Handler, HttpContext, Layer } from './types.js';
 import { UpstreamTimeout } from './types.js';
 
-export function timeoutLayer(timeoutMs: number | undefined): Layer | undefined {
+export function timeoutLayer(
+  timeoutMs: number | undefined,
+  scope: 'route' | 'grpc-timeout' = 'route',
+): Layer | undefined {
   if (timeoutMs === undefined || timeoutMs <= 0) return undefined;
   return (next: Handler): Handler =>
     async (ctx) => {
       const controller = new AbortController();
-      const timeout = new UpstreamTimeout('route', timeoutMs);
+      const timeout = new UpstreamTimeout(scope, timeoutMs);
       let onFire: () => void = () => undefined;
       const cancel = startAfterRequest(ctx, timeoutMs, () => {
         controller.abort(timeout);

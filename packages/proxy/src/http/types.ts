@@ -100,12 +100,16 @@ export function compose(...layers: readonly (Layer | undefined)[]): (terminal: H
 /** Abort reason when the route timeout or a per-try timeout fires. */
 export class UpstreamTimeout extends Error {
   constructor(
-    readonly scope: 'route' | 'per-try',
+    readonly scope: 'route' | 'per-try' | 'grpc-timeout',
     readonly timeoutMs: number,
   ) {
-    super(`upstream request timeout (${scope} timeout ${timeoutMs} ms)`);
+    super(`upstream request timeout (${timeoutLabel(scope)} ${timeoutMs} ms)`);
     this.name = 'UpstreamTimeout';
   }
+}
+
+export function timeoutLabel(scope: UpstreamTimeout['scope']): string {
+  return scope === 'grpc-timeout' ? "the client's grpc-timeout" : `${scope} timeout`;
 }
 
 /** Abort reason when the client closed the connection before the response was complete. */
