@@ -1,4 +1,5 @@
 import type { ClusterBody } from '@mesh/proto';
+import { createLoadBalancer } from '@mesh/rules';
 import type {
   EndpointLoadBalancer,
   LbEndpoint,
@@ -381,5 +382,52 @@ describe('endpointLayer outlier detection', () => {
     expect(outlierStatusOf(localReply(502, 'UPE', 'x'))).toBe(503);
     expect(outlierStatusOf(localReply(503, 'DC', 'x'))).toBeUndefined();
     expect(outlierStatusOf(localReply(500, undefined, 'bug'))).toBeUndefined();
+  });
+
+  describe('PASSTHROUGH (Envoy ORIGINAL_DST)', () => {
+    const passthrough = () => {
+      const balancer = createLoadBalancer({ simple: 'PASSTHROUGH' }, []);
+      return cluster(
+        balancer,
+        [true],
+        clusterBody({ trafficPolicy: { loadBalancer: { simple: 'PASSTHROUGH' } } }),
+      );
+    };
+    const send = async (authority: string) => {
+      const next = scripted(() => response(200));
+      const ctx = testContext();
+      ctx.info.authority = authority;
+      const reply = await endpointLayer({
+        destination,
+        clusterName: destination.cluster,
+        cluster: passthrough(),
+        active: new ActiveRequests(),
+      })(next)(ctx);
+      return { reply, upstream: next.calls[0]?.upstream };
+    };
+
+    it("sends to the request's own destination, not to the cluster's endpoints", async () => {
+      const { reply, upstream } = await send('10.9.8.7:8080');
+      expect(reply.status).toBe(200);
+      expect(upstream).toMatchObject({ id: '10.9.8.7:8080', address: '10.9.8.7', port: 8080 });
+      // No port in the authority: the cluster's service port.
+      expect((await send('10.9.8.7')).upstream).toMatchObject({ port: 9080 });
+      expect((await send('[::1]:81')).upstream).toMatchObject({ id: '[::1]:81', address: '::1' });
+    });
+
+    it('resolves a hostname as the app would have (localhost: /etc/hosts, no DNS traffic)', async () => {
+      const { upstream } = await send('localhost:8080');
+      expect(['127.0.0.1:8080', '[::1]:8080']).toContain(upstream?.id);
+    });
+
+    it('answers UH saying why when there is no usable destination', async () => {
+      const { reply, upstream } = await send('reviews:99999');
+      expect(upstream).toBeUndefined();
+      expect(reply.status).toBe(503);
+      expect(reply.local).toMatchObject({ flag: 'UH' });
+      expect(reply.local?.reason).toBe(
+        'no healthy upstream for reviews.default.svc.cluster.local: PASSTHROUGH load balancer: original destination "reviews:99999" is not host:port',
+      );
+    });
   });
 });

@@ -5,9 +5,11 @@
 // circuit breaker then gives the attempt a connection, makes it wait for one, or turns it away
 // (503 UO); each outcome goes back to outlier detection. Answers NC when the table has no such
 // cluster and UH when nothing is pickable, saying how many endpoints there are, how many are
-// ready and how many are ejected.
+// ready and how many are ejected. A PASSTHROUGH cluster does not pick: the attempt goes to the
+// request's original destination (upstream/original-destination.ts).
 import {
   hashKeyFor,
+  isPassthroughLb,
   type ClusterRef,
   type EndpointLoadBalancer,
   type LbEndpoint,
@@ -15,6 +17,7 @@ import {
 import type { RuntimeCluster } from '../config/types.js';
 import type { ActiveRequests } from '../upstream/active-requests.js';
 import type { OutlierDetector } from '../upstream/outlier-detection.js';
+import { originalDestinationOf } from '../upstream/original-destination.js';
 import { connectionSettingsOf, type UpstreamAddress } from '../upstream/pools.js';
 import { overflowReply } from './circuit-overflow.js';
 import { withHeaders } from './headers.js';
@@ -44,10 +47,26 @@ export function endpointLayer(options: EndpointLayerOptions): Layer {
       const balancer = detector
         ? active.outliers.balancerOf(cluster, detector, ctx.rng)
         : cluster.balancer;
-      const endpoint = pick(cluster, balancer, ctx, active);
-      if (!endpoint)
-        return localReply(503, 'UH', noHealthyReason(destination, cluster, detector, balancer));
-      const upstream = targetOf(endpoint.id, cluster);
+      let endpointId: string;
+      if (isPassthroughLb(balancer)) {
+        const original = await originalDestinationOf(
+          ctx.info.authority,
+          cluster.body.port.number ?? 80,
+        );
+        if ('error' in original)
+          return localReply(
+            503,
+            'UH',
+            `no healthy upstream for ${destination.host}: PASSTHROUGH load balancer: ${original.error}`,
+          );
+        endpointId = original.id;
+      } else {
+        const endpoint = pick(cluster, balancer, ctx, active);
+        if (!endpoint)
+          return localReply(503, 'UH', noHealthyReason(destination, cluster, detector, balancer));
+        endpointId = endpoint.id;
+      }
+      const upstream = targetOf(endpointId, cluster);
       ctx.info.upstreamHost = upstream.id;
 
       const admission = await active.breakers.of(cluster).admit(ctx.signal);

@@ -123,6 +123,52 @@ spec:
     expect(logs.every((l) => l.bytes_sent > 0 && l.bytes_received > 0)).toBe(true);
   });
 
+  it('sends a PASSTHROUGH cluster to the CONNECT target itself, not to its endpoints', async () => {
+    // Bound to whatever `localhost` resolves to first, as the proxy's own lookup will.
+    const target = createServer((s) =>
+      s.on('data', (d: Buffer) => s.end(`direct ${d.toString()}`)),
+    );
+    await new Promise<void>((r) => target.listen(0, 'localhost', () => r()));
+    closers.push(() => target.close());
+    const targetPort = (target.address() as AddressInfo).port;
+    const elsewhere = await closedPort();
+    const table = buildTable({
+      yaml: '',
+      clusters: [
+        {
+          // A ServiceEntry-like host for an address (an external database, say).
+          host: '127.0.0.1',
+          port: targetPort,
+          endpoints: [elsewhere],
+          trafficPolicy: { loadBalancer: { simple: 'PASSTHROUGH' } },
+        },
+      ],
+    });
+    const logs: TcpLogEntry[] = [];
+    const server: HttpServer = createHttpServer();
+    server.on(
+      'connect',
+      connectTunnelHandler({
+        table: () => table,
+        node: { namespace: 'default', labels: { app: 'sleep' } },
+        active: new ActiveRequests(),
+        log: (e) => logs.push(e),
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => server.close());
+    const { port } = server.address() as AddressInfo;
+    const { status, reply } = await tunnel(port, `127.0.0.1:${targetPort}`, 'hi');
+    expect({ status, reason: status === '200' ? '' : reply }).toEqual({
+      status: '200',
+      reason: '',
+    });
+    expect(reply).toBe('direct hi');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(logs[0]?.upstream_host).toMatch(new RegExp(`:${targetPort}$`));
+    expect(logs[0]?.upstream_host).not.toMatch(new RegExp(`:${elsewhere}$`));
+  });
+
   it('refuses with a reason: unknown host (NR), endpoint down (UF)', async () => {
     const down = await closedPort();
     const { port, logs } = await proxyWith('', down, down);

@@ -21,13 +21,14 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { InboundListener } from '@mesh/proto';
-import { parseDuration, route, routeL4 } from '@mesh/rules';
+import { isPassthroughLb, parseDuration, route, routeL4 } from '@mesh/rules';
 import type { ProxyTable } from '../config/types.js';
 import { createH2Outbound, type H2Outbound } from '../h2/outbound.js';
 import type { H2Limits } from '../h2/server.js';
 import type { AccessLogger } from '../http/access-log.js';
 import type { ActiveRequests } from '../upstream/active-requests.js';
 import type { UpstreamPools } from '../upstream/pools.js';
+import { originalDestinationOf } from '../upstream/original-destination.js';
 import { sniff, type SniffResult } from './sniff.js';
 
 /** One line per TCP connection, like Envoy's TCP access log. */
@@ -214,6 +215,97 @@ export function connectTunnelHandler(options: TunnelOptions): ConnectTunnelHandl
     entry.upstream_cluster = clusterName;
     const cluster = table.clusters.get(clusterName);
     if (!cluster) return refuse(503, 'NC', `no cluster ${clusterName} in the proxy's config`);
+    /** The rest of the tunnel once its upstream endpoint is known. */
+    const forwardTo = (endpointId: string): void => {
+      entry.upstream_host = endpointId;
+      const [address, port] = splitId(endpointId);
+      const timeoutMs =
+        connectTimeoutOf(cluster.body.trafficPolicy) ?? options.connectTimeoutMs ?? 10_000;
+      /** Connects to the endpoint; `onFailed` gets the reason when it cannot. */
+      const connectUpstream = (
+        onConnected: (upstream: Socket) => void,
+        onFailed: (reason: string) => void,
+      ) => {
+        options.active.acquire(endpointId);
+        const upstream = connect({ host: address, port });
+        const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), timeoutMs);
+        let connected = false;
+        upstream.once('connect', () => {
+          connected = true;
+          clearTimeout(timer);
+          onConnected(upstream);
+        });
+        upstream.once('close', () => {
+          clearTimeout(timer);
+          options.active.release(endpointId);
+          if (connected && entry.protocol === 'tcp') finish();
+        });
+        upstream.once('error', (err) => {
+          if (!connected)
+            onFailed(`upstream connect error to ${endpointId} (${clusterName}): ${err.message}`);
+        });
+      };
+      const spliceSniffed = (upstream: Socket, result: SniffResult) => {
+        if (result.ended) {
+          entry.bytes_received += result.ended.length;
+          upstream.end(result.ended);
+        }
+        splice(client, upstream, entry);
+      };
+
+      if (H2_PORT_PROTOCOLS.has((cluster.body.port.protocol ?? '').toUpperCase())) {
+        // A port declared HTTP/2 or gRPC: expect h2c and sniff first; connect only for TCP.
+        established();
+        void sniff(client, { head, timeoutMs: sniffTimeoutMs }).then((result) => {
+          if (result.protocol !== 'tcp' && !result.ended)
+            return serveL7(result.protocol, head.length);
+          connectUpstream(
+            (upstream) => spliceSniffed(upstream, result),
+            (reason) => {
+              entry.response_flags = 'UF';
+              entry.reason = reason;
+              client.destroy();
+              finish();
+            },
+          );
+        });
+        return;
+      }
+      // Otherwise connect first, so a dead endpoint is a 503 on the CONNECT, as for plain TCP.
+      connectUpstream(
+        (upstream) => {
+          established();
+          void sniff(client, { head, timeoutMs: sniffTimeoutMs, upstream }).then((result) => {
+            if (upstream.destroyed) {
+              // The endpoint went away while the client had not spoken yet.
+              client.destroy();
+              return;
+            }
+            if (result.protocol !== 'tcp' && !result.ended) {
+              serveL7(result.protocol, head.length);
+              upstream.destroy();
+              return;
+            }
+            spliceSniffed(upstream, result);
+          });
+        },
+        (reason) => refuse(503, 'UF', reason),
+      );
+    };
+
+    if (isPassthroughLb(cluster.balancer)) {
+      // PASSTHROUGH: the CONNECT target itself is the original destination.
+      void originalDestinationOf(authority, cluster.body.port.number ?? 80).then((original) =>
+        'error' in original
+          ? refuse(
+              503,
+              'UH',
+              `no healthy upstream for ${l4.destination.host}: PASSTHROUGH load balancer: ${original.error}`,
+            )
+          : forwardTo(original.id),
+      );
+      return;
+    }
     const endpoint = cluster.balancer.pick({ rng, activeRequestsOf: options.active.of });
     if (!endpoint) {
       const ready = cluster.endpoints.filter((e) => e.ready).length;
@@ -223,80 +315,7 @@ export function connectTunnelHandler(options: TunnelOptions): ConnectTunnelHandl
         `no healthy upstream for ${l4.destination.host}${l4.destination.subset ? ` subset ${l4.destination.subset}` : ''}: ${cluster.endpoints.length} endpoints, ${ready} ready`,
       );
     }
-    entry.upstream_host = endpoint.id;
-    const [address, port] = splitId(endpoint.id);
-    const timeoutMs =
-      connectTimeoutOf(cluster.body.trafficPolicy) ?? options.connectTimeoutMs ?? 10_000;
-    /** Connects to the endpoint; `onFailed` gets the reason when it cannot. */
-    const connectUpstream = (
-      onConnected: (upstream: Socket) => void,
-      onFailed: (reason: string) => void,
-    ) => {
-      options.active.acquire(endpoint.id);
-      const upstream = connect({ host: address, port });
-      const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), timeoutMs);
-      let connected = false;
-      upstream.once('connect', () => {
-        connected = true;
-        clearTimeout(timer);
-        onConnected(upstream);
-      });
-      upstream.once('close', () => {
-        clearTimeout(timer);
-        options.active.release(endpoint.id);
-        if (connected && entry.protocol === 'tcp') finish();
-      });
-      upstream.once('error', (err) => {
-        if (!connected)
-          onFailed(`upstream connect error to ${endpoint.id} (${clusterName}): ${err.message}`);
-      });
-    };
-    const spliceSniffed = (upstream: Socket, result: SniffResult) => {
-      if (result.ended) {
-        entry.bytes_received += result.ended.length;
-        upstream.end(result.ended);
-      }
-      splice(client, upstream, entry);
-    };
-
-    if (H2_PORT_PROTOCOLS.has((cluster.body.port.protocol ?? '').toUpperCase())) {
-      // A port declared HTTP/2 or gRPC: expect h2c and sniff first; connect only for TCP.
-      established();
-      void sniff(client, { head, timeoutMs: sniffTimeoutMs }).then((result) => {
-        if (result.protocol !== 'tcp' && !result.ended)
-          return serveL7(result.protocol, head.length);
-        connectUpstream(
-          (upstream) => spliceSniffed(upstream, result),
-          (reason) => {
-            entry.response_flags = 'UF';
-            entry.reason = reason;
-            client.destroy();
-            finish();
-          },
-        );
-      });
-      return;
-    }
-    // Otherwise connect first, so a dead endpoint is a 503 on the CONNECT, as for plain TCP.
-    connectUpstream(
-      (upstream) => {
-        established();
-        void sniff(client, { head, timeoutMs: sniffTimeoutMs, upstream }).then((result) => {
-          if (upstream.destroyed) {
-            // The endpoint went away while the client had not spoken yet.
-            client.destroy();
-            return;
-          }
-          if (result.protocol !== 'tcp' && !result.ended) {
-            serveL7(result.protocol, head.length);
-            upstream.destroy();
-            return;
-          }
-          spliceSniffed(upstream, result);
-        });
-      },
-      (reason) => refuse(503, 'UF', reason),
-    );
+    forwardTo(endpoint.id);
   };
   return Object.assign(handler, {
     close: async () => {
