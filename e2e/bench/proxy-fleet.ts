@@ -57,6 +57,7 @@ export function proxyNode(i: number, mode: EndpointMode): ProxyNode {
     ],
     proxyVersion: 'bench',
     ready: true,
+    locality: '',
   };
 }
 

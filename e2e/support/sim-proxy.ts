@@ -47,6 +47,7 @@ export function bookinfoNode(id: string, overrides: Partial<ProxyNode> = {}): Pr
     ports: [BOOKINFO_PORT],
     proxyVersion: '0.1.0',
     ready: true,
+    locality: '',
     ...overrides,
   };
 }

@@ -10,6 +10,7 @@ import {
   newDiscoveryClient,
   TYPE_URLS,
   type ClusterBody,
+  type EndpointsBody,
   type DiscoveryResponse,
 } from '@mesh/proto';
 import { createMemoryStore, registryPrefix, type MemoryStore } from '@mesh/store';
@@ -204,6 +205,7 @@ describe('control plane on the embedded store', () => {
         labels: { app: 'reviews', version: 'v2' },
         ports: reviewsPorts,
         ready: false,
+        locality: 'us-east1/us-east1-b',
       }),
     );
     const key = `${registryPrefix('proxy', 'default')}reviews-v2-a.default`;
@@ -213,8 +215,16 @@ describe('control plane on the embedded store', () => {
     expect(JSON.parse(kv!.value)).toMatchObject({
       proxyId: 'reviews-v2-a.default',
       ready: false,
+      locality: 'us-east1/us-east1-b',
       controlPlane: 'control-plane-test',
     });
+    const registryz = JSON.parse((await httpGet(plane.httpPort, '/debug/registryz')).body) as {
+      proxyId: string;
+      locality: string;
+    }[];
+    expect(registryz).toEqual([
+      expect.objectContaining({ proxyId: 'reviews-v2-a.default', locality: 'us-east1/us-east1-b' }),
+    ]);
     // Readiness travels with the next request and rewrites the record.
     p.stream.setNode({ ...p.node, ready: true });
     await p.until(
@@ -227,6 +237,10 @@ describe('control plane on the embedded store', () => {
       () => watcher.names(TYPE_URLS.endpoints).includes(cluster),
       'reviews endpoints',
     );
+    // Other proxies rank this endpoint by the locality its own proxy reported.
+    expect(watcher.body<EndpointsBody>(TYPE_URLS.endpoints, cluster)?.endpoints).toEqual([
+      expect.objectContaining({ locality: 'us-east1/us-east1-b', ready: true }),
+    ]);
     p.close();
     await watcher.until(
       () => plane.world.registry().workloads.every((w) => w.proxyId !== 'reviews-v2-a.default'),

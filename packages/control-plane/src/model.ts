@@ -33,6 +33,8 @@ export interface WorkloadRecord {
   readonly proxyVersion: string;
   /** The proxy's own readiness; endpoints of an unready proxy are sent as not ready. */
   readonly ready: boolean;
+  /** "region/zone/subzone" the proxy said it runs in ('' unknown); its endpoints carry it. */
+  readonly locality: string;
   /** Replica holding the proxy's stream, e.g. "control-plane-0". */
   readonly controlPlane: string;
 }

@@ -26,6 +26,7 @@ export function workloadRecord(node: ProxyNode, controlPlane: string): WorkloadR
     ports: node.ports.map((p) => ({ ...p })),
     proxyVersion: node.proxyVersion,
     ready: node.ready,
+    locality: node.locality,
     controlPlane,
   };
 }
@@ -49,6 +50,8 @@ export function decodeWorkloadRecord(kv: KeyValue): WorkloadRecord | undefined {
       ports: Array.isArray(v.ports) ? v.ports : [],
       proxyVersion: v.proxyVersion ?? '',
       ready: v.ready === true,
+      // Records written before proxies sent a locality have none.
+      locality: typeof v.locality === 'string' ? v.locality : '',
       controlPlane: v.controlPlane ?? '',
     };
   } catch {

@@ -33,6 +33,7 @@ const node: ProxyNode = {
   ports: [{ name: 'http', number: 9080, protocol: 'HTTP', targetPort: 9080, endpointPort: 15006 }],
   proxyVersion: '0.1.0',
   ready: true,
+  locality: 'us-east1/us-east1-b/rack-7',
 };
 
 const response: DiscoveryResponse = {
@@ -71,6 +72,25 @@ describe('discovery codec round trips', () => {
     };
     expect(decodeDiscoveryRequest(reqWire(req))).toEqual(req);
     expect(requestKind(req)).toBe('subscribe');
+  });
+
+  it("carries the node's locality, and reads a node without one as ''", () => {
+    const req: DiscoveryRequest = {
+      node,
+      typeUrl: TYPE_URLS.endpoints,
+      versionInfo: '',
+      responseNonce: '',
+      resourceNames: [],
+    };
+    const wire = reqWire(req);
+    expect(wire.node?.locality).toBe('us-east1/us-east1-b/rack-7');
+    expect(decodeDiscoveryRequest(wire).node.locality).toBe('us-east1/us-east1-b/rack-7');
+    // An older proxy never writes field 10: proto3 reads the absent string as ''.
+    const old = stream.requestSerialize({
+      ...encodeDiscoveryRequest(req),
+      node: { id: 'p', namespace: 'default' },
+    });
+    expect(decodeDiscoveryRequest(stream.requestDeserialize(old)).node.locality).toBe('');
   });
 
   it('keeps a response with JSON bodies equal through the wire', () => {

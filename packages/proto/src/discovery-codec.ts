@@ -56,6 +56,8 @@ export interface ProxyNode {
   readonly ports: readonly WorkloadPort[];
   readonly proxyVersion: string;
   readonly ready: boolean;
+  /** "region/zone/subzone" where the workload runs; '' when unknown. */
+  readonly locality: string;
 }
 
 /** The error_detail of a NACK: a gRPC status code (never 0) and a message. */
@@ -230,6 +232,7 @@ function decodeNode(node: WireNode | null): ProxyNode {
     ports,
     proxyVersion: node.proxyVersion,
     ready: node.ready,
+    locality: node.locality,
   };
 }
 
@@ -345,6 +348,7 @@ export function encodeDiscoveryRequest(req: DiscoveryRequest): WireRequestIn {
       ports: n.ports.map((p) => ({ ...p })),
       proxyVersion: n.proxyVersion,
       ready: n.ready,
+      locality: n.locality,
     },
     typeUrl: req.typeUrl,
     versionInfo: req.versionInfo,

@@ -43,6 +43,7 @@ const node: ProxyNode = {
   ports: [{ name: 'http', number: 9080, protocol: 'HTTP', targetPort: 0, endpointPort: 0 }],
   proxyVersion: '0.1.0',
   ready: false,
+  locality: '',
 };
 const badDiagnostic: Diagnostic = {
   severity: 'error',

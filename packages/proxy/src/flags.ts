@@ -70,6 +70,29 @@ export function parseServicePort(value: string): WorkloadPort {
   };
 }
 
+/**
+ * `region/zone/subzone`, as Istio's `istio-locality` label and ServiceEntry endpoint `locality`
+ * write it: up to three parts, trailing ones optional (`us-east1`, `us-east1/us-east1-b`); ''
+ * means unknown. Once a `/` is written no part may be empty: `/b` would be a zone of no region and
+ * `us//r1` a subzone of no zone, which rank against other localities as nobody meant.
+ */
+export function parseLocality(value: string): string {
+  const parts = value.split('/');
+  let problem: string | undefined;
+  if (parts.length > 3) problem = `has ${parts.length} parts, at most 3`;
+  else if (/\s/.test(value)) problem = 'contains whitespace';
+  else if (parts.length > 1 && parts.some((p) => p === '')) {
+    const empty = ['region', 'zone', 'subzone'][parts.indexOf('')];
+    problem = `has an empty ${empty}`;
+  }
+  if (problem) {
+    throw new InvalidArgumentError(
+      `locality "${value}" ${problem}: expected region[/zone[/subzone]], e.g. us-east1/us-east1-b`,
+    );
+  }
+  return value;
+}
+
 export function parseProxyFlags(argv: readonly string[], env: NodeJS.ProcessEnv): ProxyFlags {
   const program = new Command('mesh-proxy')
     .description(
@@ -120,6 +143,14 @@ export function parseProxyFlags(argv: readonly string[], env: NodeJS.ProcessEnv)
       new Option('--service-account <name>', 'service account')
         .default('default')
         .env('MESH_SERVICE_ACCOUNT'),
+    )
+    .addOption(
+      new Option(
+        '--locality <region/zone/subzone>',
+        "where the workload runs; its endpoints carry it, and with a DestinationRule's outlierDetection the proxy prefers endpoints nearest to it (Istio locality failover)",
+      )
+        .env('MESH_LOCALITY')
+        .argParser(parseLocality),
     )
     .addOption(
       new Option('--outbound-port <port>', 'HTTP forward-proxy port for the app')
@@ -193,6 +224,7 @@ Examples:
     id?: string;
     address: string;
     serviceAccount: string;
+    locality?: string;
     outboundPort: number;
     adminPort: number;
     healthPort: number;
@@ -218,6 +250,7 @@ Examples:
       ports,
       proxyVersion: PROXY_VERSION,
       ready: false,
+      locality: o.locality ?? '',
     },
     outboundPort: o.outboundPort,
     adminPort: o.adminPort,

@@ -24,7 +24,7 @@ export async function runProxyProcess(
         env['MESH_ACCESS_LOG'] === 'off' ? undefined : (line) => process.stdout.write(`${line}\n`),
     });
     log(
-      `mesh-proxy ${flags.node.id} started: outbound 127.0.0.1:${proxy.outboundPort} admin 127.0.0.1:${proxy.adminPort} health :${proxy.healthPort}, control plane ${flags.controlPlane}`,
+      `mesh-proxy ${flags.node.id} started${flags.node.locality ? ` in ${flags.node.locality}` : ''}: outbound 127.0.0.1:${proxy.outboundPort} admin 127.0.0.1:${proxy.adminPort} health :${proxy.healthPort}, control plane ${flags.controlPlane}`,
     );
     let stopping = false;
     const stop = (signal: string) => {

@@ -124,7 +124,11 @@ spec:
     - { name: v2, labels: { version: v2 } }
 `;
     const registry = registryOf(
-      workload('legacy-v3', '10.1.0.9', { ports: [httpPort(18080, 9090)], ready: false }),
+      workload('legacy-v3', '10.1.0.9', {
+        ports: [httpPort(18080, 9090)],
+        ready: false,
+        locality: 'us-west/b',
+      }),
       workload('legacy-v4', '10.1.0.8', { namespace: 'other' }),
     );
     expect(
@@ -140,7 +144,8 @@ spec:
       ['10.1.0.1', 9090, 2, 'us-east/a', true, 'WorkloadEntry default/vm-1'],
       ['10.1.0.2', 7070, 1, '', true, 'WorkloadEntry default/vm-2'],
       // The registered workload is reached through its proxy's port fronting target port 9090.
-      ['10.1.0.9', 18080, 1, '', false, 'proxy legacy-v3.default'],
+      // ... and carries the locality its proxy reported.
+      ['10.1.0.9', 18080, 1, 'us-west/b', false, 'proxy legacy-v3.default'],
     ]);
     expect(
       endpoints(yaml, 'outbound|8080|v2|legacy.internal', registry).map((e) => e.address),

@@ -125,7 +125,7 @@ function registryServices(workloads: readonly WorkloadRecord[], domain: string):
         labels: sortedLabels(w.labels),
         ready: w.ready,
         weight: 1,
-        locality: '',
+        locality: w.locality,
         source: `proxy ${w.proxyId}`,
       })),
       origin: 'registry',
@@ -263,7 +263,7 @@ function workloadEndpoint(w: WorkloadRecord, ports: readonly ServicePort[]): Ser
     labels: sortedLabels(w.labels),
     ready: w.ready,
     weight: 1,
-    locality: '',
+    locality: w.locality,
     source: `proxy ${w.proxyId}`,
   };
 }

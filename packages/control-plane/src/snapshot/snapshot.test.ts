@@ -74,6 +74,26 @@ describe('buildSnapshot for a Bookinfo sidecar', () => {
     ).toEqual(['10.0.0.3:9080', '10.0.0.4:9080', '10.0.0.5:9080']);
   });
 
+  it("gives a registered workload's endpoints the locality its proxy reported", () => {
+    const registry = registryOf(
+      BOOKINFO.productpage,
+      workload('reviews-v1', '10.0.0.3', { locality: 'us-east1/us-east1-b' }),
+      workload('reviews-v2', '10.0.0.4', { locality: 'eu-west1/eu-west1-a/rack-2' }),
+      BOOKINFO.reviewsV3,
+    );
+    const snap = buildSnapshot(configOf(BOOKINFO_RULES), registry, productpage);
+    const localities = (cluster: string) =>
+      endpointsOf(snap, cluster).map((e) => [e.address, e.locality]);
+    expect(localities(`outbound|9080||${REVIEWS}`)).toEqual([
+      ['10.0.0.3', 'us-east1/us-east1-b'],
+      ['10.0.0.4', 'eu-west1/eu-west1-a/rack-2'],
+      ['10.0.0.5', ''],
+    ]);
+    expect(localities(`outbound|9080|v2|${REVIEWS}`)).toEqual([
+      ['10.0.0.4', 'eu-west1/eu-west1-a/rack-2'],
+    ]);
+  });
+
   it('carries the merged DestinationRule policy, with Istio defaults where no rule applies', () => {
     const v1 = bodyOf<ClusterBody>(snapshot, TYPE_URLS.clusters, `outbound|9080|v1|${REVIEWS}`);
     expect(v1).toMatchObject({

@@ -65,6 +65,7 @@ export function node(id: string, overrides: Partial<ProxyNode> = {}): ProxyNode 
     ports: [],
     proxyVersion: '0.1.0',
     ready: true,
+    locality: '',
     ...overrides,
   };
 }

@@ -2,13 +2,8 @@
 // construction-time rng (round-robin start), which keeps proxies rebuilt together from all
 // hitting the same first endpoint.
 import { TYPE_URLS, type ClusterBody, type EndpointBody, type TypeUrl } from '@mesh/proto';
-import {
-  compile,
-  createLoadBalancer,
-  type LbEndpoint,
-  type ServiceInfo,
-  type VirtualService,
-} from '@mesh/rules';
+import { compile, type ServiceInfo, type VirtualService } from '@mesh/rules';
+import { createClusterBalancer, readyLbEndpoints } from './balancer.js';
 import type { HeldConfig, ProxyTable, RuntimeCluster, TypeState } from './types.js';
 
 export function emptyTypeState<T>(): TypeState<T> {
@@ -24,6 +19,11 @@ export function emptyHeld(): HeldConfig {
   };
 }
 
+export interface CompileTableOptions {
+  /** The proxy's own locality ("region/zone/subzone", '' unknown), for locality failover. */
+  readonly proxyLocality?: string;
+}
+
 /**
  * Throws when @mesh/rules cannot compile the route tables; the caller NACKs and keeps its table.
  * With `previous`, whatever its held config shares with `held` (by identity) is reused: endpoint
@@ -34,7 +34,9 @@ export function compileTable(
   held: HeldConfig,
   generation: number,
   previous?: ProxyTable,
+  options: CompileTableOptions = {},
 ): ProxyTable {
+  const proxyLocality = options.proxyLocality ?? '';
   const compiled =
     previous && previous.held.routes === held.routes && previous.held.clusters === held.clusters
       ? previous.compiled
@@ -42,12 +44,17 @@ export function compileTable(
   const clusters = new Map<string, RuntimeCluster>();
   for (const [name, entry] of [...held.clusters.resources].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const endpoints = held.endpoints.resources.get(name);
+    const earlier = previous?.clusters.get(name);
     const reusable =
       previous &&
       previous.held.clusters.resources.get(name) === entry &&
-      previous.held.endpoints.resources.get(name) === endpoints;
-    const kept = reusable ? previous.clusters.get(name) : undefined;
-    clusters.set(name, kept ?? runtimeCluster(name, entry.body, endpoints?.body.endpoints ?? []));
+      previous.held.endpoints.resources.get(name) === endpoints &&
+      (earlier?.proxyLocality ?? '') === proxyLocality;
+    clusters.set(
+      name,
+      (reusable ? earlier : undefined) ??
+        runtimeCluster(name, entry.body, endpoints?.body.endpoints ?? [], proxyLocality),
+    );
   }
   return { generation, held, compiled, clusters, versions: versionsOf(held) };
 }
@@ -84,29 +91,18 @@ function servicesOf(held: HeldConfig): ServiceInfo[] {
     .sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
 }
 
-/**
- * Only ready endpoints reach the balancer, as Istio sends only ready ones to Envoy: Envoy's panic
- * mode would otherwise route to draining or starting workloads when most are not ready.
- */
+/** A cluster over its ready endpoints (see readyLbEndpoints), ranked from `proxyLocality`. */
 function runtimeCluster(
   name: string,
   body: ClusterBody,
   endpoints: readonly EndpointBody[],
+  proxyLocality: string,
 ): RuntimeCluster {
-  const ready = endpoints.filter((e) => e.ready).map(lbEndpointOf);
-  const balancer = createLoadBalancer(body.trafficPolicy.loadBalancer, ready, {
+  const balancer = createClusterBalancer(body.trafficPolicy, readyLbEndpoints(endpoints), {
+    proxyLocality,
     rng: Math.random,
   });
-  return { name, body, endpoints, balancer };
-}
-
-function lbEndpointOf(e: EndpointBody): LbEndpoint {
-  return {
-    id: `${e.address}:${e.port}`,
-    weight: e.weight,
-    healthy: e.ready,
-    ...(e.locality && { locality: e.locality }),
-  };
+  return { name, body, endpoints, balancer, proxyLocality };
 }
 
 function versionsOf(held: HeldConfig): Record<TypeUrl, string> {

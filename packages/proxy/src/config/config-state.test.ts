@@ -4,6 +4,10 @@ import { ConfigState } from './config-state.js';
 import type { ProxyTable } from './types.js';
 import {
   bookinfoResponses,
+  cluster,
+  endpoint,
+  endpointsOf,
+  RATINGS,
   responseOf,
   REVIEWS,
   routeTable,
@@ -136,5 +140,31 @@ describe('ConfigState', () => {
     expect(calls).toBe(1);
     expect(lines[0]).toContain('boom');
     expect(state.current().generation).toBe(2);
+  });
+
+  it("ranks endpoints against the proxy's locality in every table it compiles", () => {
+    const body = { ...cluster(RATINGS), trafficPolicy: { outlierDetection: {} } };
+    const eps = endpointsOf(body, [
+      endpoint(1, { locality: 'eu/west/a' }),
+      endpoint(2, { locality: 'us/east/a' }),
+    ]);
+    const candidates = (state: ConfigState) =>
+      state
+        .current()
+        .clusters.get(body.name)!
+        .balancer.candidates.map((e) => e.id);
+    const east = new ConfigState({ proxyLocality: 'us/east/a' });
+    expect(east.onResponse(responseOf(TYPE_URLS.clusters, [body], 'v1'))).toBeUndefined();
+    expect(east.onResponse(responseOf(TYPE_URLS.endpoints, [eps], 'v1'))).toBeUndefined();
+    expect(candidates(east)).toEqual(['127.0.0.1:2']);
+    // A later table that reuses the cluster keeps the ranking.
+    expect(east.onResponse(responseOf(TYPE_URLS.routes, routes, 'v1'))).toBeUndefined();
+    expect(east.current().clusters.get(body.name)!.proxyLocality).toBe('us/east/a');
+    expect(candidates(east)).toEqual(['127.0.0.1:2']);
+    // A proxy that knows no locality finds both endpoints equally far.
+    const nowhere = new ConfigState();
+    nowhere.onResponse(responseOf(TYPE_URLS.clusters, [body], 'v1'));
+    nowhere.onResponse(responseOf(TYPE_URLS.endpoints, [eps], 'v1'));
+    expect(candidates(nowhere)).toEqual(['127.0.0.1:1', '127.0.0.1:2']);
   });
 });

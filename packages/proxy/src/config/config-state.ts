@@ -5,7 +5,7 @@ import type { DiscoveryResponse, NackDetail, TypeUrl } from '@mesh/proto';
 import { applyResponse } from './apply-response.js';
 import { checkBodies } from './check-bodies.js';
 import { ALL_TYPES, HELD_KEYS, TYPE_LABELS } from './type-names.js';
-import { compileTable, emptyHeld } from './compile-table.js';
+import { compileTable, emptyHeld, type CompileTableOptions } from './compile-table.js';
 import type { ProxyTable, TypeState } from './types.js';
 
 /** google.rpc.Code INTERNAL: the bodies passed their checks but the proxy still could not use them. */
@@ -16,16 +16,21 @@ export type TableListener = (table: ProxyTable) => void;
 export interface ConfigStateOptions {
   /** Where a throwing table listener is reported; it never reaches the discovery stream. */
   log?(line: string): void;
+  /** The proxy's locality (Node.locality): balancers rank endpoints against it. */
+  proxyLocality?: string;
 }
 
 export class ConfigState {
-  private table: ProxyTable = compileTable(emptyHeld(), 0);
+  private table: ProxyTable;
   private readonly accepted = new Set<TypeUrl>();
   private readonly listeners = new Set<TableListener>();
   private readonly log: (line: string) => void;
+  private readonly compileOptions: CompileTableOptions;
 
   constructor(options: ConfigStateOptions = {}) {
     this.log = options.log ?? (() => undefined);
+    this.compileOptions = { proxyLocality: options.proxyLocality ?? '' };
+    this.table = compileTable(emptyHeld(), 0, undefined, this.compileOptions);
   }
 
   /** The table to route new requests with; requests in flight keep the one they started on. */
@@ -60,7 +65,12 @@ export class ConfigState {
     const state = applyResponse(held[key] as TypeState<unknown>, checked.response);
     let next: ProxyTable;
     try {
-      next = compileTable({ ...held, [key]: state }, this.table.generation + 1, this.table);
+      next = compileTable(
+        { ...held, [key]: state },
+        this.table.generation + 1,
+        this.table,
+        this.compileOptions,
+      );
     } catch (err) {
       return {
         code: INTERNAL,

@@ -33,6 +33,11 @@ export interface RuntimeCluster {
   readonly endpoints: readonly EndpointBody[];
   /** Picker over the ready endpoints; ids are `address:port`. */
   readonly balancer: EndpointLoadBalancer;
+  /**
+   * The proxy locality the balancer ranked endpoints against (locality failover), so rebuilds
+   * after an ejection rank them the same way; absent is ''.
+   */
+  readonly proxyLocality?: string;
 }
 
 /** Everything a request needs, compiled once per config change and never mutated. */

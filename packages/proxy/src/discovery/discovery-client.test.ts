@@ -28,6 +28,7 @@ const node: ProxyNode = {
   ports: [{ name: 'http', number: 9080, protocol: 'HTTP', targetPort: 0, endpointPort: 20000 }],
   proxyVersion: '0.1.0',
   ready: false,
+  locality: '',
 };
 
 const FAST = { initialMs: 20, maxMs: 100 };

@@ -1,5 +1,6 @@
 // Upstream state and connections: pools, live in-flight counts, circuit breakers and outlier
 // detection, plus the read-only picture of them the admin `/clusters` page shows.
+import { priorityLevelsOf } from '../config/balancer.js';
 import type { ProxyTable } from '../config/types.js';
 import type { ActiveRequests } from './active-requests.js';
 import {
@@ -51,6 +52,8 @@ export interface ClusterHealthView {
     /** Ejections maxEjectionPercent refused. */
     readonly ejectionOverflows: number;
   };
+  /** Present when locality failover ranks the endpoints: the locality they are ranked from. */
+  readonly localityFailover?: { readonly proxyLocality: string };
   readonly endpoints: readonly EndpointHealthView[];
 }
 
@@ -58,6 +61,13 @@ export interface EndpointHealthView {
   /** `address:port`. */
   readonly id: string;
   readonly ready: boolean;
+  /** "region/zone/subzone" as the endpoint was sent ('' none). */
+  readonly locality: string;
+  /**
+   * With locality failover, the endpoint's priority level (0 is tried first); absent for
+   * endpoints not ready, which no balancer sees.
+   */
+  readonly priority?: number;
   /** In flight to this endpoint from every cluster (what LEAST_REQUEST balances on). */
   readonly activeRequests: number;
   /** Open connections to this endpoint, busy or idle, when the pools were given. */
@@ -90,12 +100,17 @@ export function clusterHealthView(
     const detector = settings ? active.outliers.get(cluster.name) : undefined;
     detector?.sweep();
     const breaker = active.breakers.get(cluster.name);
+    const proxyLocality = cluster.proxyLocality ?? '';
+    const priorities = priorityLevelsOf(policy, cluster.endpoints, proxyLocality);
     const endpoints = cluster.endpoints.map((e): EndpointHealthView => {
       const id = `${e.address}:${e.port}`;
       const monitor = detector?.view(id);
+      const priority = priorities?.get(id);
       return {
         id,
         ready: e.ready,
+        locality: e.locality,
+        ...(priority !== undefined && { priority }),
         activeRequests: active.get(id),
         ...(pools && { openConnections: pools.connectionsTo(e.address, e.port) }),
         ...(monitor && {
@@ -125,6 +140,7 @@ export function clusterHealthView(
           ejectionOverflows: detector?.ejectionOverflows ?? 0,
         },
       }),
+      ...(priorities && { localityFailover: { proxyLocality } }),
       endpoints,
     });
   }

@@ -1,6 +1,6 @@
 import type { OutlierDetection } from '@mesh/rules';
 import type { RuntimeCluster } from '../config/types.js';
-import { buildTable } from '../http/test-support/fixtures.js';
+import { buildTable, endpointBody, seededRng } from '../http/test-support/fixtures.js';
 import {
   OutlierDetector,
   OutlierDetectors,
@@ -311,5 +311,64 @@ describe('OutlierDetectors', () => {
     const d = other.of(calm)!;
     fail(d, '127.0.0.1:1', 5);
     expect(other.balancerOf(calm, d, () => 0).candidates.map((e) => e.id)).toEqual(['127.0.0.1:2']);
+  });
+
+  describe('with locality failover', () => {
+    const HERE = 'us-east/zone-a';
+    /** Four endpoints in the proxy's zone (ports 1-4), one in the next (port 9). */
+    function zonedCluster(): RuntimeCluster {
+      const table = buildTable({
+        proxyLocality: HERE,
+        clusters: [
+          {
+            host: HOST,
+            endpoints: [
+              ...[1, 2, 3, 4].map((p) => endpointBody(p, { locality: HERE })),
+              endpointBody(9, { locality: 'us-east/zone-b' }),
+            ],
+            trafficPolicy: { outlierDetection: { maxEjectionPercent: 100 } },
+          },
+        ],
+      });
+      return [...table.clusters.values()][0]!;
+    }
+    const picks = (balancer: { pick(c: { rng: () => number }): { id: string } | undefined }) => {
+      const rng = seededRng(5);
+      const out: string[] = [];
+      for (let i = 0; i < 200; i++) out.push(balancer.pick({ rng })?.id ?? 'none');
+      return out;
+    };
+
+    it('watches the hosts of every locality, not only those taking load', () => {
+      const detectors = new OutlierDetectors(() => 0);
+      const cluster = zonedCluster();
+      expect(cluster.balancer.candidates.map((e) => e.id)).not.toContain('127.0.0.1:9');
+      const detector = detectors.of(cluster)!;
+      fail(detector, '127.0.0.1:9', 5);
+      expect(detector.isEjected('127.0.0.1:9')).toBe(true);
+    });
+
+    it('rebuilds over the same priority levels, so only a real shortfall spills over', () => {
+      const detectors = new OutlierDetectors(() => 0);
+      const cluster = zonedCluster();
+      const detector = detectors.of(cluster)!;
+      // One of four out: 1.4 x 75% healthy still counts as fully available; the zone keeps it all.
+      fail(detector, '127.0.0.1:1', 5);
+      const one = picks(detectors.balancerOf(cluster, detector, () => 0));
+      expect(new Set(one)).toEqual(new Set(['127.0.0.1:2', '127.0.0.1:3', '127.0.0.1:4']));
+      // Two of four out: the zone is worth 70%; the next zone takes the rest.
+      fail(detector, '127.0.0.1:2', 5);
+      const two = picks(detectors.balancerOf(cluster, detector, () => 0));
+      const spilled = two.filter((id) => id === '127.0.0.1:9').length;
+      expect(spilled).toBeGreaterThan(30);
+      expect(spilled).toBeLessThan(90);
+      expect(two.filter((id) => id === '127.0.0.1:1' || id === '127.0.0.1:2')).toEqual([]);
+      // All four out: everything to the next zone.
+      fail(detector, '127.0.0.1:3', 5);
+      fail(detector, '127.0.0.1:4', 5);
+      expect(new Set(picks(detectors.balancerOf(cluster, detector, () => 0)))).toEqual(
+        new Set(['127.0.0.1:9']),
+      );
+    });
   });
 });

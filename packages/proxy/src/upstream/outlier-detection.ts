@@ -17,15 +17,18 @@
 //   It comes back at the first interval sweep after that time, with its counts reset.
 // - minHealthPercent becomes the panic threshold (Istio default 0: panic off). Below it the
 //   balancer picks among all hosts, ejected ones included, as Envoy's panic mode does.
+// - The hosts are the cluster's ready endpoints in every locality. With locality failover an
+//   ejection lowers its priority level's health, and the rebuilt balancer moves that level's
+//   share of the load to the next level (config/balancer.ts), as Envoy does.
 // Envoy runs the interval sweep on a timer; here the sweeps that fell due are replayed from the
 // clock whenever the detector is used, which gives the same result without a timer to stop.
 import {
-  createLoadBalancer,
   parseDuration,
   type EndpointLoadBalancer,
   type LbEndpoint,
   type ResolvedTrafficPolicy,
 } from '@mesh/rules';
+import { createClusterBalancer, readyLbEndpoints } from '../config/balancer.js';
 import type { RuntimeCluster } from '../config/types.js';
 
 export interface OutlierSettings {
@@ -148,7 +151,9 @@ export class OutlierDetector {
   /** Takes the host set from `cluster` (its ready endpoints) unless it came from that object. */
   follow(cluster: RuntimeCluster): void {
     if (this.syncedWith === cluster) return;
-    this.setHosts(cluster.balancer.candidates.map((e) => e.id));
+    // Not the balancer's candidates: a locality balancer's are only the levels taking load now,
+    // and the lower levels' hosts must be watched (and counted for maxEjectionPercent) too.
+    this.setHosts(readyLbEndpoints(cluster.endpoints).map((e) => e.id));
     this.syncedWith = cluster;
   }
 
@@ -330,7 +335,7 @@ export class OutlierDetectors {
       detector = new OutlierDetector(cluster.name, settings, this.now);
       this.byName.set(cluster.name, detector);
     } else detector.configure(settings);
-    // The balancer's candidates are the cluster's ready endpoints: Envoy's hosts.
+    // The cluster's ready endpoints are Envoy's hosts.
     detector.follow(cluster);
     detector.sweep();
     return detector;
@@ -344,7 +349,8 @@ export class OutlierDetectors {
   /**
    * The balancer to pick with: the table's own while none of the cluster's hosts is ejected,
    * else one rebuilt over the same hosts with the ejected ones unhealthy, under the panic
-   * threshold minHealthPercent sets. Rebuilt only when the ejected set changes.
+   * threshold minHealthPercent sets, and ranked by locality as the table's was. Rebuilt only when
+   * the ejected set changes.
    */
   balancerOf(
     cluster: RuntimeCluster,
@@ -354,10 +360,11 @@ export class OutlierDetectors {
     if (detector.ejectedCount === 0) return cluster.balancer;
     const cached = this.balancers.get(cluster);
     if (cached && cached.version === detector.version) return cached.balancer;
-    const endpoints: LbEndpoint[] = cluster.balancer.candidates.map((e) =>
+    const endpoints: LbEndpoint[] = readyLbEndpoints(cluster.endpoints).map((e) =>
       detector.isEjected(e.id) ? { ...e, healthy: false } : e,
     );
-    const balancer = createLoadBalancer(cluster.body.trafficPolicy.loadBalancer, endpoints, {
+    const balancer = createClusterBalancer(cluster.body.trafficPolicy, endpoints, {
+      proxyLocality: cluster.proxyLocality ?? '',
       panicThresholdPercent: detector.settings.panicThresholdPercent,
       rng,
     });

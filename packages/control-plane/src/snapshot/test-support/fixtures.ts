@@ -56,6 +56,7 @@ export function workload(
     ports: [httpPort(9080)],
     proxyVersion: '0.1.0',
     ready: true,
+    locality: '',
     controlPlane: 'control-plane-0',
     ...overrides,
   };
@@ -73,6 +74,7 @@ export function nodeOf(w: WorkloadRecord): ProxyNode {
     ports: w.ports,
     proxyVersion: w.proxyVersion,
     ready: w.ready,
+    locality: w.locality,
   };
 }
 

@@ -5,10 +5,9 @@ import {
   createServer,
   type IncomingHttpHeaders,
   type IncomingMessage,
-  type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { ClusterBody, EndpointBody, RouteTableBody } from '@mesh/proto';
 import { outboundClusterName, parseResources, type ResolvedTrafficPolicy } from '@mesh/rules';
 import { Pool } from 'undici';
@@ -73,14 +72,17 @@ export async function startUpstream(name: string, respond?: Respond): Promise<Te
   };
 }
 
-export function listen(server: Server): Promise<number> {
+/** A node:http server or the proxy's own (both net.Servers that can drop every connection). */
+export type ClosableServer = NetServer & { closeAllConnections(): void };
+
+export function listen(server: NetServer): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
   });
 }
 
-export function closeServer(server: Server): Promise<void> {
+export function closeServer(server: ClosableServer): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
 }
@@ -125,6 +127,8 @@ export function buildTable(options: {
   yaml?: string;
   clusters: readonly TestCluster[];
   generation?: number;
+  /** The proxy's own locality, as `--locality` gives it (default ''). */
+  proxyLocality?: string;
 }): ProxyTable {
   const parsed = options.yaml ? parseResources(options.yaml) : undefined;
   const errors = parsed?.diagnostics.filter((d) => d.severity === 'error') ?? [];
@@ -167,7 +171,9 @@ export function buildTable(options: {
     clusters: stateOf(clusters, (b) => b.name),
     endpoints: stateOf(endpoints, (b) => b.cluster),
   };
-  return compileTable(held, options.generation ?? 1);
+  return compileTable(held, options.generation ?? 1, undefined, {
+    proxyLocality: options.proxyLocality ?? '',
+  });
 }
 
 function stateOf<T>(bodies: readonly T[], nameOf: (b: T) => string): TypeState<T> {

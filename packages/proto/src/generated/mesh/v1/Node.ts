@@ -49,6 +49,12 @@ export interface Node {
    * are sent to other proxies marked not ready, and their pickers skip them.
    */
   ready?: boolean;
+  /**
+   * Where the workload runs, "region/zone/subzone" (trailing parts may be left out, e.g.
+   * "us-east1/us-east1-b"). Its endpoints carry it, and the proxy ranks endpoints against it for
+   * Istio's locality failover. Empty means unknown: it matches only endpoints without a locality.
+   */
+  locality?: string;
 }
 
 /**
@@ -94,4 +100,10 @@ export interface Node__Output {
    * are sent to other proxies marked not ready, and their pickers skip them.
    */
   ready: boolean;
+  /**
+   * Where the workload runs, "region/zone/subzone" (trailing parts may be left out, e.g.
+   * "us-east1/us-east1-b"). Its endpoints carry it, and the proxy ranks endpoints against it for
+   * Istio's locality failover. Empty means unknown: it matches only endpoints without a locality.
+   */
+  locality: string;
 }
