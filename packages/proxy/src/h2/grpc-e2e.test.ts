@@ -3,7 +3,6 @@
 // the proxy sniffs the preface, routes each call by :authority, and forwards over h2c to the
 // upstream's HTTP2 inbound listener, which forwards to the gRPC app.
 import * as grpc from '@grpc/grpc-js';
-import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import type { InboundListener } from '@mesh/proto';
 import type { AccessLogEntry } from '../http/access-log.js';
@@ -105,7 +104,7 @@ async function mesh(yaml = '', endpoints?: number[], protocol = 'GRPC'): Promise
   const h2Logs: AccessLogEntry[] = [];
   const tunnelLogs: TcpLogEntry[] = [];
   const node = { namespace: 'default', labels: { app: 'client' } };
-  const outbound: HttpServer = createOutboundServer({
+  const outbound = createOutboundServer({
     table: () => table,
     node,
     log: () => undefined,

@@ -5,7 +5,6 @@
 // elsewhere. Connections that do not start with the h2 preface are HTTP/1.1 callers and go to
 // the HTTP/1.1 inbound server for the same app.
 import { randomUUID } from 'node:crypto';
-import type { Server as HttpServer } from 'node:http';
 import type { Http2Server } from 'node:http2';
 import { createServer, type Server } from 'node:net';
 import type { InboundListener } from '@mesh/proto';
@@ -93,7 +92,7 @@ export function createH2InboundServer(
       });
     },
   });
-  const h1: HttpServer = createInboundServer({
+  const h1 = createInboundServer({
     listener,
     log,
     appAddress: address,

@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import { classifyUpstreamError } from '../upstream/failure.js';
 import { resetAfterEachRequest, type UpstreamPools } from '../upstream/pools.js';
-import { endToEndHeaders, headerMapOf, toOutgoing } from './headers.js';
+import { endToEndHeaders } from './headers.js';
 import { localReply } from './local-reply.js';
 import { abortedReply } from './settle.js';
 import type { Handler, ProxyResponse, UpstreamTarget } from './types.js';
@@ -20,7 +20,11 @@ export function forwardHandler(pools: UpstreamPools): Handler {
     let body: Readable | undefined;
     try {
       body = ctx.body?.open();
-      const headers = toOutgoing(endToEndHeaders(ctx.headers, { dropHost: true }));
+      // endToEndHeaders returns a fresh record: the host can go straight onto it.
+      const headers = endToEndHeaders(ctx.headers, { dropHost: true }) as Record<
+        string,
+        string | readonly string[]
+      >;
       headers.host = ctx.authority;
       // The target also carries its cluster's pool settings (endpoint.ts, targetOf).
       const res = await pools.get(target).request({
@@ -33,7 +37,7 @@ export function forwardHandler(pools: UpstreamPools): Handler {
       });
       return {
         status: res.statusCode,
-        headers: endToEndHeaders(headerMapOf(res.headers), { dropHost: false }),
+        headers: endToEndHeaders(res.headers, { dropHost: false }),
         body: res.body,
       };
     } catch (err) {

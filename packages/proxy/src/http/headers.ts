@@ -1,7 +1,6 @@
 // Header maps: lower-case names, repeated headers kept as arrays. Maps are treated as immutable;
 // every operation returns a copy, so a layer can never change what an outer layer (or an earlier
 // retry attempt) sees.
-import type { IncomingMessage } from 'node:http';
 import type { HeaderOps } from '@mesh/rules';
 import type { HeaderMap, HeaderValue } from './types.js';
 
@@ -28,8 +27,7 @@ function emptyMap(): Record<string, HeaderValue> {
   return Object.create(null) as Record<string, HeaderValue>;
 }
 
-export function headersOf(req: IncomingMessage): HeaderMap {
-  // From rawHeaders: headersDistinct builds a second record of arrays on first access.
+export function headersOf(req: { readonly rawHeaders: readonly string[] }): HeaderMap {
   const out = emptyMap();
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
@@ -38,18 +36,6 @@ export function headersOf(req: IncomingMessage): HeaderMap {
     const prev = out[name];
     out[name] =
       prev === undefined ? value : typeof prev === 'string' ? [prev, value] : [...prev, value];
-  }
-  return out;
-}
-
-/** From a plain record such as undici's response headers. */
-export function headerMapOf(
-  headers: Readonly<Record<string, string | readonly string[] | undefined>>,
-): HeaderMap {
-  const out = emptyMap();
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = value;
   }
   return out;
 }

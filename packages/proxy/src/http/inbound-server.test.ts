@@ -1,8 +1,8 @@
-import type { Server } from 'node:http';
 import type { InboundListener } from '@mesh/proto';
 import { Pool } from 'undici';
 import type { AccessLogEntry } from './access-log.js';
 import { createInboundServer } from './inbound-server.js';
+import type { ProxyServer } from './server.js';
 import {
   closedPort,
   closeServer,
@@ -27,7 +27,7 @@ function listenerFor(targetPort: number): InboundListener {
 
 describe('inbound server', () => {
   let app: TestUpstream;
-  let server: Server;
+  let server: ProxyServer;
   let client: Pool;
   const logs: AccessLogEntry[] = [];
 

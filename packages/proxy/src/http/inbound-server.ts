@@ -3,16 +3,21 @@
 // streamed. Istio gives inbound routes no retries and no timeout; an app that is down answers
 // 503 UF, so the caller's sidecar can retry elsewhere.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server } from 'node:http';
 import type { InboundListener } from '@mesh/proto';
 import { createUpstreamPools, type UpstreamPools } from '../upstream/pools.js';
 import type { AccessLogger } from './access-log.js';
 import { forwardHandler } from './forward.js';
 import { headersOf, headerValue, withHeaders } from './headers.js';
 import { localReply } from './local-reply.js';
-import { hasBody, RequestBody } from './request-body.js';
+import { RequestBody } from './request-body.js';
 import { parseRequestTarget } from './request-target.js';
-import { createProxyServer, resolveLimits, type ServerLimits } from './server.js';
+import {
+  createProxyServer,
+  resolveLimits,
+  type ProxyRequest,
+  type ProxyServer,
+  type ServerLimits,
+} from './server.js';
 import type { StreamInfo } from './stream-info.js';
 import type { Handler, ProxyResponse, UpstreamTarget } from './types.js';
 
@@ -26,8 +31,8 @@ export interface InboundServerOptions {
   readonly onError?: (err: unknown) => void;
 }
 
-/** An http.Server, not yet listening: the caller binds it to `listener.bindPort`. */
-export function createInboundServer(options: InboundServerOptions): Server {
+/** A server, not yet listening: the caller binds it to `listener.bindPort`. */
+export function createInboundServer(options: InboundServerOptions): ProxyServer {
   const { listener } = options;
   const pools = options.pools ?? createUpstreamPools();
   const limits = resolveLimits(options.limits);
@@ -51,13 +56,13 @@ export function createInboundServer(options: InboundServerOptions): Server {
 }
 
 async function handleInbound(
-  req: IncomingMessage,
+  req: ProxyRequest,
   info: StreamInfo,
   signal: AbortSignal,
   app: UpstreamTarget,
   forward: Handler,
 ): Promise<ProxyResponse> {
-  const target = parseRequestTarget(req.url ?? '', req.headers.host ?? app.id);
+  const target = parseRequestTarget(req.url, info.authority || app.id);
   if (typeof target === 'string') return localReply(400, 'DPE', target);
   info.authority = target.authority;
   info.path = target.path;
@@ -77,9 +82,7 @@ async function handleInbound(
     path: target.path,
     headers,
     // No retries inbound, so nothing is kept beyond what is in flight.
-    body: hasBody(req.headers)
-      ? new RequestBody(req, 0, (n) => (info.bytesReceived += n))
-      : undefined,
+    body: req.body ? new RequestBody(req.body, 0, (n) => (info.bytesReceived += n)) : undefined,
     signal,
     info,
     rng: Math.random,

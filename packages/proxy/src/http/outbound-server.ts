@@ -3,7 +3,6 @@
 // pushed meanwhile), asks @mesh/rules where the request goes, and runs the decision through the
 // layers: CORS -> fault -> header ops -> mirror -> route timeout -> retry -> endpoint pick ->
 // forward.
-import type { IncomingMessage, Server } from 'node:http';
 import { outboundClusterName } from '@mesh/rules';
 import type { ClusterRef, ForwardDecision, MirrorDecision } from '@mesh/rules';
 import type { ProxyTable } from '../config/types.js';
@@ -19,11 +18,18 @@ import { headerOpsLayer } from './header-ops.js';
 import { headersOf, withHeaders } from './headers.js';
 import { localReply } from './local-reply.js';
 import { MirrorStats, mirrorLayer, type MirrorTarget } from './mirror.js';
-import { hasBody, RequestBody } from './request-body.js';
+import { RequestBody } from './request-body.js';
 import { parseRequestTarget } from './request-target.js';
 import { isForward, routeRequest, stampRequest } from './routing.js';
 import { retryLayer } from './retry.js';
-import { createProxyServer, resolveLimits, type ServerLimits } from './server.js';
+import {
+  createProxyServer,
+  hostOf,
+  resolveLimits,
+  type ProxyRequest,
+  type ProxyServer,
+  type ServerLimits,
+} from './server.js';
 import type { StreamInfo } from './stream-info.js';
 import { timeoutLayer } from './timeout.js';
 import type { Handler, HeaderMap, HttpContext, Layer, ProxyResponse } from './types.js';
@@ -57,8 +63,8 @@ export interface OutboundServerOptions {
   readonly warn?: (message: string) => void;
 }
 
-/** An http.Server, not yet listening. */
-export function createOutboundServer(options: OutboundServerOptions): Server {
+/** A server, not yet listening. */
+export function createOutboundServer(options: OutboundServerOptions): ProxyServer {
   const pools = options.pools ?? createUpstreamPools();
   const limits = resolveLimits(options.limits);
   const deps: Deps = {
@@ -100,7 +106,7 @@ interface Mirroring {
 }
 
 async function handleOutbound(
-  req: IncomingMessage,
+  req: ProxyRequest,
   info: StreamInfo,
   signal: AbortSignal,
   deps: Deps,
@@ -108,7 +114,7 @@ async function handleOutbound(
 ): Promise<ProxyResponse> {
   const table = deps.table();
   info.generation = table.generation;
-  const target = parseRequestTarget(req.url ?? '', req.headers.host);
+  const target = parseRequestTarget(req.url, hostOf(req.rawHeaders));
   if (typeof target === 'string') return localReply(400, 'DPE', target);
   info.authority = target.authority;
   info.path = target.path;
@@ -133,7 +139,7 @@ async function handleOutbound(
 
 function forward(
   decision: ForwardDecision,
-  req: IncomingMessage,
+  req: ProxyRequest,
   headers: HeaderMap,
   originalPath: string,
   table: ProxyTable,
@@ -146,8 +152,8 @@ function forward(
   const clusterName = decision.destination.cluster || outboundClusterName(port, subset, host);
   info.routeName = decision.routeName ?? (decision.virtualService ? undefined : 'default');
   info.upstreamCluster = clusterName;
-  const body = hasBody(req.headers)
-    ? new RequestBody(req, deps.retryBufferBytes, (n) => (info.bytesReceived += n))
+  const body = req.body
+    ? new RequestBody(req.body, deps.retryBufferBytes, (n) => (info.bytesReceived += n))
     : undefined;
   // Envoy keeps the path the client sent when a rewrite changes it.
   if (decision.path !== originalPath)

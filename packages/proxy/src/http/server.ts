@@ -1,22 +1,28 @@
-// What the outbound and inbound servers share: node:http configured against hostile clients,
-// the per-request record and access log, and writing a ProxyResponse to the client. Untrusted
-// input never crashes the process: malformed requests get 400, oversized headers 431, slow ones
-// 408, each with x-mesh-error and an access-log line, as Envoy's codec errors do.
-import {
-  createServer,
-  STATUS_CODES,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+// What the outbound and inbound servers share: the HTTP/1.1 codec (h1-server.ts) configured
+// against hostile clients, the per-request record and access log, and writing a ProxyResponse to
+// the client. Untrusted input never crashes the process: malformed requests get 400, oversized
+// headers or too many of them 431, slow ones 408, each with x-mesh-error and an access-log line,
+// as Envoy's codec errors do.
+//
+// The servers keep node:http's event surface where the rest of the proxy hooks in: 'connect'
+// (CONNECT tunnels) and 'upgrade' (WebSocket) listeners get a request that reads like an
+// IncomingMessage, and `emit('connection', socket)` serves a socket accepted elsewhere.
 import type { Duplex } from 'node:stream';
-import { Readable } from 'node:stream';
+import { Readable as ReadableStream } from 'node:stream';
+import type { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import { safeLog, type AccessLogger } from './access-log.js';
-import { toOutgoing } from './headers.js';
+import {
+  createH1Server,
+  type H1Exchange,
+  type H1Request,
+  type H1Server,
+  type OutgoingHeaders,
+} from './h1-server.js';
 import { headerSafe, localReply, MESH_ERROR_HEADER, renderLocalReply } from './local-reply.js';
 import { discardResponse } from './settle.js';
 import { createStreamInfo, type StreamInfo } from './stream-info.js';
-import type { LocalReply, ProxyResponse } from './types.js';
+import type { HeaderMap, LocalReply, ProxyResponse } from './types.js';
 import { DownstreamDisconnect, UpstreamTimeout } from './types.js';
 
 export interface ServerLimits {
@@ -40,11 +46,27 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = Object.freeze({
   maxHeaderCount: 100,
 });
 
+/** A request as the handlers see it: the codec's, body included when there is one. */
+export type ProxyRequest = H1Request;
+
 export type RequestHandler = (
-  req: IncomingMessage,
+  req: ProxyRequest,
   info: StreamInfo,
   signal: AbortSignal,
 ) => Promise<ProxyResponse>;
+
+/** What 'connect' and 'upgrade' listeners get: the parts of an IncomingMessage they read. */
+export interface TunnelRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly httpVersion: string;
+  readonly rawHeaders: readonly string[];
+  /** Lower-case names; repeated values joined with ', ' (set-cookie kept as a list), as node:http. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly socket: Socket;
+}
+
+export type TunnelHandler = (req: TunnelRequest, client: Duplex, head: Buffer) => void;
 
 export interface ProxyServerOptions {
   readonly direction: 'outbound' | 'inbound';
@@ -55,131 +77,132 @@ export interface ProxyServerOptions {
   readonly handle: RequestHandler;
 }
 
+export type ProxyServer = H1Server;
+
+/** Marks servers that serve HTTP/1.1 requests on any socket handed to them ('connection'). */
+export const SERVES_HTTP1 = Symbol('mesh.servesHttp1');
+
+/** Whether `server` serves HTTP/1.1 on sockets emitted to it: ours, or node:http with a handler. */
+export function servesHttp1(server: EventEmitter): boolean {
+  return SERVES_HTTP1 in server || server.listenerCount('request') > 0;
+}
+
 export function resolveLimits(limits: Partial<ServerLimits> | undefined): ServerLimits {
   return { ...DEFAULT_SERVER_LIMITS, ...limits };
 }
 
-export function createProxyServer(options: ProxyServerOptions): Server {
+export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   const { direction, limits, log, onError, handle } = options;
-  const server = createServer({
-    maxHeaderSize: limits.maxHeaderBytes,
-    headersTimeout: limits.headersTimeoutMs,
-    // Off: bodies stream for as long as both sides keep them flowing (Envoy has no such limit).
-    requestTimeout: 0,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    // How often Node looks for connections past headersTimeout; its 30 s default would let a
-    // stalled client hold a connection three times longer than configured.
-    connectionsCheckingInterval: Math.max(
-      50,
-      Math.min(1000, Math.floor(limits.headersTimeoutMs / 2)),
-    ),
-    // Answered by the handler instead, with x-mesh-error and a log line.
-    requireHostHeader: false,
-  });
-
-  // Node would silently drop headers past its own limit (2000); parsing one past ours is enough
-  // to tell a request over it and refuse it, as Envoy does.
-  server.maxHeadersCount = limits.maxHeaderCount + 1;
-
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const info = createStreamInfo(direction);
-    info.method = req.method ?? '';
-    info.path = req.url ?? '';
-    info.authority = req.headers.host ?? '';
-    info.protocol = `HTTP/${req.httpVersion}`;
-    info.downstreamAddress = req.socket.remoteAddress;
-    const downstream = new AbortController();
-    const state: ExchangeState = { ended: undefined };
-    res.once('close', () => {
-      if (!res.writableFinished) {
-        if (state.ended === undefined) {
-          state.ended = 'downstream';
-          info.flags.add('DC');
-        }
-        downstream.abort(new DownstreamDisconnect());
-      }
-      safeLog(log, info);
-    });
-    const headerCount = req.rawHeaders.length / 2;
-    if (headerCount > limits.maxHeaderCount) {
-      res.shouldKeepAlive = false;
-      send(
-        res,
-        localReply(
-          431,
-          'DPE',
-          `too many request headers: more than ${limits.maxHeaderCount} (the proxy's limit)`,
-        ),
-        info,
-        state,
-      );
-      return;
-    }
-    handle(req, info, downstream.signal).then(
-      (response) => send(res, response, info, state),
-      (err: unknown) => {
-        onError?.(err);
-        if (res.headersSent) res.destroy();
-        else
-          send(
-            res,
-            localReply(500, undefined, `internal proxy error: ${messageOf(err)}`),
-            info,
-            state,
-          );
+  const tunnel = (event: 'connect' | 'upgrade') => (req: H1Request, socket: Socket, head: Buffer) =>
+    server.emit(event, tunnelRequestOf(req), socket, head);
+  const onConnect = tunnel('connect');
+  const onUpgrade = tunnel('upgrade');
+  const server: H1Server = createH1Server(
+    {
+      maxHeaderBytes: limits.maxHeaderBytes,
+      maxHeaderCount: limits.maxHeaderCount,
+      headersTimeoutMs: limits.headersTimeoutMs,
+      keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
+    },
+    {
+      request: (exchange) => serve(exchange, direction, log, onError, handle),
+      // Read per request, so listeners added after creation count, as with node:http's events;
+      // without a listener CONNECT is refused (405) and an Upgrade is served as a plain request.
+      get connect() {
+        return server.listenerCount('connect') > 0 ? onConnect : undefined;
       },
-    );
-  });
-
-  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
-    const conn = socket as Duplex & {
-      _httpMessage?: { headersSent?: boolean };
-      bytesRead?: number;
-      remoteAddress?: string;
-    };
-    // A reply would corrupt a response already under way; a connection that never sent a byte
-    // (a pre-connect past headersTimeout) gets closed without a reply or a log line.
-    if (
-      err.code === 'ECONNRESET' ||
-      !socket.writable ||
-      conn._httpMessage?.headersSent ||
-      conn.bytesRead === 0
-    ) {
-      socket.destroy();
-      return;
-    }
-    const [status, reason] = clientErrorReply(err, limits);
-    const info = createStreamInfo(direction);
-    info.status = status;
-    info.flags.add('DPE');
-    info.details = reason;
-    info.downstreamAddress = conn.remoteAddress;
-    const body = `${reason}\n`;
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
-        `content-type: text/plain; charset=utf-8\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\n` +
-        `${MESH_ERROR_HEADER}: DPE ${headerSafe(reason)}\r\n` +
-        `connection: close\r\n\r\n${body}`,
-    );
-    safeLog(log, info);
-  });
-
-  return server;
+      get upgrade() {
+        return server.listenerCount('upgrade') > 0 ? onUpgrade : undefined;
+      },
+      protocolError: ({ status, reason, remoteAddress }) => {
+        const info = createStreamInfo(direction);
+        info.status = status;
+        info.flags.add('DPE');
+        info.details = reason;
+        info.downstreamAddress = remoteAddress;
+        safeLog(log, info);
+      },
+    },
+    (status, reason) => ({
+      headers: {
+        'content-type': 'text/plain; charset=utf-8',
+        [MESH_ERROR_HEADER]: `DPE ${headerSafe(reason)}`,
+      },
+      body: `${reason}\n`,
+    }),
+  );
+  return Object.assign(server, { [SERVES_HTTP1]: true });
 }
 
-function clientErrorReply(err: Error & { code?: string }, limits: ServerLimits): [number, string] {
-  switch (err.code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return [
-        431,
-        `request headers exceed the limit of ${Math.round(limits.maxHeaderBytes / 1024)} KiB`,
-      ];
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return [408, `request headers not received within ${limits.headersTimeoutMs} ms`];
-    default:
-      return [400, `malformed HTTP request: ${err.code ? `${err.code}: ` : ''}${err.message}`];
+function serve(
+  exchange: H1Exchange,
+  direction: 'outbound' | 'inbound',
+  log: AccessLogger,
+  onError: ((err: unknown) => void) | undefined,
+  handle: RequestHandler,
+): void {
+  const req = exchange.request;
+  const info = createStreamInfo(direction);
+  info.method = req.method;
+  info.path = req.url;
+  info.authority = hostOf(req.rawHeaders) ?? '';
+  info.protocol = `HTTP/${req.httpVersion}`;
+  info.downstreamAddress = req.socket.remoteAddress;
+  const downstream = new AbortController();
+  const state: ExchangeState = { ended: undefined };
+  exchange.onEnd = (finished) => {
+    if (!finished) {
+      if (state.ended === undefined) {
+        state.ended = 'downstream';
+        info.flags.add('DC');
+      }
+      downstream.abort(new DownstreamDisconnect());
+    }
+    safeLog(log, info);
+  };
+  handle(req, info, downstream.signal).then(
+    (response) => send(exchange, response, info, state),
+    (err: unknown) => {
+      onError?.(err);
+      if (exchange.headersSent) exchange.destroy();
+      else
+        send(
+          exchange,
+          localReply(500, undefined, `internal proxy error: ${messageOf(err)}`),
+          info,
+          state,
+        );
+    },
+  );
+}
+
+/** The Host header's value (the first, if repeated). */
+export function hostOf(rawHeaders: readonly string[]): string | undefined {
+  for (let i = 0; i < rawHeaders.length; i += 2)
+    if (rawHeaders[i]!.length === 4 && rawHeaders[i]!.toLowerCase() === 'host')
+      return rawHeaders[i + 1];
+  return undefined;
+}
+
+function tunnelRequestOf(req: H1Request): TunnelRequest {
+  const headers = Object.create(null) as Record<string, string | string[]>;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    const prev = headers[name];
+    if (prev === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
+    else if (Array.isArray(prev)) prev.push(value);
+    else headers[name] = `${prev}, ${value}`;
   }
+  return {
+    method: req.method,
+    url: req.url,
+    httpVersion: req.httpVersion,
+    rawHeaders: req.rawHeaders,
+    headers,
+    socket: req.socket,
+  };
 }
 
 interface ExchangeState {
@@ -188,66 +211,56 @@ interface ExchangeState {
 }
 
 function send(
-  res: ServerResponse,
+  exchange: H1Exchange,
   response: ProxyResponse,
   info: StreamInfo,
   state: ExchangeState,
 ): void {
-  if (res.destroyed) {
+  if (state.ended === 'downstream') {
     discardResponse(response);
     return;
   }
   let { status, headers, body } = response;
   if (response.local) ({ status, headers, body } = recordLocal(response as LocalResponse, info));
   try {
-    res.writeHead(status, toOutgoing(headers));
+    info.status = status;
+    if (!(body instanceof ReadableStream)) {
+      if (body) info.bytesSent += body.length;
+      exchange.respond(status, outgoing(headers), body);
+      return;
+    }
+    exchange.respondStream(
+      status,
+      outgoing(headers),
+      body,
+      (bytes) => (info.bytesSent += bytes),
+      (err) => {
+        if (state.ended !== undefined) return;
+        state.ended = 'upstream';
+        // A route timeout cutting the body has already said UT.
+        if (!(err instanceof UpstreamTimeout)) info.flags.add('UC');
+      },
+    );
   } catch (err) {
-    // Node rejects what an upstream may send: a status outside 100-999, bytes a header cannot hold.
+    // The codec rejects what an upstream may send: a status outside 100-999, bytes a header
+    // cannot hold, a content-length that is not the body's.
     discardResponse(response);
+    info.bytesSent = 0;
     const reply = localReply(
       502,
       'UPE',
       `upstream response cannot be forwarded: ${messageOf(err)}`,
     );
-    ({ status, headers, body } = recordLocal(reply as LocalResponse, info));
-    res.writeHead(status, toOutgoing(headers));
+    const rendered = recordLocal(reply as LocalResponse, info);
+    info.status = rendered.status;
+    info.bytesSent = rendered.body.length;
+    exchange.respond(rendered.status, outgoing(rendered.headers), rendered.body);
   }
-  info.status = status;
-  if (!(body instanceof Readable)) {
-    if (body) info.bytesSent += body.length;
-    res.end(body);
-    return;
-  }
-  streamBody(body, res, info, state);
 }
 
-// By hand rather than stream.pipeline(): pipeline creates an AbortController per call and aborts
-// it with a DOMException (a captured stack trace), ~20 µs per request in the hop profile. The
-// contract is pipeline's: a failing body destroys the response (the client sees the cut), a
-// client that goes away destroys the body (its upstream connection is released).
-function streamBody(body: Readable, res: ServerResponse, info: StreamInfo, state: ExchangeState) {
-  const onDrain = () => body.resume();
-  body.on('data', (chunk: Buffer) => {
-    info.bytesSent += chunk.length;
-    if (!res.write(chunk)) body.pause();
-  });
-  res.on('drain', onDrain);
-  body.once('end', () => {
-    res.off('drain', onDrain);
-    res.end();
-  });
-  body.once('error', (err) => {
-    if (state.ended === undefined) {
-      state.ended = 'upstream';
-      // A route timeout cutting the body has already said UT.
-      if (!(err instanceof UpstreamTimeout)) info.flags.add('UC');
-    }
-    res.destroy(err);
-  });
-  res.once('close', () => {
-    res.off('drain', onDrain);
-    if (!body.readableEnded && !body.destroyed) body.destroy();
-  });
+/** Header maps are immutable by contract and the codec only reads them: no copy needed. */
+function outgoing(headers: HeaderMap): OutgoingHeaders {
+  return headers;
 }
 
 type LocalResponse = ProxyResponse & { local: LocalReply };

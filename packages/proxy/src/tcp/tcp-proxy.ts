@@ -17,7 +17,6 @@
 //   and a client that turns out not to speak HTTP is closed (NR);
 // - neither: 404 NR.
 // A client silent for sniffTimeoutMs is spliced as TCP (it waits for the server to speak).
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { InboundListener } from '@mesh/proto';
@@ -26,10 +25,17 @@ import type { ProxyTable } from '../config/types.js';
 import { createH2Outbound, type H2Outbound } from '../h2/outbound.js';
 import type { H2Limits } from '../h2/server.js';
 import type { AccessLogger } from '../http/access-log.js';
+import { servesHttp1 } from '../http/server.js';
 import type { ActiveRequests } from '../upstream/active-requests.js';
 import type { UpstreamPools } from '../upstream/pools.js';
 import { originalDestinationOf } from '../upstream/original-destination.js';
 import { sniff, type SniffResult } from './sniff.js';
+
+/** What the tunnel handler reads of a CONNECT request (node:http's IncomingMessage or ours). */
+export interface ConnectRequest {
+  readonly url?: string | undefined;
+  readonly socket: Socket;
+}
 
 /** One line per TCP connection, like Envoy's TCP access log. */
 export interface TcpLogEntry {
@@ -72,11 +78,7 @@ export interface TunnelOptions {
   h2Limits?: Partial<H2Limits>;
 }
 
-export type ConnectTunnelHandler = ((
-  req: IncomingMessage,
-  client: Duplex,
-  head: Buffer,
-) => void) & {
+export type ConnectTunnelHandler = ((req: ConnectRequest, client: Duplex, head: Buffer) => void) & {
   /** Closes the h2c sessions tunnels carry (GOAWAY) and their upstream sessions. */
   close(): Promise<void>;
 };
@@ -100,7 +102,7 @@ export function connectTunnelHandler(options: TunnelOptions): ConnectTunnelHandl
       ...(options.h2Limits && { limits: options.h2Limits }),
     }));
 
-  const handler = (req: IncomingMessage, client: Duplex, head: Buffer): void => {
+  const handler = (req: ConnectRequest, client: Duplex, head: Buffer): void => {
     const started = Date.now();
     const authority = req.url ?? '';
     const entry: TcpLogEntry = {
@@ -325,9 +327,9 @@ export function connectTunnelHandler(options: TunnelOptions): ConnectTunnelHandl
 }
 
 /** The HTTP server that accepted the CONNECT, when it serves requests (the forward proxy). */
-function defaultHttp1(req: IncomingMessage): ((socket: Duplex) => void) | undefined {
-  const server = (req.socket as Socket & { server?: HttpServer }).server;
-  if (!server || server.listenerCount('request') === 0) return undefined;
+function defaultHttp1(req: ConnectRequest): ((socket: Duplex) => void) | undefined {
+  const server = (req.socket as Socket & { server?: Server }).server;
+  if (!server || !servesHttp1(server)) return undefined;
   return (socket) => server.emit('connection', socket);
 }
 

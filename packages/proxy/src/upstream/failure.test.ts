@@ -5,14 +5,14 @@ function err(code: string, message = `boom ${code}`, name = 'Error'): Error {
 }
 
 describe('classifyUpstreamError', () => {
-  it.each(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'UND_ERR_CONNECT_TIMEOUT'])(
+  it.each(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'MESH_CONNECT_TIMEOUT'])(
     '%s is a connect failure',
     (code) => {
       expect(classifyUpstreamError(err(code)).kind).toBe('connect-failure');
     },
   );
 
-  it.each(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'])('%s is a reset', (code) => {
+  it.each(['MESH_UPSTREAM_RESET', 'ECONNRESET', 'EPIPE'])('%s is a reset', (code) => {
     expect(classifyUpstreamError(err(code)).kind).toBe('reset');
   });
 
@@ -20,8 +20,8 @@ describe('classifyUpstreamError', () => {
     expect(classifyUpstreamError(err('HPE_INVALID_CONSTANT', 'Expected HTTP/')).kind).toBe(
       'protocol-error',
     );
-    expect(classifyUpstreamError(err('UND_ERR_SOCKET', 'other side closed')).detail).toBe(
-      'UND_ERR_SOCKET: other side closed',
+    expect(classifyUpstreamError(err('MESH_UPSTREAM_RESET', 'other side closed')).detail).toBe(
+      'MESH_UPSTREAM_RESET: other side closed',
     );
     expect(classifyUpstreamError('weird').detail).toBe('weird');
   });

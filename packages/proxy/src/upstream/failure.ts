@@ -12,7 +12,7 @@ const CONNECT_CODES: ReadonlySet<string> = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
   'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
+  'MESH_CONNECT_TIMEOUT',
 ]);
 
 export interface ClassifiedUpstreamError {
@@ -26,9 +26,8 @@ export function classifyUpstreamError(err: unknown): ClassifiedUpstreamError {
   const message = messageOf(err);
   if (code !== undefined && CONNECT_CODES.has(code))
     return { kind: 'connect-failure', detail: message };
-  // undici wraps llhttp parse errors as HTTPParserError with HPE_* codes.
-  if (code?.startsWith('HPE_') || (err as { name?: unknown } | null)?.name === 'HTTPParserError')
-    return { kind: 'protocol-error', detail: message };
+  // llhttp's parse errors: HPE_* codes.
+  if (code?.startsWith('HPE_')) return { kind: 'protocol-error', detail: message };
   return {
     kind: 'reset',
     detail: code && !message.includes(code) ? `${code}: ${message}` : message,

@@ -1,7 +1,21 @@
+import type { Readable } from 'node:stream';
 import { createServer } from 'node:http';
 import { buildTable, closeServer, endpointBody, listen } from '../http/test-support/fixtures.js';
 import { ActiveRequests } from './active-requests.js';
 import { clusterHealthView, createUpstreamPools, UNLIMITED } from './index.js';
+import type { H1Request } from './h1-pool.js';
+
+/** A bodiless GET for the pool of 127.0.0.1:`port`; `reset` closes the connection after it. */
+function get(port: number, reset = false): H1Request {
+  return { method: 'GET', path: '/', headers: { host: `127.0.0.1:${port}` }, body: null, reset };
+}
+
+async function text(body: Buffer | Readable): Promise<string> {
+  if (Buffer.isBuffer(body)) return body.toString();
+  let out = '';
+  for await (const chunk of body) out += String(chunk);
+  return out;
+}
 
 const HOST = 'ratings.default.svc.cluster.local';
 
@@ -36,7 +50,7 @@ describe('clusterHealthView', () => {
       for (let i = 0; i < 5; i++) detector.record(`127.0.0.1:${port + 1}`, 503);
       active.acquire(`127.0.0.1:${port}`);
       const pool = pools.get({ address: '127.0.0.1', port });
-      await (await pool.request({ path: '/', method: 'GET' })).body.text();
+      await text((await pool.request(get(port))).body);
       now += 1_000;
 
       const views = clusterHealthView(table, active, pools);
@@ -61,6 +75,9 @@ describe('clusterHealthView', () => {
         {
           id: `127.0.0.1:${port}`,
           ready: true,
+          // outlierDetection turns on locality failover; without localities all rank alike.
+          locality: '',
+          priority: 0,
           activeRequests: 1,
           openConnections: 1,
           outlier: {
@@ -73,6 +90,8 @@ describe('clusterHealthView', () => {
         {
           id: `127.0.0.1:${port + 1}`,
           ready: true,
+          locality: '',
+          priority: 0,
           activeRequests: 0,
           openConnections: 0,
           outlier: {
@@ -89,13 +108,21 @@ describe('clusterHealthView', () => {
           },
         },
         // Not ready: never in the balancer, so outlier detection does not watch it.
-        { id: `127.0.0.1:${port + 2}`, ready: false, activeRequests: 0, openConnections: 0 },
+        {
+          id: `127.0.0.1:${port + 2}`,
+          ready: false,
+          locality: '',
+          activeRequests: 0,
+          openConnections: 0,
+        },
       ]);
       // A cluster nothing was sent to yet: its limits, nothing counted, no outlier detection.
       expect(v1).toMatchObject({
         circuitBreakers: { limits: { maxConnections: UNLIMITED }, activeRequests: 0 },
       });
       expect(v1!.outlierDetection).toBeUndefined();
+      expect(v1!.localityFailover).toBeUndefined();
+      expect(v1!.endpoints[0]!.priority).toBeUndefined();
 
       // Time passes: the view shows the endpoint back.
       now += 30_000;
@@ -109,5 +136,39 @@ describe('clusterHealthView', () => {
       await pools.close();
       await closeServer(server);
     }
+  });
+
+  it("shows each endpoint's locality and, with locality failover, its priority level", () => {
+    const endpoints = [
+      endpointBody(1, { locality: 'us-east/zone-b' }),
+      endpointBody(2, { locality: 'us-east/zone-a' }),
+      endpointBody(3, { locality: 'eu-west/zone-c' }),
+      endpointBody(4, { locality: 'us-east/zone-a', ready: false }),
+    ];
+    const table = buildTable({
+      proxyLocality: 'us-east/zone-a',
+      clusters: [
+        { host: HOST, endpoints, trafficPolicy: { outlierDetection: {} } },
+        { host: HOST, subset: 'flat', endpoints },
+      ],
+    });
+    const views = clusterHealthView(table, new ActiveRequests());
+    const ranked = views.find((c) => c.name === `outbound|9080||${HOST}`)!;
+    expect(ranked.localityFailover).toEqual({ proxyLocality: 'us-east/zone-a' });
+    expect(ranked.endpoints.map((e) => [e.id, e.locality, e.priority])).toEqual([
+      ['127.0.0.1:1', 'us-east/zone-b', 1],
+      ['127.0.0.1:2', 'us-east/zone-a', 0],
+      ['127.0.0.1:3', 'eu-west/zone-c', 2],
+      ['127.0.0.1:4', 'us-east/zone-a', undefined],
+    ]);
+    // No outlierDetection, no failover: localities are shown, priorities are not.
+    const flat = views.find((c) => c.name === `outbound|9080|flat|${HOST}`)!;
+    expect(flat.localityFailover).toBeUndefined();
+    expect(flat.endpoints.map((e) => [e.locality, e.priority])).toEqual([
+      ['us-east/zone-b', undefined],
+      ['us-east/zone-a', undefined],
+      ['eu-west/zone-c', undefined],
+      ['us-east/zone-a', undefined],
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { createServer } from 'node:http';
 import { closeServer, listen } from '../http/test-support/fixtures.js';
 import {
@@ -6,6 +7,19 @@ import {
   originOf,
   resetAfterEachRequest,
 } from './pools.js';
+import type { H1Request } from './h1-pool.js';
+
+/** A bodiless GET for the pool of 127.0.0.1:`port`; `reset` closes the connection after it. */
+function get(port: number, reset = false): H1Request {
+  return { method: 'GET', path: '/', headers: { host: `127.0.0.1:${port}` }, body: null, reset };
+}
+
+async function text(body: Buffer | Readable): Promise<string> {
+  if (Buffer.isBuffer(body)) return body.toString();
+  let out = '';
+  for await (const chunk of body) out += String(chunk);
+  return out;
+}
 
 describe('upstream pools', () => {
   it('gives one pool per endpoint and connection settings, reused across calls', async () => {
@@ -28,13 +42,13 @@ describe('upstream pools', () => {
     const pools = createUpstreamPools();
     try {
       const pool = pools.get({ address: '127.0.0.1', port });
-      const pending = pool.request({ path: '/', method: 'GET' });
+      const pending = pool.request(get(port));
       await new Promise((r) => setTimeout(r, 20));
       pools.retain(new Set([originOf('127.0.0.1', port + 1)]));
       expect(pools.size).toBe(0);
       expect(pool.closed).toBe(true);
       release();
-      expect(await (await pending).body.text()).toBe('done');
+      expect(await text((await pending).body)).toBe('done');
       const fresh = pools.get({ address: '127.0.0.1', port });
       expect(fresh).not.toBe(pool);
       pools.retain(new Set([originOf('127.0.0.1', port)]));
@@ -55,8 +69,7 @@ describe('upstream pools', () => {
     const pools = createUpstreamPools();
     try {
       const pool = pools.get({ address: '127.0.0.1', port, maxRequestsPerConnection: 2 });
-      for (let i = 0; i < 8; i++)
-        await (await pool.request({ path: '/', method: 'GET' })).body.text();
+      for (let i = 0; i < 8; i++) await text((await pool.request(get(port))).body);
       // undici's own maxRequestsPerClient would allow one more per connection.
       expect(Math.max(...perSocket.values())).toBe(2);
 
@@ -66,8 +79,7 @@ describe('upstream pools', () => {
       expect(resetAfterEachRequest(single)).toBe(true);
       expect(resetAfterEachRequest({ ...single, maxRequestsPerConnection: 2 })).toBe(false);
       const one = pools.get(single);
-      for (let i = 0; i < 3; i++)
-        await (await one.request({ path: '/', method: 'GET', reset: true })).body.text();
+      for (let i = 0; i < 3; i++) await text((await one.request(get(port, true))).body);
       expect([...perSocket.values()]).toEqual([1, 1, 1]);
     } finally {
       await pools.close();
@@ -97,8 +109,8 @@ describe('upstream pools', () => {
       );
       await Promise.all(
         Array.from({ length: 6 }, async () => {
-          const res = await pool.request({ path: '/', method: 'GET' });
-          await res.body.text();
+          const res = await pool.request(get(port));
+          await text(res.body);
         }),
       );
       expect(peak).toBe(2);
@@ -118,7 +130,7 @@ describe('upstream pools', () => {
     const pools = createUpstreamPools();
     try {
       const pool = pools.get({ address: '127.0.0.1', port, idleTimeoutMs: 50 });
-      await (await pool.request({ path: '/', method: 'GET' })).body.text();
+      await text((await pool.request(get(port))).body);
       expect(pool.stats.connected).toBe(1);
       await new Promise((r) => setTimeout(r, 200));
       expect(pool.stats.connected).toBe(0);

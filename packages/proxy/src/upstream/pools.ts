@@ -1,10 +1,10 @@
-// Connection pools to upstream endpoints: one undici Pool per endpoint (and per connection
+// Connection pools to upstream endpoints: one H1Pool (h1-pool.ts) per endpoint (and per connection
 // settings), created on first use and reused across requests and config tables, so keep-alive
 // connections survive a config push. Endpoints that leave the config are closed by retain(),
 // which lets their in-flight requests finish first. A cluster with connectionPool.tcp.
 // maxConnections gets pools of its own, capped at that many connections per endpoint, as Envoy
 // keeps one pool per cluster and host; the cluster-wide cap is its circuit breaker's.
-import { Pool } from 'undici';
+import { H1Pool } from './h1-pool.js';
 import type { ResolvedTrafficPolicy } from '@mesh/rules';
 import { parseDuration } from '@mesh/rules';
 
@@ -31,7 +31,7 @@ export interface UpstreamPoolsOptions {
 }
 
 export interface UpstreamPools {
-  get(target: UpstreamAddress): Pool;
+  get(target: UpstreamAddress): H1Pool;
   /** Closes the pools of endpoints not in `origins` (`http://address:port`), after in-flight requests. */
   retain(origins: ReadonlySet<string>): void;
   /** Open connections to one endpoint, busy or idle, across its pools (for the admin page). */
@@ -46,7 +46,7 @@ const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 60_000;
 export function createUpstreamPools(options: UpstreamPoolsOptions = {}): UpstreamPools {
   const connectTimeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
-  const pools = new Map<string, { origin: string; pool: Pool }>();
+  const pools = new Map<string, { origin: string; pool: H1Pool }>();
   let closed = false;
 
   return {
@@ -61,19 +61,13 @@ export function createUpstreamPools(options: UpstreamPoolsOptions = {}): Upstrea
       const key = `${origin}|${connectTimeoutMs}|${maxRequests}|${maxConnections}|${idleTimeoutMs}|${owner}`;
       const known = pools.get(key);
       if (known && !known.pool.closed && !known.pool.destroyed) return known.pool;
-      const pool = new Pool(origin, {
-        connectTimeout: connectTimeoutMs,
+      const pool = new H1Pool(target.address, target.port, {
+        connectTimeoutMs,
         // A configured idle timeout is also the most a server's Keep-Alive hint can stretch it to.
-        ...(idleTimeoutMs > 0
-          ? { keepAliveTimeout: idleTimeoutMs, keepAliveMaxTimeout: idleTimeoutMs }
-          : { keepAliveTimeout }),
-        // The request pipeline owns timeouts (route and per-try), as Envoy's router does.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-        // undici sends maxRequestsPerClient + 1 requests on a connection before closing it; Envoy
-        // sends max_requests_per_connection. One request per connection is resetAfterEachRequest.
-        ...(maxRequests > 1 && { maxRequestsPerClient: maxRequests - 1 }),
-        ...(maxConnections > 0 && { connections: maxConnections }),
+        keepAliveTimeoutMs: idleTimeoutMs > 0 ? idleTimeoutMs : keepAliveTimeout,
+        // Envoy's max_requests_per_connection, exactly (1: a connection per request).
+        maxRequestsPerConnection: maxRequests,
+        maxConnections,
       });
       pools.set(key, { origin, pool });
       return pool;
@@ -106,7 +100,7 @@ export function createUpstreamPools(options: UpstreamPoolsOptions = {}): Upstrea
 
 /**
  * True when every request must close its connection (maxRequestsPerConnection 1, Istio's way of
- * turning keep-alive off): pass `reset: true` with the request, which undici's pool cannot do.
+ * turning keep-alive off): the request says `connection: close` itself.
  */
 export function resetAfterEachRequest(target: UpstreamAddress): boolean {
   return target.maxRequestsPerConnection === 1;
