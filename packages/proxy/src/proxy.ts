@@ -16,6 +16,7 @@ import {
   outboundUpgradeHandler,
   type UpgradeLogEntry,
 } from './upgrade/websocket.js';
+import { createTcpGatewayServer } from './tcp/tcp-gateway.js';
 import { connectTunnelHandler, createTcpInboundServer, type TcpLogEntry } from './tcp/tcp-proxy.js';
 import {
   ActiveRequests,
@@ -106,6 +107,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     string,
     { body: InboundListener | GatewayListener; server: Server; port: number }
   >();
+  const unservedGateways = new Set<string>();
   const syncInbound = async (table: ProxyTable) => {
     const wanted = new Map<string, InboundListener | GatewayListener>();
     for (const [name, { body }] of table.held.listeners.resources) {
@@ -124,21 +126,38 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     for (const [name, body] of wanted) {
       if (inbound.has(name)) continue;
       if (body.direction === 'gateway') {
-        // A gateway port routes with its Gateway's VirtualServices; in the local mesh Gateway
-        // ports (80) are mapped to unprivileged ones (--gateway-ports 80:8080).
-        const server = createOutboundServer({
-          table: () => state.current(),
-          node: {
-            namespace: node.namespace,
-            labels: node.labels,
-            gateway: body.servers[0]?.gateway ?? '',
-          },
-          log: accessLog,
-          pools,
-          active,
-          mirrorStats,
-          warn: log,
-        });
+        if (body.protocol === 'TLS' || body.protocol === 'HTTPS') {
+          // Serving plaintext on a port a Gateway declares TLS would mislead every client.
+          if (!unservedGateways.has(name)) {
+            unservedGateways.add(name);
+            log(`${name}: ${body.protocol} gateway servers are not served yet (no TLS support)`);
+          }
+          continue;
+        }
+        // A gateway port routes with its Gateway's VirtualServices (HTTP) or their tcp routes
+        // (TCP); in the local mesh Gateway ports (80) are mapped to unprivileged ones
+        // (--gateway-ports 80:8080).
+        const server =
+          body.protocol === 'TCP'
+            ? createTcpGatewayServer(body, {
+                table: () => state.current(),
+                node: { namespace: node.namespace, labels: node.labels },
+                active,
+                log: tcpLog,
+              })
+            : createOutboundServer({
+                table: () => state.current(),
+                node: {
+                  namespace: node.namespace,
+                  labels: node.labels,
+                  gateway: body.servers[0]?.gateway ?? '',
+                },
+                log: accessLog,
+                pools,
+                active,
+                mirrorStats,
+                warn: log,
+              });
         const bindPort = options.gatewayPorts?.get(body.port) ?? body.port;
         try {
           const port = await listen(server, bindPort, options.bindAddress);

@@ -40,7 +40,7 @@ export interface ConnectRequest {
 /** One line per TCP connection, like Envoy's TCP access log. */
 export interface TcpLogEntry {
   start_time: string;
-  direction: 'outbound' | 'inbound';
+  direction: 'outbound' | 'inbound' | 'gateway';
   authority: string;
   /**
    * What the tunnel carried: `tcp` (spliced), `http/1.1` or `h2c` (served at L7; each request
@@ -385,7 +385,7 @@ export function createTcpInboundServer(
   });
 }
 
-function splice(client: Duplex, upstream: Socket, entry: TcpLogEntry): void {
+export function splice(client: Duplex, upstream: Socket, entry: TcpLogEntry): void {
   client.on('data', (d: Buffer) => (entry.bytes_received += d.length));
   upstream.on('data', (d: Buffer) => (entry.bytes_sent += d.length));
   client.pipe(upstream);
@@ -410,12 +410,12 @@ function parseAuthority(authority: string): { host: string; port: number } | und
   return { host: m[1]!, port };
 }
 
-function splitId(id: string): [string, number] {
+export function splitId(id: string): [string, number] {
   const i = id.lastIndexOf(':');
   return [id.slice(0, i).replace(/^\[|\]$/g, ''), Number(id.slice(i + 1))];
 }
 
-function connectTimeoutOf(policy: {
+export function connectTimeoutOf(policy: {
   connectionPool?: { tcp?: { connectTimeout?: string } };
 }): number | undefined {
   const text = policy.connectionPool?.tcp?.connectTimeout;

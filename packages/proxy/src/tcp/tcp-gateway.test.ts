@@ -1,0 +1,133 @@
+// The TCP ingress gateway over real sockets: Istio's tcp-echo gateway task, a Gateway server on a
+// TCP port and a VirtualService bound to it whose tcp route sends connections to a subset.
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import type { GatewayListener } from '@mesh/proto';
+import { buildTable, closedPort } from '../http/test-support/fixtures.js';
+import { ActiveRequests } from '../upstream/active-requests.js';
+import { createTcpGatewayServer } from './tcp-gateway.js';
+import type { TcpLogEntry } from './tcp-proxy.js';
+
+const ECHO = 'tcp-echo.default.svc.cluster.local';
+
+const closers: (() => void)[] = [];
+afterEach(() => {
+  for (const c of closers.splice(0)) c();
+});
+
+async function listening(server: Server): Promise<number> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  closers.push(() => server.close());
+  return (server.address() as AddressInfo).port;
+}
+
+async function echo(prefix: string): Promise<number> {
+  return listening(
+    createServer((s) => s.on('data', (d: Buffer) => s.end(`${prefix} ${d.toString()}`))),
+  );
+}
+
+/** Connects, sends `text`, and returns what came back before the gateway or app closed. */
+function exchange(port: number, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let got = '';
+    socket.on('data', (d: Buffer) => (got += d.toString()));
+    socket.on('close', () => resolve(got));
+    socket.on('error', () => undefined);
+    socket.write(text);
+  });
+}
+
+const listener = (port: number, hosts = ['*']): GatewayListener => ({
+  name: `gateway|${port}`,
+  direction: 'gateway',
+  port,
+  protocol: 'TCP',
+  servers: [{ gateway: 'default/tcp-echo-gateway', hosts }],
+});
+
+const vs = (port: number, weights: [number, number]) => `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: tcp-echo}
+spec:
+  hosts: ["*"]
+  gateways: [tcp-echo-gateway]
+  tcp:
+  - match: [{port: ${port}}]
+    route:
+    - {destination: {host: tcp-echo, port: {number: 9000}, subset: v1}, weight: ${weights[0]}}
+    - {destination: {host: tcp-echo, port: {number: 9000}, subset: v2}, weight: ${weights[1]}}
+`;
+
+async function gateway(yaml: string, gatewayPort: number, hosts?: string[]) {
+  const v1 = await echo('one');
+  const v2 = await echo('two');
+  const table = buildTable({
+    yaml,
+    clusters: [
+      { host: ECHO, port: 9000, endpoints: [v1, v2] },
+      { host: ECHO, subset: 'v1', port: 9000, endpoints: [v1] },
+      { host: ECHO, subset: 'v2', port: 9000, endpoints: [v2] },
+    ],
+  });
+  const logs: TcpLogEntry[] = [];
+  const server = createTcpGatewayServer(listener(gatewayPort, hosts), {
+    table: () => table,
+    node: { namespace: 'istio-system', labels: { istio: 'ingressgateway' } },
+    active: new ActiveRequests(),
+    log: (e) => logs.push(e),
+  });
+  return { port: await listening(server), logs };
+}
+
+describe('TCP gateway listener', () => {
+  it('routes each connection by the tcp route bound to the Gateway, as the tcp-echo task', async () => {
+    const { port, logs } = await gateway(vs(31400, [100, 0]), 31400);
+    for (let i = 0; i < 5; i++) expect(await exchange(port, `hello ${i}`)).toBe(`one hello ${i}`);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(logs).toHaveLength(5);
+    expect(logs[0]).toMatchObject({
+      direction: 'gateway',
+      response_flags: '-',
+      upstream_cluster: `outbound|9000|v1|${ECHO}`,
+    });
+    expect(logs.every((l) => l.bytes_received === 'hello 0'.length)).toBe(true);
+  });
+
+  it('splits connections by weight', async () => {
+    const { port } = await gateway(vs(31400, [20, 80]), 31400);
+    let two = 0;
+    const n = 200;
+    for (let i = 0; i < n; i++) if ((await exchange(port, 'x')).startsWith('two')) two++;
+    // 80% of 200: sd ~5.7; 5 sd either side.
+    expect(Math.abs(two - 160)).toBeLessThan(29);
+  });
+
+  it('closes connections no route takes, and says why in the log (NR)', async () => {
+    // The VirtualService matches another port than this Gateway server's.
+    const { port, logs } = await gateway(vs(31401, [100, 0]), 31400);
+    expect(await exchange(port, 'hello')).toBe('');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(logs[0]).toMatchObject({ response_flags: 'NR', upstream_cluster: null });
+    expect(logs[0]?.reason).toBe('no tcp route matched *:31400');
+  });
+
+  it('closes with UF when the endpoint refuses', async () => {
+    const down = await closedPort();
+    const table = buildTable({
+      yaml: vs(31400, [100, 0]),
+      clusters: [{ host: ECHO, subset: 'v1', port: 9000, endpoints: [down] }],
+    });
+    const logs: TcpLogEntry[] = [];
+    const server = createTcpGatewayServer(listener(31400), {
+      table: () => table,
+      node: { namespace: 'istio-system', labels: {} },
+      active: new ActiveRequests(),
+      log: (e) => logs.push(e),
+    });
+    const port = await listening(server);
+    expect(await exchange(port, 'hello')).toBe('');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(logs[0]).toMatchObject({ response_flags: 'UF', upstream_host: `127.0.0.1:${down}` });
+  });
+});
