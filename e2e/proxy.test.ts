@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import {
+  connect,
   createServer as createTcpServer,
   type AddressInfo,
   type Server as TcpServer,
@@ -444,6 +445,60 @@ spec:
       const other = await fetch(`http://127.0.0.1:${local}/elsewhere`);
       expect(other.status).toBe(404);
       expect(other.headers.get('x-mesh-error')).toMatch(/^NR /);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('serves a TCP ingress gateway: the tcp-echo gateway task', async () => {
+    await apply(`${TCP_RULES}---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: tcp-echo-gateway}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 31400, name: tcp, protocol: TCP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: tcp-echo-ingress}
+spec:
+  hosts: ["*"]
+  gateways: [tcp-echo-gateway]
+  tcp:
+  - match: [{port: 31400}]
+    route: [{destination: {host: tcp-echo, port: {number: 9000}, subset: v2}}]
+`);
+    const local = await freePort();
+    const gateway = await startMeshProxy([
+      '--control-plane',
+      cp.grpc,
+      '--workload',
+      'istio-ingressgateway',
+      '--labels',
+      'istio=ingressgateway',
+      '--gateway-ports',
+      `31400:${local}`,
+    ]);
+    const send = (text: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(local, '127.0.0.1');
+        let got = '';
+        socket.on('data', (d: Buffer) => (got += d.toString()));
+        socket.on('close', () => resolve(got));
+        socket.on('error', () => resolve(got));
+        socket.write(text);
+      });
+    try {
+      await waitFor(
+        'the TCP gateway routing to tcp-echo v2',
+        () => send('ping'),
+        (r) => r === 'two ping',
+        10_000,
+      );
+      for (let i = 0; i < 10; i++) expect(await send(`hello ${i}`)).toBe(`two hello ${i}`);
     } finally {
       await gateway.stop();
     }

@@ -113,8 +113,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     for (const [name, { body }] of table.held.listeners.resources) {
       if (body.direction === 'inbound') wanted.set(name, body);
       else if (body.direction === 'gateway') {
-        if (body.protocol === 'HTTP' || body.protocol === 'HTTP2') wanted.set(name, body);
-        else log(`gateway listener ${name}: protocol ${body.protocol} is not served yet`);
+        if (body.protocol === 'HTTP' || body.protocol === 'HTTP2' || body.protocol === 'TCP')
+          wanted.set(name, body);
+        else if (!unservedGateways.has(name)) {
+          // Serving plaintext on a port a Gateway declares TLS would mislead every client.
+          unservedGateways.add(name);
+          log(`gateway listener ${name}: protocol ${body.protocol} is not served yet (no TLS)`);
+        }
       }
     }
     for (const [name, l] of inbound) {
@@ -126,14 +131,6 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     for (const [name, body] of wanted) {
       if (inbound.has(name)) continue;
       if (body.direction === 'gateway') {
-        if (body.protocol === 'TLS' || body.protocol === 'HTTPS') {
-          // Serving plaintext on a port a Gateway declares TLS would mislead every client.
-          if (!unservedGateways.has(name)) {
-            unservedGateways.add(name);
-            log(`${name}: ${body.protocol} gateway servers are not served yet (no TLS support)`);
-          }
-          continue;
-        }
         // A gateway port routes with its Gateway's VirtualServices (HTTP) or their tcp routes
         // (TCP); in the local mesh Gateway ports (80) are mapped to unprivileged ones
         // (--gateway-ports 80:8080).
