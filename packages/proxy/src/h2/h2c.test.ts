@@ -142,6 +142,59 @@ describe('h2c through CONNECT tunnels', () => {
     ]);
   });
 
+  it('replays a stream the upstream refused with GOAWAY on a new session (default retries)', async () => {
+    // The app serves the first stream of its first session, slowly, and refuses the second
+    // with GOAWAY(last stream id = the first): that stream never reached the app's handler.
+    const server = createH2Server();
+    const sessions = new Set<unknown>();
+    const served: string[] = [];
+    let refused = 0;
+    server.on('stream', (stream, headers) => {
+      const path = String(headers[':path']);
+      stream.on('error', () => undefined);
+      sessions.add(stream.session);
+      if (sessions.size === 1 && stream.id > 1) {
+        refused++;
+        stream.session?.goaway(constants.NGHTTP2_NO_ERROR, 1);
+        return;
+      }
+      served.push(path);
+      setTimeout(() => {
+        stream.respond({ ':status': 200 });
+        stream.end(`ok ${path}`);
+      }, 30);
+    });
+    const appPort = await listenOn(server);
+    closers.push(
+      () =>
+        new Promise<void>((r) => {
+          server.close(() => r());
+          setTimeout(r, 100);
+        }),
+    );
+    const table = withPortProtocol(
+      buildTable({
+        clusters: [{ host: 'echo.default.svc.cluster.local', port: 8080, endpoints: [appPort] }],
+      }),
+      'HTTP2',
+    );
+    const { port, logs } = await outbound(() => table);
+    const session = await h2ViaTunnel(port, 'echo:8080');
+    closers.push(() => void session.destroy());
+    const [a, b] = await Promise.all([
+      h2Request(session, { ':path': '/a' }),
+      h2Request(session, { ':path': '/b' }),
+    ]);
+    expect([a.status, a.body]).toEqual([200, 'ok /a']);
+    expect([b.status, b.body]).toEqual([200, 'ok /b']);
+    expect(refused).toBe(1);
+    expect(sessions.size).toBe(2);
+    expect(served.sort()).toEqual(['/a', '/b']);
+    await new Promise((r) => setTimeout(r, 50));
+    const retried = logs.find((l) => l.path === '/b');
+    expect(retried).toMatchObject({ response_code: 200, attempts: 2 });
+  });
+
   it('forwards to an HTTP2 port over h2c: trailers, route header operations, unknown hosts', async () => {
     const app = await h2App();
     const inbound = await inboundH2(app.port);
