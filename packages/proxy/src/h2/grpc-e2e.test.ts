@@ -3,6 +3,7 @@
 // the proxy sniffs the preface, routes each call by :authority, and forwards over h2c to the
 // upstream's HTTP2 inbound listener, which forwards to the gRPC app.
 import * as grpc from '@grpc/grpc-js';
+import { connect as connectH2 } from 'node:http2';
 import type { Server } from 'node:net';
 import type { InboundListener } from '@mesh/proto';
 import type { AccessLogEntry } from '../http/access-log.js';
@@ -337,6 +338,33 @@ describe('gRPC through CONNECT + h2c sniffing', () => {
     expect(route.headers['grpc-status']).toBe(String(grpc.status.DEADLINE_EXCEEDED));
     expect(String(route.headers['x-mesh-error'])).toMatch(/^UT .*route timeout of 100 ms/);
     expect(route.elapsed).toBeLessThan(2000);
+  });
+
+  it("enforces grpc-timeout on the inbound side too, where routes have no timeout (Istio's inbound)", async () => {
+    app.greet = (call, callback) => {
+      const t = setTimeout(() => callback(null, { name: 'late' }), 3000);
+      call.on('cancelled', () => clearTimeout(t));
+    };
+    const logs: AccessLogEntry[] = [];
+    const inbound = await inboundFor(app.port, logs);
+    const session = connectH2(`http://127.0.0.1:${inbound.port}`);
+    closers.push(() => void session.destroy());
+    const started = Date.now();
+    const reply = await h2Request(
+      session,
+      {
+        ':method': 'POST',
+        ':path': '/test.Greeter/Greet',
+        ':authority': 'greeter:50051',
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        'grpc-timeout': '150m',
+      },
+      '\u0000\u0000\u0000\u0000\u0002{}',
+    );
+    expect(reply.headers['grpc-status']).toBe(String(grpc.status.DEADLINE_EXCEEDED));
+    expect(String(reply.headers['x-mesh-error'])).toMatch(/^UT .*client's grpc-timeout of 150 ms/);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('retries on grpc-status UNAVAILABLE only when retryOn says unavailable', async () => {

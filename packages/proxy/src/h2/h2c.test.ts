@@ -153,7 +153,7 @@ describe('h2c through CONNECT tunnels', () => {
       const path = String(headers[':path']);
       stream.on('error', () => undefined);
       sessions.add(stream.session);
-      if (sessions.size === 1 && stream.id > 1) {
+      if (sessions.size === 1 && (stream.id ?? 0) > 1) {
         refused++;
         stream.session?.goaway(constants.NGHTTP2_NO_ERROR, 1);
         return;

@@ -17,7 +17,9 @@ import { portOf } from '../http/request-target.js';
 import type { ProxyResponse, UpstreamTarget } from '../http/types.js';
 import type { UpstreamPools } from '../upstream/pools.js';
 import { sniff } from '../tcp/sniff.js';
+import { timeoutLayer } from '../http/timeout.js';
 import { h2ForwardHandler } from './forward.js';
+import { grpcDeadlineMs, isGrpcRequest } from './grpc.js';
 import { headersFromH2 } from './headers.js';
 import { createH2ProxyServer, headerText, resolveH2Limits, type H2Limits } from './server.js';
 import { createH2SessionPool, type H2SessionPool } from './sessions.js';
@@ -75,7 +77,12 @@ export function createH2InboundServer(
         'x-forwarded-proto': headerValue(headers, 'x-forwarded-proto') ?? 'http',
       });
       if (raw.te !== undefined) headers = withHeaders(headers, { te: headerText(raw.te)! });
-      return forward({
+      // Istio's inbound routes have no timeout but honour grpc-timeout (grpcTimeoutHeaderMax 0s).
+      const deadline = isGrpcRequest(headerValue(headers, 'content-type'))
+        ? grpcDeadlineMs(headerValue(headers, 'grpc-timeout'), undefined)
+        : undefined;
+      const send = deadline ? timeoutLayer(deadline.ms, 'grpc-timeout')!(forward) : forward;
+      return send({
         method: info.method,
         authority,
         path,
