@@ -8,7 +8,7 @@ import type { GatewayListener } from '@mesh/proto';
 import { routeL4, type L4RouteDecision } from '@mesh/rules';
 import type { ProxyTable } from '../config/types.js';
 import type { ActiveRequests } from '../upstream/active-requests.js';
-import { connectTimeoutOf, splice, splitId, type TcpLogEntry } from './tcp-proxy.js';
+import { connectTimeoutOf, splice, splitId, tcpLogEntry, type TcpLogEntry } from './tcp-proxy.js';
 
 export interface TcpGatewayOptions {
   readonly table: () => ProxyTable;
@@ -26,19 +26,7 @@ export function createTcpGatewayServer(
   return createServer((client) => {
     client.on('error', () => undefined);
     const started = Date.now();
-    const entry: TcpLogEntry = {
-      start_time: new Date(started).toISOString(),
-      direction: 'gateway',
-      authority: `:${listener.port}`,
-      protocol: 'tcp',
-      upstream_host: null,
-      upstream_cluster: null,
-      response_flags: '-',
-      reason: null,
-      bytes_received: 0,
-      bytes_sent: 0,
-      duration: 0,
-    };
+    const entry = tcpLogEntry(started, 'gateway', `:${listener.port}`);
     const finish = (flag?: string, reason?: string) => {
       if (flag) entry.response_flags = flag;
       if (reason) entry.reason = reason;

@@ -58,14 +58,20 @@ describe('CONNECT tunnels', () => {
   });
 
   async function proxyWith(yaml: string, v1: number, v2: number) {
-    const table = buildTable({
-      yaml,
-      clusters: [
-        { host: ECHO, port: 9000, endpoints: [v1, v2] },
-        { host: ECHO, subset: 'v1', port: 9000, endpoints: [v1] },
-        { host: ECHO, subset: 'v2', port: 9000, endpoints: [v2] },
-      ],
-    });
+    return proxyFor(
+      buildTable({
+        yaml,
+        clusters: [
+          { host: ECHO, port: 9000, endpoints: [v1, v2] },
+          { host: ECHO, subset: 'v1', port: 9000, endpoints: [v1] },
+          { host: ECHO, subset: 'v2', port: 9000, endpoints: [v2] },
+        ],
+      }),
+    );
+  }
+
+  /** A forward proxy serving CONNECT tunnels on `table`, with its tunnel log. */
+  async function proxyFor(table: ReturnType<typeof buildTable>) {
     const logs: TcpLogEntry[] = [];
     const server: HttpServer = createHttpServer();
     server.on(
@@ -144,20 +150,7 @@ spec:
         },
       ],
     });
-    const logs: TcpLogEntry[] = [];
-    const server: HttpServer = createHttpServer();
-    server.on(
-      'connect',
-      connectTunnelHandler({
-        table: () => table,
-        node: { namespace: 'default', labels: { app: 'sleep' } },
-        active: new ActiveRequests(),
-        log: (e) => logs.push(e),
-      }),
-    );
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    closers.push(() => server.close());
-    const { port } = server.address() as AddressInfo;
+    const { port, logs } = await proxyFor(table);
     const { status, reply } = await tunnel(port, `127.0.0.1:${targetPort}`, 'hi');
     expect({ status, reason: status === '200' ? '' : reply }).toEqual({
       status: '200',

@@ -105,19 +105,7 @@ export function connectTunnelHandler(options: TunnelOptions): ConnectTunnelHandl
   const handler = (req: ConnectRequest, client: Duplex, head: Buffer): void => {
     const started = Date.now();
     const authority = req.url ?? '';
-    const entry: TcpLogEntry = {
-      start_time: new Date(started).toISOString(),
-      direction: 'outbound',
-      authority,
-      protocol: 'tcp',
-      upstream_host: null,
-      upstream_cluster: null,
-      response_flags: '-',
-      reason: null,
-      bytes_received: 0,
-      bytes_sent: 0,
-      duration: 0,
-    };
+    const entry = tcpLogEntry(started, 'outbound', authority);
     let logged = false;
     const finish = () => {
       if (logged) return;
@@ -352,37 +340,49 @@ export function createTcpInboundServer(
 ): Server {
   return createServer((client) => {
     const started = Date.now();
-    const entry: TcpLogEntry = {
-      start_time: new Date(started).toISOString(),
-      direction: 'inbound',
-      authority: `${appAddress}:${listener.targetPort}`,
-      protocol: 'tcp',
-      upstream_host: `${appAddress}:${listener.targetPort}`,
-      upstream_cluster: listener.cluster,
-      response_flags: '-',
-      reason: null,
-      bytes_received: 0,
-      bytes_sent: 0,
-      duration: 0,
-    };
+    const app = `${appAddress}:${listener.targetPort}`;
+    const entry = tcpLogEntry(started, 'inbound', app);
+    entry.upstream_host = app;
+    entry.upstream_cluster = listener.cluster;
     client.on('error', () => undefined);
-    const app = connect({ host: appAddress, port: listener.targetPort });
+    const upstream = connect({ host: appAddress, port: listener.targetPort });
     let connected = false;
-    app.once('connect', () => {
+    upstream.once('connect', () => {
       connected = true;
-      splice(client, app, entry);
+      splice(client, upstream, entry);
     });
-    app.once('error', (err) => {
+    upstream.once('error', (err) => {
       if (connected) return;
       entry.response_flags = 'UF';
-      entry.reason = `app not reachable at ${appAddress}:${listener.targetPort}: ${err.message}`;
+      entry.reason = `app not reachable at ${app}: ${err.message}`;
       client.destroy();
     });
-    app.once('close', () => {
+    upstream.once('close', () => {
       entry.duration = Date.now() - started;
       log(entry);
     });
   });
+}
+
+/** A log line for a connection that started at `started` (epoch ms), nothing known yet. */
+export function tcpLogEntry(
+  started: number,
+  direction: TcpLogEntry['direction'],
+  authority: string,
+): TcpLogEntry {
+  return {
+    start_time: new Date(started).toISOString(),
+    direction,
+    authority,
+    protocol: 'tcp',
+    upstream_host: null,
+    upstream_cluster: null,
+    response_flags: '-',
+    reason: null,
+    bytes_received: 0,
+    bytes_sent: 0,
+    duration: 0,
+  };
 }
 
 export function splice(client: Duplex, upstream: Socket, entry: TcpLogEntry): void {

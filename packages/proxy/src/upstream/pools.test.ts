@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { createServer } from 'node:http';
 import { closeServer, listen } from '../http/test-support/fixtures.js';
 import {
@@ -7,19 +6,7 @@ import {
   originOf,
   resetAfterEachRequest,
 } from './pools.js';
-import type { H1Request } from './h1-pool.js';
-
-/** A bodiless GET for the pool of 127.0.0.1:`port`; `reset` closes the connection after it. */
-function get(port: number, reset = false): H1Request {
-  return { method: 'GET', path: '/', headers: { host: `127.0.0.1:${port}` }, body: null, reset };
-}
-
-async function text(body: Buffer | Readable): Promise<string> {
-  if (Buffer.isBuffer(body)) return body.toString();
-  let out = '';
-  for await (const chunk of body) out += String(chunk);
-  return out;
-}
+import { get, text } from './test-support/requests.js';
 
 describe('upstream pools', () => {
   it('gives one pool per endpoint and connection settings, reused across calls', async () => {
