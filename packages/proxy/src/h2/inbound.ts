@@ -4,7 +4,6 @@
 // app that is down answers UF (UNAVAILABLE for gRPC), so the caller's sidecar can retry
 // elsewhere. Connections that do not start with the h2 preface are HTTP/1.1 callers and go to
 // the HTTP/1.1 inbound server for the same app.
-import { randomUUID } from 'node:crypto';
 import type { Http2Server } from 'node:http2';
 import { createServer, type Server } from 'node:net';
 import type { InboundListener } from '@mesh/proto';
@@ -14,6 +13,7 @@ import { headerValue, withHeaders } from '../http/headers.js';
 import { localReply } from '../http/local-reply.js';
 import { RequestBody } from '../http/request-body.js';
 import { portOf } from '../http/request-target.js';
+import { stampRequest } from '../http/routing.js';
 import type { ProxyResponse, UpstreamTarget } from '../http/types.js';
 import type { UpstreamPools } from '../upstream/pools.js';
 import { sniff } from '../tcp/sniff.js';
@@ -69,13 +69,7 @@ export function createH2InboundServer(
       info.upstreamCluster = app.cluster;
       info.upstreamHost = app.id;
       info.attempts = 1;
-      let headers = headersFromH2(raw);
-      const requestId = headerValue(headers, 'x-request-id') || randomUUID();
-      info.requestId = requestId;
-      headers = withHeaders(headers, {
-        'x-request-id': requestId,
-        'x-forwarded-proto': headerValue(headers, 'x-forwarded-proto') ?? 'http',
-      });
+      let headers = stampRequest(headersFromH2(raw), info);
       if (raw.te !== undefined) headers = withHeaders(headers, { te: headerText(raw.te)! });
       // Istio's inbound routes have no timeout but honour grpc-timeout (grpcTimeoutHeaderMax 0s).
       const deadline = isGrpcRequest(headerValue(headers, 'content-type'))

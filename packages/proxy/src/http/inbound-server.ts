@@ -2,15 +2,15 @@
 // to the app on 127.0.0.1:targetPort, over pooled keep-alive connections with both bodies
 // streamed. Istio gives inbound routes no retries and no timeout; an app that is down answers
 // 503 UF, so the caller's sidecar can retry elsewhere.
-import { randomUUID } from 'node:crypto';
 import type { InboundListener } from '@mesh/proto';
 import { createUpstreamPools, type UpstreamPools } from '../upstream/pools.js';
 import type { AccessLogger } from './access-log.js';
 import { forwardHandler } from './forward.js';
-import { headersOf, headerValue, withHeaders } from './headers.js';
+import { headersOf } from './headers.js';
 import { localReply } from './local-reply.js';
 import { RequestBody } from './request-body.js';
 import { parseRequestTarget } from './request-target.js';
+import { stampRequest } from './routing.js';
 import {
   createProxyServer,
   resolveLimits,
@@ -69,13 +69,7 @@ async function handleInbound(
   info.upstreamCluster = app.cluster;
   info.upstreamHost = app.id;
   info.attempts = 1;
-  let headers = headersOf(req);
-  const requestId = headerValue(headers, 'x-request-id') || randomUUID();
-  info.requestId = requestId;
-  headers = withHeaders(headers, {
-    'x-request-id': requestId,
-    'x-forwarded-proto': headerValue(headers, 'x-forwarded-proto') ?? 'http',
-  });
+  const headers = stampRequest(headersOf(req), info);
   return forward({
     method: info.method,
     authority: target.authority,
