@@ -399,6 +399,22 @@ describe('sidecars on a local control plane', () => {
     expect(Math.abs(one - 160)).toBeLessThan(29);
   });
 
+  /** An ingress gateway proxy with the Gateway port mapped to a free local one. */
+  const ingressGateway = async (gatewayPort: number) => {
+    const local = await freePort();
+    const gateway = await startMeshProxy([
+      '--control-plane',
+      cp.grpc,
+      '--workload',
+      'istio-ingressgateway',
+      '--labels',
+      'istio=ingressgateway',
+      '--gateway-ports',
+      `${gatewayPort}:${local}`,
+    ]);
+    return { local, gateway };
+  };
+
   it('serves an ingress gateway: a Gateway and its VirtualService, on a mapped local port', async () => {
     await apply(`apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -419,17 +435,7 @@ spec:
   - match: [{uri: {prefix: /reviews}}]
     route: [{destination: {host: reviews, subset: v2, port: {number: 9080}}}]
 `);
-    const local = await freePort();
-    const gateway = await startMeshProxy([
-      '--control-plane',
-      cp.grpc,
-      '--workload',
-      'istio-ingressgateway',
-      '--labels',
-      'istio=ingressgateway',
-      '--gateway-ports',
-      `80:${local}`,
-    ]);
+    const { local, gateway } = await ingressGateway(80);
     try {
       const answer = await waitFor(
         'the gateway routing /reviews to v2',
@@ -471,17 +477,7 @@ spec:
   - match: [{port: 31400}]
     route: [{destination: {host: tcp-echo, port: {number: 9000}, subset: v2}}]
 `);
-    const local = await freePort();
-    const gateway = await startMeshProxy([
-      '--control-plane',
-      cp.grpc,
-      '--workload',
-      'istio-ingressgateway',
-      '--labels',
-      'istio=ingressgateway',
-      '--gateway-ports',
-      `31400:${local}`,
-    ]);
+    const { local, gateway } = await ingressGateway(31400);
     const send = (text: string) =>
       new Promise<string>((resolve) => {
         const socket = connect(local, '127.0.0.1');

@@ -7,7 +7,6 @@
 // HTTP/1.1 through the shared keep-alive pools.
 import type { Http2Server } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { outboundClusterName } from '@mesh/rules';
 import type { ForwardDecision } from '@mesh/rules';
 import type { ProxyTable } from '../config/types.js';
 import type { AccessLogger } from '../http/access-log.js';
@@ -17,11 +16,10 @@ import { forwardHandler } from '../http/forward.js';
 import { headerOpsLayer } from '../http/header-ops.js';
 import { headerValue, withHeaders } from '../http/headers.js';
 import { localReply } from '../http/local-reply.js';
-import { RequestBody } from '../http/request-body.js';
 import { portOf } from '../http/request-target.js';
 import { retryLayer } from '../http/retry.js';
 import { retryGateOf } from '../http/outbound-server.js';
-import { isForward, routeRequest, stampRequest } from '../http/routing.js';
+import { forwardContext, isForward, routeRequest, stampRequest } from '../http/routing.js';
 import { timeoutLayer } from '../http/timeout.js';
 import type { Handler, HeaderMap, HttpContext, ProxyResponse } from '../http/types.js';
 import { compose } from '../http/types.js';
@@ -178,28 +176,12 @@ function forward(
   table: ProxyTable,
   deps: Deps,
 ): Promise<ProxyResponse> {
-  const { info } = req;
-  const { host, subset, port } = decision.destination;
-  const clusterName = decision.destination.cluster || outboundClusterName(port, subset, host);
-  info.routeName = decision.routeName ?? (decision.virtualService ? undefined : 'default');
-  info.upstreamCluster = clusterName;
-  const body = req.hasBody
-    ? new RequestBody(req.stream, deps.retryBufferBytes, (n) => (info.bytesReceived += n))
-    : undefined;
-  if (decision.path !== originalPath)
-    headers = withHeaders(headers, { 'x-envoy-original-path': originalPath });
-  const ctx: HttpContext = {
-    method: info.method,
-    authority: decision.authority,
-    path: decision.path,
-    headers,
-    body,
-    signal: req.signal,
-    info,
-    rng: deps.rng,
-    previousHosts: [],
-    upstream: undefined,
-  };
+  const { ctx, clusterName } = forwardContext(
+    decision,
+    { headers, originalPath, body: req.hasBody ? req.stream : undefined, signal: req.signal },
+    req.info,
+    deps,
+  );
   const deadline = isGrpcRequest(headerValue(headers, 'content-type'))
     ? grpcDeadlineMs(headerValue(headers, 'grpc-timeout'), decision.timeoutMs)
     : decision.timeoutMs !== undefined

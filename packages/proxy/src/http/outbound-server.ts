@@ -15,12 +15,11 @@ import { endpointLayer } from './endpoint.js';
 import { faultLayer } from './fault.js';
 import { forwardHandler } from './forward.js';
 import { headerOpsLayer } from './header-ops.js';
-import { headersOf, withHeaders } from './headers.js';
+import { headersOf } from './headers.js';
 import { localReply } from './local-reply.js';
 import { MirrorStats, mirrorLayer, type MirrorTarget } from './mirror.js';
-import { RequestBody } from './request-body.js';
 import { parseRequestTarget } from './request-target.js';
-import { isForward, routeRequest, stampRequest } from './routing.js';
+import { forwardContext, isForward, routeRequest, stampRequest } from './routing.js';
 import { retryLayer } from './retry.js';
 import {
   createProxyServer,
@@ -32,7 +31,7 @@ import {
 } from './server.js';
 import type { StreamInfo } from './stream-info.js';
 import { timeoutLayer } from './timeout.js';
-import type { Handler, HeaderMap, HttpContext, Layer, ProxyResponse } from './types.js';
+import type { Handler, HeaderMap, Layer, ProxyResponse } from './types.js';
 import { compose } from './types.js';
 
 export interface OutboundServerOptions {
@@ -148,28 +147,12 @@ function forward(
   deps: Deps,
   mirroring: Mirroring,
 ): Promise<ProxyResponse> {
-  const { host, subset, port } = decision.destination;
-  const clusterName = decision.destination.cluster || outboundClusterName(port, subset, host);
-  info.routeName = decision.routeName ?? (decision.virtualService ? undefined : 'default');
-  info.upstreamCluster = clusterName;
-  const body = req.body
-    ? new RequestBody(req.body, deps.retryBufferBytes, (n) => (info.bytesReceived += n))
-    : undefined;
-  // Envoy keeps the path the client sent when a rewrite changes it.
-  if (decision.path !== originalPath)
-    headers = withHeaders(headers, { 'x-envoy-original-path': originalPath });
-  const ctx: HttpContext = {
-    method: info.method,
-    authority: decision.authority,
-    path: decision.path,
-    headers,
-    body,
-    signal,
+  const { ctx, clusterName } = forwardContext(
+    decision,
+    { headers, originalPath, body: req.body, signal },
     info,
-    rng: deps.rng,
-    previousHosts: [],
-    upstream: undefined,
-  };
+    deps,
+  );
   // Envoy's filter chain: CORS, fault, then the router, which applies the route's header
   // operations, shadows the request to its mirrors and forwards it under the route timeout and
   // retry policy.

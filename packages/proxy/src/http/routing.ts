@@ -1,7 +1,9 @@
 // The routing step both outbound paths (HTTP/1.1 and h2) share: Envoy's request id, route(), and
 // the answers that need no upstream (no route, redirects, direct responses).
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import {
+  outboundClusterName,
   route,
   type DirectResponseDecision,
   type ForwardDecision,
@@ -11,8 +13,9 @@ import {
 import type { ProxyTable } from '../config/types.js';
 import { applyHeaderOps, headerValue, joinedHeaders, withHeaders } from './headers.js';
 import { localReply } from './local-reply.js';
+import { RequestBody } from './request-body.js';
 import type { StreamInfo } from './stream-info.js';
-import type { HeaderMap, ProxyResponse } from './types.js';
+import type { HeaderMap, HttpContext, ProxyResponse } from './types.js';
 
 export interface RoutingNode {
   readonly namespace: string;
@@ -99,4 +102,46 @@ function responseHeaders(base: Record<string, string>, ops: RouteHeaderOps): Hea
     Object.assign(Object.create(null) as Record<string, string>, base),
     ops.response,
   );
+}
+
+/**
+ * The request context a forward decision starts the layer chain with (both outbound paths):
+ * the cluster in the access log, the body kept for retries, and Envoy's x-envoy-original-path
+ * when a rewrite changed the path.
+ */
+export function forwardContext(
+  decision: ForwardDecision,
+  request: {
+    readonly headers: HeaderMap;
+    readonly originalPath: string;
+    readonly body: Readable | undefined;
+    readonly signal: AbortSignal;
+  },
+  info: StreamInfo,
+  options: { readonly rng: () => number; readonly retryBufferBytes: number },
+): { ctx: HttpContext; clusterName: string } {
+  const { host, subset, port } = decision.destination;
+  const clusterName = decision.destination.cluster || outboundClusterName(port, subset, host);
+  info.routeName = decision.routeName ?? (decision.virtualService ? undefined : 'default');
+  info.upstreamCluster = clusterName;
+  const body = request.body
+    ? new RequestBody(request.body, options.retryBufferBytes, (n) => (info.bytesReceived += n))
+    : undefined;
+  const headers =
+    decision.path !== request.originalPath
+      ? withHeaders(request.headers, { 'x-envoy-original-path': request.originalPath })
+      : request.headers;
+  const ctx: HttpContext = {
+    method: info.method,
+    authority: decision.authority,
+    path: decision.path,
+    headers,
+    body,
+    signal: request.signal,
+    info,
+    rng: options.rng,
+    previousHosts: [],
+    upstream: undefined,
+  };
+  return { ctx, clusterName };
 }
