@@ -10,6 +10,7 @@ import { abortedReply } from '../http/settle.js';
 import type { Handler, HeaderMap, ProxyResponse, UpstreamTarget } from '../http/types.js';
 import { headersFromH2, toH2Headers, wantsTrailers } from './headers.js';
 import type { H2SessionPool } from './sessions.js';
+import type { AbortSignalLike } from '../abort.js';
 
 /** Envoy's prefix for failures before response headers. */
 const RESET_BEFORE_HEADERS = 'upstream connect error or disconnect/reset before headers.';
@@ -147,7 +148,7 @@ function rstName(code: number): string {
   return RST_NAMES[code] ?? `error code ${code}`;
 }
 
-function raceAbort(ready: Promise<void>, signal: AbortSignal): Promise<void> {
+function raceAbort(ready: Promise<void>, signal: AbortSignalLike): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason as Error);
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason as Error);

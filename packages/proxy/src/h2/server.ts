@@ -22,6 +22,7 @@ import { DownstreamDisconnect, UpstreamTimeout } from '../http/types.js';
 import { trailersOf } from './forward.js';
 import { encodeGrpcMessage, GRPC_STATUS, grpcLocalReplyHeaders, isGrpcRequest } from './grpc.js';
 import { toH2Headers } from './headers.js';
+import { RequestSignal, type AbortSignalLike } from '../abort.js';
 
 export interface H2Limits {
   /** SETTINGS_MAX_CONCURRENT_STREAMS per client session; streams beyond are refused. */
@@ -52,7 +53,7 @@ export interface H2Request {
   /** False when the HEADERS frame ended the stream (no body). */
   readonly hasBody: boolean;
   readonly info: StreamInfo;
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignalLike;
 }
 
 export type H2RequestHandler = (req: H2Request) => Promise<ProxyResponse>;
@@ -87,7 +88,7 @@ export function createH2ProxyServer(options: H2ServerOptions): Http2Server {
     info.authority = String(headers[':authority'] ?? headers.host ?? '');
     info.downstreamAddress = stream.session?.socket?.remoteAddress;
     const grpc = isGrpcRequest(headerText(headers['content-type']));
-    const downstream = new AbortController();
+    const downstream = new RequestSignal();
     const state: ExchangeState = { ended: undefined, finished: false };
     stream.on('error', () => undefined);
     stream.once('close', () => {
@@ -105,7 +106,7 @@ export function createH2ProxyServer(options: H2ServerOptions): Http2Server {
       headers,
       hasBody: (flags & constants.NGHTTP2_FLAG_END_STREAM) === 0,
       info,
-      signal: downstream.signal,
+      signal: downstream,
     };
     handle(request).then(
       (response) => sendH2(stream, response, info, state, grpc),

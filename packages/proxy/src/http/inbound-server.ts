@@ -20,6 +20,7 @@ import {
 } from './server.js';
 import type { StreamInfo } from './stream-info.js';
 import type { Handler, ProxyResponse, UpstreamTarget } from './types.js';
+import type { AbortSignalLike } from '../abort.js';
 
 export interface InboundServerOptions {
   readonly listener: InboundListener;
@@ -58,7 +59,7 @@ export function createInboundServer(options: InboundServerOptions): ProxyServer 
 async function handleInbound(
   req: ProxyRequest,
   info: StreamInfo,
-  signal: AbortSignal,
+  signal: AbortSignalLike,
   app: UpstreamTarget,
   forward: Handler,
 ): Promise<ProxyResponse> {

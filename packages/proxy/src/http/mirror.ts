@@ -21,6 +21,7 @@ import { timeoutReply, untilAborted } from './settle.js';
 import { createStreamInfo } from './stream-info.js';
 import type { Handler, HttpContext, Layer, ProxyResponse } from './types.js';
 import { UpstreamTimeout } from './types.js';
+import { RequestSignal, type AbortSignalLike } from '../abort.js';
 
 /** The bound on a copy when the route has no timeout. */
 export const DEFAULT_MIRROR_TIMEOUT_MS = 15_000;
@@ -143,7 +144,7 @@ async function sendCopy(
       ? options.timeoutMs
       : DEFAULT_MIRROR_TIMEOUT_MS;
   const timeout = new UpstreamTimeout('route', timeoutMs);
-  const controller = new AbortController();
+  const controller = new RequestSignal();
   const timer = setTimeout(() => controller.abort(timeout), timeoutMs);
   timer.unref();
   stats.sent++;
@@ -161,18 +162,16 @@ async function sendCopy(
     path: ctx.path,
     headers: ctx.headers,
     body: body ? new RequestBody(Readable.from(body, { objectMode: false })) : undefined,
-    signal: controller.signal,
+    signal: controller,
     info,
     rng: ctx.rng,
     previousHosts: [],
     upstream: undefined,
   };
   try {
-    const response = await untilAborted(target.send(copy), controller.signal, () =>
-      timeoutReply(timeout),
-    );
+    const response = await untilAborted(target.send(copy), controller, () => timeoutReply(timeout));
     if (response.local) stats.failed++;
-    else if (!(await drained(response, controller.signal))) stats.failed++;
+    else if (!(await drained(response, controller))) stats.failed++;
   } catch {
     stats.failed++;
   } finally {
@@ -181,7 +180,7 @@ async function sendCopy(
 }
 
 /** Reads the copy's response body to its end (keeping the connection); false if it broke off. */
-function drained(response: ProxyResponse, signal: AbortSignal): Promise<boolean> {
+function drained(response: ProxyResponse, signal: AbortSignalLike): Promise<boolean> {
   const body = response.body;
   if (!(body instanceof Readable) || body.closed) return Promise.resolve(true);
   return new Promise((resolve) => {

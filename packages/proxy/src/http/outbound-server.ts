@@ -33,6 +33,7 @@ import type { StreamInfo } from './stream-info.js';
 import { timeoutLayer } from './timeout.js';
 import type { Handler, HeaderMap, Layer, ProxyResponse } from './types.js';
 import { compose } from './types.js';
+import type { AbortSignalLike } from '../abort.js';
 
 export interface OutboundServerOptions {
   /** The current table; read once per request. */
@@ -107,7 +108,7 @@ interface Mirroring {
 async function handleOutbound(
   req: ProxyRequest,
   info: StreamInfo,
-  signal: AbortSignal,
+  signal: AbortSignalLike,
   deps: Deps,
   mirroring: Mirroring,
 ): Promise<ProxyResponse> {
@@ -143,7 +144,7 @@ function forward(
   originalPath: string,
   table: ProxyTable,
   info: StreamInfo,
-  signal: AbortSignal,
+  signal: AbortSignalLike,
   deps: Deps,
   mirroring: Mirroring,
 ): Promise<ProxyResponse> {

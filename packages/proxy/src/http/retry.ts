@@ -10,6 +10,7 @@ import { abortedReply, discardResponse, sleep, timeoutReply, untilAborted } from
 import { startAfterRequest } from './timeout.js';
 import type { Handler, Layer, ProxyResponse } from './types.js';
 import { UpstreamTimeout } from './types.js';
+import { anySignal, RequestSignal } from '../abort.js';
 
 /** Envoy's default base interval; the cap is ten times the base. */
 export const DEFAULT_RETRY_BACKOFF_MS = 25;
@@ -75,13 +76,13 @@ async function tryOnce(
   const perTryMs = policy.perTryTimeoutMs;
   if (perTryMs === undefined || perTryMs <= 0) return next(attemptCtx);
   // The per-try timeout bounds the wait for response headers; the body is the route timeout's.
-  const controller = new AbortController();
+  const controller = new RequestSignal();
   const timeout = new UpstreamTimeout('per-try', perTryMs);
   const cancel = startAfterRequest(ctx, perTryMs, () => controller.abort(timeout));
   try {
     return await untilAborted(
-      next({ ...attemptCtx, signal: AbortSignal.any([ctx.signal, controller.signal]) }),
-      controller.signal,
+      next({ ...attemptCtx, signal: anySignal(ctx.signal, controller) }),
+      controller,
       () => timeoutReply(timeout),
     );
   } finally {

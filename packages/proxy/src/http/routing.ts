@@ -16,6 +16,7 @@ import { localReply } from './local-reply.js';
 import { RequestBody } from './request-body.js';
 import type { StreamInfo } from './stream-info.js';
 import type { HeaderMap, HttpContext, ProxyResponse } from './types.js';
+import type { AbortSignalLike } from '../abort.js';
 
 export interface RoutingNode {
   readonly namespace: string;
@@ -115,7 +116,7 @@ export function forwardContext(
     readonly headers: HeaderMap;
     readonly originalPath: string;
     readonly body: Readable | undefined;
-    readonly signal: AbortSignal;
+    readonly signal: AbortSignalLike;
   },
   info: StreamInfo,
   options: { readonly rng: () => number; readonly retryBufferBytes: number },

@@ -24,6 +24,7 @@ import { discardResponse } from './settle.js';
 import { createStreamInfo, type StreamInfo } from './stream-info.js';
 import type { HeaderMap, LocalReply, ProxyResponse } from './types.js';
 import { DownstreamDisconnect, UpstreamTimeout } from './types.js';
+import { RequestSignal, type AbortSignalLike } from '../abort.js';
 
 export interface ServerLimits {
   /** Envoy's default max_request_headers_kb is 60. */
@@ -52,7 +53,7 @@ export type ProxyRequest = H1Request;
 export type RequestHandler = (
   req: ProxyRequest,
   info: StreamInfo,
-  signal: AbortSignal,
+  signal: AbortSignalLike,
 ) => Promise<ProxyResponse>;
 
 /** What 'connect' and 'upgrade' listeners get: the parts of an IncomingMessage they read. */
@@ -148,7 +149,7 @@ function serve(
   info.authority = hostOf(req.rawHeaders) ?? '';
   info.protocol = `HTTP/${req.httpVersion}`;
   info.downstreamAddress = req.socket.remoteAddress;
-  const downstream = new AbortController();
+  const downstream = new RequestSignal();
   const state: ExchangeState = { ended: undefined };
   exchange.onEnd = (finished) => {
     if (!finished) {
@@ -160,7 +161,7 @@ function serve(
     }
     safeLog(log, info);
   };
-  handle(req, info, downstream.signal).then(
+  handle(req, info, downstream).then(
     (response) => send(exchange, response, info, state),
     (err: unknown) => {
       onError?.(err);

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { localReply } from './local-reply.js';
 import type { ProxyResponse } from './types.js';
 import { DownstreamDisconnect, timeoutLabel, UpstreamTimeout } from './types.js';
+import type { AbortSignalLike } from '../abort.js';
 
 /**
  * `pending`, unless `signal` aborts first: then `onAbort()`. A response arriving after that is
@@ -12,7 +13,7 @@ import { DownstreamDisconnect, timeoutLabel, UpstreamTimeout } from './types.js'
  */
 export function untilAborted(
   pending: Promise<ProxyResponse>,
-  signal: AbortSignal,
+  signal: AbortSignalLike,
   onAbort: () => ProxyResponse,
 ): Promise<ProxyResponse> {
   if (signal.aborted) {
@@ -84,7 +85,7 @@ export function timeoutReply(timeout: UpstreamTimeout): ProxyResponse {
 }
 
 /** Resolves after `ms`, or as soon as `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: AbortSignalLike): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const onAbort = () => {

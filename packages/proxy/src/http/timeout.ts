@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { timeoutReply, untilAborted } from './settle.js';
 import type { Handler, HttpContext, Layer } from './types.js';
 import { UpstreamTimeout } from './types.js';
+import { anySignal, RequestSignal } from '../abort.js';
 
 export function timeoutLayer(
   timeoutMs: number | undefined,
@@ -14,21 +15,21 @@ export function timeoutLayer(
   if (timeoutMs === undefined || timeoutMs <= 0) return undefined;
   return (next: Handler): Handler =>
     async (ctx) => {
-      const controller = new AbortController();
+      const controller = new RequestSignal();
       const timeout = new UpstreamTimeout(scope, timeoutMs);
       let onFire: () => void = () => undefined;
       const cancel = startAfterRequest(ctx, timeoutMs, () => {
         controller.abort(timeout);
         onFire();
       });
-      const signal = AbortSignal.any([ctx.signal, controller.signal]);
-      const response = await untilAborted(next({ ...ctx, signal }), controller.signal, () =>
+      const signal = anySignal(ctx.signal, controller);
+      const response = await untilAborted(next({ ...ctx, signal }), controller, () =>
         timeoutReply(timeout),
       ).catch((err: unknown) => {
         cancel();
         throw err;
       });
-      if (controller.signal.aborted) return response;
+      if (controller.aborted) return response;
       const body = response.body;
       if (!(body instanceof Readable) || body.closed) {
         cancel();

@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { RequestBody } from './request-body.js';
 import type { StreamInfo } from './stream-info.js';
+import type { AbortSignalLike } from '../abort.js';
 
 export type HeaderValue = string | readonly string[];
 /** Lower-case header names; a repeated header keeps every value, in order. */
@@ -51,7 +52,7 @@ export interface HttpContext {
   /** Undefined when the request has no body. */
   readonly body: RequestBody | undefined;
   /** Aborted when the downstream goes away or a timeout gives up on the request or attempt. */
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignalLike;
   /** Mutable record of what happened, for the access log (Envoy's StreamInfo). */
   readonly info: StreamInfo;
   readonly rng: () => number;

@@ -20,6 +20,7 @@
 // even with two clients against maxConnections 1 / http1MaxPendingRequests 1.
 import type { ResolvedTrafficPolicy } from '@mesh/rules';
 import type { RuntimeCluster } from '../config/types.js';
+import type { AbortSignalLike } from '../abort.js';
 
 /** Istio's default for every threshold it leaves unset (2^32-1). */
 export const UNLIMITED = 2 ** 32 - 1;
@@ -95,7 +96,7 @@ export interface RetryGate {
 
 interface Waiter {
   readonly resolve: (admission: Admission) => void;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: AbortSignalLike | undefined;
   readonly onAbort: () => void;
 }
 
@@ -138,7 +139,7 @@ export class CircuitBreaker implements RetryGate {
    * A connection for one upstream attempt: at once when one is free, after waiting when all are
    * busy and the pending queue has room, an overflow otherwise.
    */
-  admit(signal?: AbortSignal): Promise<Admission> {
+  admit(signal?: AbortSignalLike): Promise<Admission> {
     if (signal?.aborted) return Promise.resolve({ kind: 'aborted' });
     const limits = this.currentLimits;
     if (this.active < limits.maxConnections) {

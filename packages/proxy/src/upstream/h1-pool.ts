@@ -26,6 +26,7 @@ import {
   type ResponseParser,
   type ResponseParserHandler,
 } from './llhttp.js';
+import type { AbortSignalLike } from '../abort.js';
 
 export interface H1PoolOptions {
   /** TCP connect timeout, ms; 0 = none. */
@@ -58,7 +59,7 @@ export interface H1Request {
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
   /** null = no body. Bytes are sent with content-length. A stream is sent with the request's content-length header if it has one, else chunked. */
   readonly body: Readable | Uint8Array | null;
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignalLike;
   /** Close the connection after this request (one request per connection). */
   readonly reset?: boolean;
 }
@@ -352,7 +353,7 @@ class Exchange {
   readonly body: Readable | Uint8Array | null;
   /** A stream body's content-length, or -1 for chunked. */
   readonly declaredLength: number;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: AbortSignalLike | undefined;
   readonly reset: boolean;
   readonly isHead: boolean;
   resolve!: (response: H1Response) => void;
