@@ -2,7 +2,7 @@
 // forbids connection-specific fields (RFC 9113 8.2.2): they are dropped both ways, except
 // `te: trailers`, which gRPC requires and HTTP/2 allows.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
-import type { HeaderMap, HeaderValue } from '../http/types.js';
+import type { FreshHeaderMap, HeaderMap, HeaderValue } from '../http/types.js';
 
 const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([
   'connection',
@@ -21,7 +21,7 @@ function emptyMap(): Record<string, HeaderValue> {
 }
 
 /** Regular (non-pseudo) end-to-end headers of an HTTP/2 header block or trailers. */
-export function headersFromH2(headers: IncomingHttpHeaders): HeaderMap {
+export function headersFromH2(headers: IncomingHttpHeaders): FreshHeaderMap {
   const out = emptyMap();
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || name.startsWith(':')) continue;

@@ -69,7 +69,8 @@ export function endpointLayer(options: EndpointLayerOptions): Layer {
       const upstream = targetOf(endpointId, cluster);
       ctx.info.upstreamHost = upstream.id;
 
-      const admission = await active.breakers.of(cluster).admit(ctx.signal);
+      const breaker = active.breakers.of(cluster);
+      const admission = breaker.admitNow(ctx.signal) ?? (await breaker.admit(ctx.signal));
       if (admission.kind === 'aborted') return abortedReply(ctx.signal.reason);
       if (admission.kind === 'overflow') return overflowReply(cluster.name, admission.reason);
 
@@ -148,22 +149,37 @@ function pick(
   return picked;
 }
 
-type ConnectionSettings = ReturnType<typeof connectionSettingsOf>;
-const settingsCache = new WeakMap<RuntimeCluster, ConnectionSettings>();
+type Target = UpstreamTarget & UpstreamAddress;
+// Per cluster of a table (tables are immutable): its endpoints' targets, made on first use.
+const targetCache = new WeakMap<RuntimeCluster, Map<string, Target>>();
 
 /**
  * The target also carries the cluster's pool settings (UpstreamAddress) for the forward handler's
  * pools.get(); UpstreamTarget itself names only the connect timeout and requests per connection.
  */
-function targetOf(id: string, cluster: RuntimeCluster): UpstreamTarget & UpstreamAddress {
-  let settings = settingsCache.get(cluster);
-  if (!settings) {
-    settings = connectionSettingsOf(cluster.body.trafficPolicy);
-    settingsCache.set(cluster, settings);
+function targetOf(id: string, cluster: RuntimeCluster): Target {
+  let targets = targetCache.get(cluster);
+  if (!targets) {
+    targets = new Map();
+    targetCache.set(cluster, targets);
   }
+  let target = targets.get(id);
+  if (!target) {
+    // PASSTHROUGH ids are whatever callers ask for: keep the map from growing without bound.
+    if (targets.size >= MAX_CACHED_TARGETS) targets.clear();
+    target = makeTarget(id, cluster);
+    targets.set(id, target);
+  }
+  return target;
+}
+
+const MAX_CACHED_TARGETS = 4096;
+
+function makeTarget(id: string, cluster: RuntimeCluster): Target {
+  const settings = connectionSettingsOf(cluster.body.trafficPolicy);
   // Ids are `address:port`; the last colon separates them, IPv6 addresses included.
   const colon = id.lastIndexOf(':');
-  return {
+  return Object.freeze({
     id,
     address: id.slice(0, colon).replace(/^\[(.*)\]$/, '$1'),
     port: Number(id.slice(colon + 1)),
@@ -172,7 +188,7 @@ function targetOf(id: string, cluster: RuntimeCluster): UpstreamTarget & Upstrea
     maxRequestsPerConnection: settings.maxRequestsPerConnection,
     maxConnections: settings.maxConnections,
     idleTimeoutMs: settings.idleTimeoutMs,
-  };
+  });
 }
 
 function queryOf(path: string): string | undefined {

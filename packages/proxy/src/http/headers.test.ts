@@ -27,6 +27,9 @@ describe('headers', () => {
     expect(headerValue({ a: ['1', '2'] }, 'a')).toBe('1,2');
     expect(headerValue({}, 'a')).toBeUndefined();
     expect({ ...joinedHeaders({ a: ['1', '2'], b: 'x' }) }).toEqual({ a: '1,2', b: 'x' });
+    const single = { a: '1', b: 'x' };
+    // Nothing repeated: the map itself, no copy.
+    expect(joinedHeaders(single)).toBe(single);
   });
 
   it('never lets a header name reach the prototype', () => {

@@ -2,7 +2,7 @@
 // every operation returns a copy, so a layer can never change what an outer layer (or an earlier
 // retry attempt) sees.
 import type { HeaderOps } from '@mesh/rules';
-import type { HeaderMap, HeaderValue } from './types.js';
+import type { FreshHeaderMap, HeaderMap, HeaderValue } from './types.js';
 
 /**
  * Connection-level headers (RFC 9110 7.6.1) plus those that only mean something to this proxy:
@@ -27,7 +27,7 @@ function emptyMap(): Record<string, HeaderValue> {
   return Object.create(null) as Record<string, HeaderValue>;
 }
 
-export function headersOf(req: { readonly rawHeaders: readonly string[] }): HeaderMap {
+export function headersOf(req: { readonly rawHeaders: readonly string[] }): FreshHeaderMap {
   const out = emptyMap();
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
@@ -47,7 +47,16 @@ export function headerValue(headers: HeaderMap, name: string): string | undefine
   return typeof v === 'string' ? v : v.join(',');
 }
 
-export function joinedHeaders(headers: HeaderMap): Record<string, string> {
+export function joinedHeaders(headers: HeaderMap): Readonly<Record<string, string>> {
+  // Usually no header is repeated: then the map already is what the matchers read.
+  let repeated = false;
+  for (const name in headers) {
+    if (typeof headers[name] !== 'string') {
+      repeated = true;
+      break;
+    }
+  }
+  if (!repeated) return headers as Readonly<Record<string, string>>;
   const out = Object.create(null) as Record<string, string>;
   for (const name of Object.keys(headers)) out[name] = headerValue(headers, name)!;
   return out;

@@ -15,7 +15,7 @@ import { applyHeaderOps, headerValue, joinedHeaders, withHeaders } from './heade
 import { localReply } from './local-reply.js';
 import { RequestBody } from './request-body.js';
 import type { StreamInfo } from './stream-info.js';
-import type { HeaderMap, HttpContext, ProxyResponse } from './types.js';
+import type { FreshHeaderMap, HeaderMap, HttpContext, ProxyResponse } from './types.js';
 import type { AbortSignalLike } from '../abort.js';
 
 export interface RoutingNode {
@@ -32,14 +32,16 @@ export interface RoutableRequest {
   readonly headers: HeaderMap;
 }
 
-/** x-request-id (kept, or made) and x-forwarded-proto, as Envoy sets them on every request. */
-export function stampRequest(headers: HeaderMap, info: StreamInfo): HeaderMap {
+/**
+ * x-request-id (kept, or made) and x-forwarded-proto, as Envoy sets them on every request. Set on
+ * the map the listener just built from the request, so no copy is made for them.
+ */
+export function stampRequest(headers: FreshHeaderMap, info: StreamInfo): HeaderMap {
   const requestId = headerValue(headers, 'x-request-id') || randomUUID();
   info.requestId = requestId;
-  return withHeaders(headers, {
-    'x-request-id': requestId,
-    'x-forwarded-proto': headerValue(headers, 'x-forwarded-proto') ?? 'http',
-  });
+  headers['x-request-id'] = requestId;
+  headers['x-forwarded-proto'] = headerValue(headers, 'x-forwarded-proto') ?? 'http';
+  return headers;
 }
 
 /** The decision to forward, or the answer when there is nothing to forward to. */

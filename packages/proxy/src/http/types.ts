@@ -11,6 +11,8 @@ import type { AbortSignalLike } from '../abort.js';
 export type HeaderValue = string | readonly string[];
 /** Lower-case header names; a repeated header keeps every value, in order. */
 export type HeaderMap = Readonly<Record<string, HeaderValue>>;
+/** A map its maker still owns: it may be changed until it is handed on as a HeaderMap. */
+export type FreshHeaderMap = Record<string, HeaderValue>;
 
 /** Envoy's response flags (the ones this proxy can produce), as they appear in access logs. */
 export type ResponseFlag =

@@ -104,6 +104,21 @@ describe('CircuitBreaker', () => {
     expect(await breaker.admit(AbortSignal.abort())).toEqual({ kind: 'aborted' });
   });
 
+  it('answers at once without a promise unless the attempt has to wait (admitNow)', () => {
+    const breaker = new CircuitBreaker('c', limits(1, 1));
+    const first = breaker.admitNow();
+    expect(first?.kind).toBe('admitted');
+    // Full, with room to wait: admitNow cannot say, admit() would queue.
+    expect(breaker.admitNow()).toBeUndefined();
+    expect(breaker.stats).toMatchObject({ pendingRequests: 0, connectionOverflows: 0 });
+    void breaker.admit();
+    expect(breaker.admitNow()).toMatchObject({ kind: 'overflow', overflow: 'pending' });
+    expect(breaker.stats).toMatchObject({ pendingRequests: 1, connectionOverflows: 2 });
+    const aborted = new AbortController();
+    aborted.abort();
+    expect(breaker.admitNow(aborted.signal)).toEqual({ kind: 'aborted' });
+  });
+
   it('overflows past http2MaxRequests in flight without queueing', async () => {
     const breaker = new CircuitBreaker('c', limits(UNLIMITED, UNLIMITED, 2));
     const a = admitted(await breaker.admit());
