@@ -35,6 +35,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findUp } from './control-plane-process.js';
 import { monotonicUs, topSelfTime, type Window } from './cpu-profile.js';
+import { shebangNodeFlags } from '../support/shebang.js';
 import {
   proxyBuildStamp,
   startMeshControlPlane,
@@ -640,7 +641,7 @@ function runPeerBench(env: Env, hops: 1 | 2): Promise<string> {
   // Each hop is an inbound listener of its own workload forwarding to the next hop (or the
   // upstream), configured by the control plane of this run.
   const cmd =
-    `exec ${process.execPath} ${bin} --control-plane ${env.controlPlane.grpc}` +
+    `exec ${process.execPath} ${shebangNodeFlags(bin).join(' ')} ${bin} --control-plane ${env.controlPlane.grpc}` +
     ' --workload peer-hop$CANDIDATE_HOP --labels app=peer-hop$CANDIDATE_HOP' +
     ` --service-port http:${SERVICE_PORT}:\${UPSTREAM_URL##*:}:$CANDIDATE_PORT` +
     ' --outbound-port 0 --admin-port 0 --health-port 0 --drain-seconds 1';

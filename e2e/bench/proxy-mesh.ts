@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findUp } from './control-plane-process.js';
 import { sleep, spawnPinned, type Pinned } from './proxy-process.js';
+import { shebangNodeFlags } from '../support/shebang.js';
 
 const CONTROL_PLANE_READY = /serving grpc (\S+):(\d+) http (\S+):(\d+)/;
 const PROXY_STARTED =
@@ -91,7 +92,9 @@ export interface Sidecar {
 /** Starts a sidecar and waits until /healthz/ready says 200 (first complete config is in). */
 export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const bin = findUp('apps/proxy/bin/mesh-proxy.js');
+  // The bin's own flags first (as when it is executed), then the bench's, which may override them.
   const args = [
+    ...shebangNodeFlags(bin),
     ...(options.nodeFlags ?? []),
     bin,
     '--control-plane',

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { cleanEnv, repo, type Env, type Exit } from './processes.js';
+import { shebangNodeFlags } from './shebang.js';
 
 const PROXY_BIN = join(repo, 'apps/proxy/bin/mesh-proxy.js');
 const START_LINE =
@@ -30,6 +31,7 @@ export async function startMeshProxy(
   env: Env = {},
 ): Promise<ProxyProcess> {
   const argv = [
+    ...shebangNodeFlags(PROXY_BIN),
     PROXY_BIN,
     '--outbound-port',
     '0',
