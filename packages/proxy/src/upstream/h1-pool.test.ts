@@ -16,7 +16,13 @@ import {
   type Server as NetServer,
 } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
-import { H1Pool, type H1PoolOptions, type H1Request, type H1Response } from './h1-pool.js';
+import {
+  connectNoDelay,
+  H1Pool,
+  type H1PoolOptions,
+  type H1Request,
+  type H1Response,
+} from './h1-pool.js';
 
 const BASE: H1PoolOptions = { connectTimeoutMs: 5_000, keepAliveTimeoutMs: 30_000 };
 
@@ -318,32 +324,38 @@ describe('H1Pool responses', () => {
     expect(up.sockets).toHaveLength(1);
   });
 
-  it('does not buffer a large response its consumer is not reading', async () => {
-    const size = 8 * 1024 * 1024;
-    const payload = Buffer.alloc(size);
-    for (let i = 0; i < size; i++) payload[i] = i % 251;
-    let finished = false;
-    const up = await httpUpstream((_req, res) => {
-      res.setHeader('content-length', size);
-      res.on('finish', () => (finished = true));
-      res.end(payload);
-    });
-    let socket: Socket | undefined;
-    const p = pool(up.port, {
-      connect: (host, port) => (socket = connect({ host, port })),
-    });
-    const res = await p.request(get());
-    expect(res.body).toBeInstanceOf(Readable);
-    await sleep(300);
-    // Paused: what the pool has read stays near the stream's high-water mark.
-    expect(socket!.bytesRead).toBeLessThan(1024 * 1024);
-    expect((res.body as Readable).readableLength).toBeLessThan(256 * 1024);
-    expect(finished).toBe(false);
-    const body = await bodyOf(res);
-    expect(body.length).toBe(size);
-    expect(body.equals(payload)).toBe(true);
-    await eventually(() => finished);
-  });
+  it.each([
+    ['Readable socket reads', (host: string, port: number) => connect({ host, port })],
+    ['the shared read buffer', connectNoDelay],
+  ])(
+    'does not buffer a large response its consumer is not reading (%s), bytes intact',
+    async (_name, connector) => {
+      const size = 8 * 1024 * 1024;
+      const payload = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) payload[i] = i % 251;
+      let finished = false;
+      const up = await httpUpstream((_req, res) => {
+        res.setHeader('content-length', size);
+        res.on('finish', () => (finished = true));
+        res.end(payload);
+      });
+      let socket: Socket | undefined;
+      const p = pool(up.port, {
+        connect: (host, port) => (socket = connector(host, port)),
+      });
+      const res = await p.request(get());
+      expect(res.body).toBeInstanceOf(Readable);
+      await sleep(300);
+      // Paused: what the pool has read stays near the stream's high-water mark.
+      expect(socket!.bytesRead).toBeLessThan(1024 * 1024);
+      expect((res.body as Readable).readableLength).toBeLessThan(256 * 1024);
+      expect(finished).toBe(false);
+      const body = await bodyOf(res);
+      expect(body.length).toBe(size);
+      expect(body.equals(payload)).toBe(true);
+      await eventually(() => finished);
+    },
+  );
 
   it('reads no body for HEAD, even with a content-length, and reuses the connection', async () => {
     const up = await httpUpstream((req, res) => {
