@@ -1320,3 +1320,58 @@ http:
     expect(fwd(route(config, req({ authority: 'retry.example.com' }))).mirrors).toEqual([]);
   });
 });
+
+describe('route: the host lookup is remembered per proxy identity, never across them', () => {
+  // Istio builds the VirtualService's only route for productpage callers on port 9080; everyone
+  // else gets the service's default route. The lookup is remembered per table, labels object,
+  // host, port and namespace: asking in turn must never hand one caller another's answer.
+  const compileIt = () =>
+    compileYaml(
+      vs(
+        'reviews',
+        `
+hosts: [reviews]
+http:
+- name: for-productpage
+  match: [{ sourceLabels: { app: productpage }, port: 9080 }]
+  route: [{ destination: { host: reviews, subset: v2 } }]
+`,
+      ),
+      { services: [REVIEWS_SERVICE] },
+    );
+  const config = compileIt();
+  const productpage = { app: 'productpage' };
+  const ratings = { app: 'ratings' };
+
+  it('answers each caller, port and namespace as a fresh lookup would', () => {
+    const asks: [Record<string, string>, number, string][] = [
+      [productpage, 9080, 'default'],
+      [ratings, 9080, 'default'],
+      [productpage, 9080, 'default'],
+      [productpage, 9081, 'default'],
+      [ratings, 9080, 'default'],
+      [productpage, 9080, 'default'],
+      [productpage, 9080, 'other'],
+      [{ app: 'productpage' }, 9080, 'default'],
+    ];
+    const seen = asks.map(([sourceLabels, port, sourceNamespace]) =>
+      routeName(route(config, req({ sourceLabels, port, sourceNamespace }))),
+    );
+    const fresh = asks.map(([sourceLabels, port, sourceNamespace]) =>
+      routeName(
+        route(compileIt(), req({ sourceLabels: { ...sourceLabels }, port, sourceNamespace })),
+      ),
+    );
+    expect(seen).toEqual(fresh);
+    expect(seen).toEqual([
+      'for-productpage',
+      '#-1',
+      'for-productpage',
+      '#-1',
+      '#-1',
+      'for-productpage',
+      'NR:no-virtual-host',
+      'for-productpage',
+    ]);
+  });
+});

@@ -15,6 +15,7 @@ import type {
   RouteHeaderOps,
   RouteTable,
   ServiceInfo,
+  VirtualHostEntry,
 } from '../compile/types.js';
 import { PreparedHttpRequest } from './prepare.js';
 import { redirectLocation, rewritePath } from './rewrite.js';
@@ -55,12 +56,8 @@ export function route(
   const table = tableOf(config, scope);
   if (!table) return noRoute('unknown-gateway', `no VirtualService is bound to gateway ${scope}`);
   const req = new PreparedHttpRequest(request, scope);
-  const hosts = candidates(table, req.host, req.sourceNamespace, config.domain);
-  const vhost = findVirtualHost(table, hosts, req.sourceNamespace, req);
+  const { vhost, service } = lookupHost(config, table, req);
   if (!vhost) {
-    const service = table.mergeHosts
-      ? undefined
-      : findService(config.services, hosts, req.sourceNamespace);
     if (!service)
       return noRoute('no-virtual-host', `no VirtualService or service for host ${req.host}`);
     return defaultRoute(config, service, req);
@@ -137,6 +134,51 @@ export function routeL4(
     'no-route-matched',
     `no ${request.protocol} route matched ${req.host}:${req.port}`,
   );
+}
+
+interface HostLookup {
+  readonly vhost: VirtualHostEntry | undefined;
+  /** The known service, when no VirtualService has the host (sidecars only). */
+  readonly service: ServiceInfo | undefined;
+}
+
+// The host lookup (candidate names, exact then wildcard tables, visibility, which VirtualService
+// Istio builds for this proxy) depends only on the host, the port and who is asking, and a proxy
+// asks the same few hosts over and over: it is remembered per table, per source-labels object
+// (a proxy passes the same one each time; labels must not be changed in place) and per
+// host/port/namespace. Bounded, so arbitrary Host headers cannot grow it without limit.
+const hostMemo = new WeakMap<RouteTable, WeakMap<object, Map<string, HostLookup>>>();
+const HOST_MEMO_LIMIT = 1024;
+
+function lookupHost(
+  config: CompiledConfig,
+  table: RouteTable,
+  req: PreparedHttpRequest,
+): HostLookup {
+  let byLabels = hostMemo.get(table);
+  if (!byLabels) {
+    byLabels = new WeakMap();
+    hostMemo.set(table, byLabels);
+  }
+  let memo = byLabels.get(req.sourceLabels);
+  if (!memo) {
+    memo = new Map();
+    byLabels.set(req.sourceLabels, memo);
+  }
+  const key = `${req.host}\0${req.port}\0${req.sourceNamespace}`;
+  let found = memo.get(key);
+  if (!found) {
+    const hosts = candidates(table, req.host, req.sourceNamespace, config.domain);
+    const vhost = findVirtualHost(table, hosts, req.sourceNamespace, req);
+    const service =
+      vhost || table.mergeHosts
+        ? undefined
+        : findService(config.services, hosts, req.sourceNamespace);
+    found = { vhost, service };
+    if (memo.size >= HOST_MEMO_LIMIT) memo.clear();
+    memo.set(key, found);
+  }
+  return found;
 }
 
 function tableOf(config: CompiledConfig, scope: string): RouteTable | undefined {
