@@ -58,7 +58,11 @@ export interface RunningProxy {
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   let logLevel: LogLevel = 'info';
   const log = (line: string) => options.log(line);
-  const state = new ConfigState({ log, proxyLocality: options.node.locality });
+  const state = new ConfigState({
+    log,
+    proxyLocality: options.node.locality,
+    proxyLabels: options.node.labels,
+  });
   const pools = createUpstreamPools();
   const active = new ActiveRequests();
   const write = options.accessLog;

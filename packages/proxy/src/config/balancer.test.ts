@@ -1,6 +1,12 @@
+import type { EndpointBody } from '@mesh/proto';
 import type { LbEndpoint, ResolvedTrafficPolicy } from '@mesh/rules';
 import { seededRng } from '../http/test-support/fixtures.js';
-import { createClusterBalancer, localityFailoverOf } from './balancer.js';
+import {
+  createClusterBalancer,
+  localityFailoverOf,
+  localityWeightsByEndpoint,
+  localityWeightsOf,
+} from './balancer.js';
 
 const PROXY = 'us/east/a';
 const ep = (id: string, locality: string, healthy = true): LbEndpoint => ({
@@ -75,6 +81,67 @@ describe('createClusterBalancer', () => {
   });
 });
 
+describe('createClusterBalancer with `distribute`', () => {
+  const distribute = (to: Record<string, number>, enabled?: boolean) => ({
+    loadBalancer: {
+      localityLbSetting: {
+        ...(enabled !== undefined && { enabled }),
+        distribute: [{ from: 'us/east/*', to }],
+      },
+    },
+  });
+
+  it('weights localities without outlierDetection, as Istio does, and drops unnamed ones', () => {
+    expect(picked(distribute({ 'eu/*': 100 }), endpoints)).toEqual(['eu']);
+    expect(picked(distribute({ 'us/*': 100 }), endpoints)).toEqual(['local-1', 'local-2', 'zone']);
+    expect(localityWeightsOf(distribute({ 'eu/*': 100 }))).toBeDefined();
+  });
+
+  it('shows each ready endpoint its locality weight for the admin page (0: no traffic)', () => {
+    const body = (address: string, locality: string, ready = true): EndpointBody => ({
+      address,
+      port: 80,
+      labels: {},
+      ready,
+      weight: 1,
+      locality,
+      source: 'test',
+    });
+    const bodies = [
+      body('10.0.0.1', 'us/east/a'),
+      body('10.0.0.2', 'us/west/a'),
+      body('10.0.0.3', 'eu/west/a'),
+      body('10.0.0.4', 'eu/west/a', false),
+    ];
+    const weights = localityWeightsByEndpoint(
+      distribute({ 'us/*': 60, 'eu/*': 40 }),
+      bodies,
+      PROXY,
+    );
+    expect(Object.fromEntries(weights!)).toEqual({
+      '10.0.0.1:80': 30,
+      '10.0.0.2:80': 30,
+      '10.0.0.3:80': 40,
+    });
+    expect(localityWeightsByEndpoint({}, bodies, PROXY)).toBeUndefined();
+  });
+
+  it('is off with `enabled: false`', () => {
+    expect(picked(distribute({ 'eu/*': 100 }, false), endpoints)).toEqual([
+      'eu',
+      'local-1',
+      'local-2',
+      'zone',
+    ]);
+    expect(localityWeightsOf(distribute({ 'eu/*': 100 }, false))).toBeUndefined();
+  });
+
+  it('takes weights over failover when outlierDetection is set too', () => {
+    const policy = { ...distribute({ 'eu/*': 100 }), outlierDetection: OUTLIER };
+    expect(picked(policy, endpoints)).toEqual(['eu']);
+  });
+});
+
 describe('localityFailoverOf', () => {
   it("follows Istio: the DestinationRule's setting, else the mesh default, only with outlierDetection", () => {
     expect(localityFailoverOf({ outlierDetection: {} })).toEqual({ enabled: true });
@@ -89,7 +156,7 @@ describe('localityFailoverOf', () => {
         loadBalancer: { localityLbSetting: { enabled: false } },
       }),
     ).toBeUndefined();
-    // `distribute` is weights, not failover: not modelled, so flat.
+    // `distribute` is weights, not failover (localityWeightsOf).
     expect(
       localityFailoverOf({
         outlierDetection: {},

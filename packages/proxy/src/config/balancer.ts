@@ -16,12 +16,16 @@
 //   order for failover to function properly".
 // Istio computes the priorities per proxy in EDS; here the control plane sends every proxy the
 // same endpoints with their localities, and each proxy ranks them against its own.
-// Not modelled (createLocalityFailoverLoadBalancer falls back to plain balancing): `distribute`
-// weights, and failoverPriority's label ranking.
+// `distribute` is applied whatever the outlier detection (ApplyLocalityLoadBalancer sets locality
+// weights unconditionally; only failover waits for ejections), unless `enabled: false`.
+// failoverPriority ranks endpoints by the listed labels compared with the proxy's, topology labels
+// derived from each side's locality (withTopologyLabels).
 import type { EndpointBody } from '@mesh/proto';
 import {
   createLoadBalancer,
   createLocalityFailoverLoadBalancer,
+  createLocalityWeightedLoadBalancer,
+  distributeLocalityWeights,
   localityPriorityLevels,
   type EndpointLoadBalancer,
   type LbEndpoint,
@@ -35,6 +39,8 @@ export const MESH_DEFAULT_LOCALITY_LB_SETTING: LocalityLbSetting = Object.freeze
 export interface ClusterBalancerOptions {
   /** The proxy's own locality, "region/zone/subzone" ('' unknown). */
   readonly proxyLocality: string;
+  /** The proxy's labels (failoverPriority); its topology labels are added from its locality. */
+  readonly proxyLabels?: Readonly<Record<string, string>>;
   /** Construction-time randomness (round-robin start); absent: start at the first endpoint. */
   readonly rng?: () => number;
   /** Envoy's healthy_panic_threshold; outlier detection sets it from minHealthPercent. */
@@ -43,13 +49,21 @@ export interface ClusterBalancerOptions {
 
 /**
  * The locality setting that splits this cluster's endpoints into failover priority levels, or
- * undefined when Istio would balance over them flat: no outlierDetection, `enabled: false`, or
- * `distribute` (weights, which this proxy does not model).
+ * undefined when Istio would balance over them flat (no outlierDetection, `enabled: false`) or
+ * weight them instead (`distribute`, localityWeightsOf).
  */
 export function localityFailoverOf(policy: ResolvedTrafficPolicy): LocalityLbSetting | undefined {
   if (!policy.outlierDetection) return undefined;
   const setting = policy.loadBalancer?.localityLbSetting ?? MESH_DEFAULT_LOCALITY_LB_SETTING;
   if (setting.enabled === false || (setting.distribute?.length ?? 0) > 0) return undefined;
+  return setting;
+}
+
+/** The DestinationRule's `distribute` setting, when Istio would weight localities by it. */
+export function localityWeightsOf(policy: ResolvedTrafficPolicy): LocalityLbSetting | undefined {
+  const setting = policy.loadBalancer?.localityLbSetting;
+  if (!setting || setting.enabled === false || (setting.distribute?.length ?? 0) === 0)
+    return undefined;
   return setting;
 }
 
@@ -65,13 +79,22 @@ export function createClusterBalancer(
       panicThresholdPercent: options.panicThresholdPercent,
     }),
   };
+  if (localityWeightsOf(policy))
+    return createLocalityWeightedLoadBalancer(policy.loadBalancer, endpoints, {
+      ...lbOptions,
+      proxyLocality: options.proxyLocality,
+    });
   const locality = localityFailoverOf(policy);
   if (!locality) return createLoadBalancer(policy.loadBalancer, endpoints, lbOptions);
   return createLocalityFailoverLoadBalancer(
     // The mesh default has to reach the factory as if the DestinationRule had said it.
     { ...policy.loadBalancer, localityLbSetting: locality },
     endpoints,
-    { ...lbOptions, proxyLocality: options.proxyLocality },
+    {
+      ...lbOptions,
+      proxyLocality: options.proxyLocality,
+      proxyLabels: withTopologyLabels(options.proxyLabels ?? {}, options.proxyLocality),
+    },
   );
 }
 
@@ -89,6 +112,25 @@ export function lbEndpointOf(e: EndpointBody): LbEndpoint {
     weight: e.weight,
     healthy: e.ready,
     ...(e.locality && { locality: e.locality }),
+    labels: withTopologyLabels(e.labels ?? {}, e.locality),
+  };
+}
+
+/**
+ * Istio adds the well-known topology labels from a workload's locality to the labels that
+ * failoverPriority compares (pilot AugmentLabels), for proxies and endpoints alike.
+ */
+export function withTopologyLabels(
+  labels: Readonly<Record<string, string>>,
+  locality: string | undefined,
+): Readonly<Record<string, string>> {
+  if (!locality) return labels;
+  const [region = '', zone = '', subzone = ''] = locality.split('/');
+  return {
+    ...labels,
+    ...(region && { 'topology.kubernetes.io/region': region }),
+    ...(zone && { 'topology.kubernetes.io/zone': zone }),
+    ...(subzone && { 'topology.istio.io/subzone': subzone }),
   };
 }
 
@@ -100,6 +142,7 @@ export function priorityLevelsOf(
   policy: ResolvedTrafficPolicy,
   endpoints: readonly EndpointBody[],
   proxyLocality: string,
+  proxyLabels: Readonly<Record<string, string>> = {},
 ): ReadonlyMap<string, number> | undefined {
   const locality = localityFailoverOf(policy);
   if (!locality) return undefined;
@@ -107,10 +150,36 @@ export function priorityLevelsOf(
     readyLbEndpoints(endpoints),
     proxyLocality,
     locality.failover,
+    locality.failoverPriority?.length
+      ? {
+          labels: locality.failoverPriority,
+          proxyLabels: withTopologyLabels(proxyLabels, proxyLocality),
+        }
+      : undefined,
   );
   const out = new Map<string, number>();
   levels.forEach((level, i) => {
     for (const e of level) out.set(e.id, i);
   });
+  return out;
+}
+
+/**
+ * With `distribute`, each ready endpoint's locality weight as this proxy applies it (0: no
+ * traffic), for the admin page; undefined when no entry is from the proxy's locality or the
+ * cluster is not weighted.
+ */
+export function localityWeightsByEndpoint(
+  policy: ResolvedTrafficPolicy,
+  endpoints: readonly EndpointBody[],
+  proxyLocality: string,
+): ReadonlyMap<string, number> | undefined {
+  const setting = localityWeightsOf(policy);
+  if (!setting?.distribute) return undefined;
+  const ready = readyLbEndpoints(endpoints);
+  const localities = distributeLocalityWeights(ready, proxyLocality, setting.distribute);
+  if (!localities) return undefined;
+  const out = new Map<string, number>(ready.map((e) => [e.id, 0]));
+  for (const l of localities) for (const e of l.endpoints) out.set(e.id, l.weight);
   return out;
 }

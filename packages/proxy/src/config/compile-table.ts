@@ -22,6 +22,8 @@ export function emptyHeld(): HeldConfig {
 export interface CompileTableOptions {
   /** The proxy's own locality ("region/zone/subzone", '' unknown), for locality failover. */
   readonly proxyLocality?: string;
+  /** The proxy's labels, for failoverPriority. */
+  readonly proxyLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -37,6 +39,7 @@ export function compileTable(
   options: CompileTableOptions = {},
 ): ProxyTable {
   const proxyLocality = options.proxyLocality ?? '';
+  const proxyLabels = options.proxyLabels ?? NO_LABELS;
   const compiled =
     previous && previous.held.routes === held.routes && previous.held.clusters === held.clusters
       ? previous.compiled
@@ -49,11 +52,15 @@ export function compileTable(
       previous &&
       previous.held.clusters.resources.get(name) === entry &&
       previous.held.endpoints.resources.get(name) === endpoints &&
-      (earlier?.proxyLocality ?? '') === proxyLocality;
+      (earlier?.proxyLocality ?? '') === proxyLocality &&
+      (earlier?.proxyLabels ?? NO_LABELS) === proxyLabels;
     clusters.set(
       name,
       (reusable ? earlier : undefined) ??
-        runtimeCluster(name, entry.body, endpoints?.body.endpoints ?? [], proxyLocality),
+        runtimeCluster(name, entry.body, endpoints?.body.endpoints ?? [], {
+          proxyLocality,
+          proxyLabels,
+        }),
     );
   }
   return { generation, held, compiled, clusters, versions: versionsOf(held) };
@@ -91,18 +98,20 @@ function servicesOf(held: HeldConfig): ServiceInfo[] {
     .sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
 }
 
-/** A cluster over its ready endpoints (see readyLbEndpoints), ranked from `proxyLocality`. */
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** A cluster over its ready endpoints (see readyLbEndpoints), ranked from the proxy's place. */
 function runtimeCluster(
   name: string,
   body: ClusterBody,
   endpoints: readonly EndpointBody[],
-  proxyLocality: string,
+  proxy: { readonly proxyLocality: string; readonly proxyLabels: Readonly<Record<string, string>> },
 ): RuntimeCluster {
   const balancer = createClusterBalancer(body.trafficPolicy, readyLbEndpoints(endpoints), {
-    proxyLocality,
+    ...proxy,
     rng: Math.random,
   });
-  return { name, body, endpoints, balancer, proxyLocality };
+  return { name, body, endpoints, balancer, ...proxy };
 }
 
 function versionsOf(held: HeldConfig): Record<TypeUrl, string> {

@@ -18,6 +18,8 @@ export interface ConfigStateOptions {
   log?(line: string): void;
   /** The proxy's locality (Node.locality): balancers rank endpoints against it. */
   proxyLocality?: string;
+  /** The proxy's labels (Node.labels): failoverPriority compares endpoints' with them. */
+  proxyLabels?: Readonly<Record<string, string>>;
 }
 
 export class ConfigState {
@@ -29,7 +31,10 @@ export class ConfigState {
 
   constructor(options: ConfigStateOptions = {}) {
     this.log = options.log ?? (() => undefined);
-    this.compileOptions = { proxyLocality: options.proxyLocality ?? '' };
+    this.compileOptions = {
+      proxyLocality: options.proxyLocality ?? '',
+      proxyLabels: options.proxyLabels ?? {},
+    };
     this.table = compileTable(emptyHeld(), 0, undefined, this.compileOptions);
   }
 

@@ -38,6 +38,8 @@ export interface RuntimeCluster {
    * after an ejection rank them the same way; absent is ''.
    */
   readonly proxyLocality?: string;
+  /** The proxy labels it ranked them with (failoverPriority), for the same reason. */
+  readonly proxyLabels?: Readonly<Record<string, string>>;
 }
 
 /** Everything a request needs, compiled once per config change and never mutated. */

@@ -1,6 +1,6 @@
 // Upstream state and connections: pools, live in-flight counts, circuit breakers and outlier
 // detection, plus the read-only picture of them the admin `/clusters` page shows.
-import { priorityLevelsOf } from '../config/balancer.js';
+import { localityWeightsByEndpoint, priorityLevelsOf } from '../config/balancer.js';
 import type { ProxyTable } from '../config/types.js';
 import type { ActiveRequests } from './active-requests.js';
 import {
@@ -68,6 +68,11 @@ export interface EndpointHealthView {
    * endpoints not ready, which no balancer sees.
    */
   readonly priority?: number;
+  /**
+   * With `distribute`, the weight of the endpoint's locality as this proxy applies it (0: its
+   * locality is named by no `to` and gets no traffic); absent otherwise.
+   */
+  readonly localityWeight?: number;
   /** In flight to this endpoint from every cluster (what LEAST_REQUEST balances on). */
   readonly activeRequests: number;
   /** Open connections to this endpoint, busy or idle, when the pools were given. */
@@ -101,16 +106,24 @@ export function clusterHealthView(
     detector?.sweep();
     const breaker = active.breakers.get(cluster.name);
     const proxyLocality = cluster.proxyLocality ?? '';
-    const priorities = priorityLevelsOf(policy, cluster.endpoints, proxyLocality);
+    const priorities = priorityLevelsOf(
+      policy,
+      cluster.endpoints,
+      proxyLocality,
+      cluster.proxyLabels,
+    );
+    const localityWeights = localityWeightsByEndpoint(policy, cluster.endpoints, proxyLocality);
     const endpoints = cluster.endpoints.map((e): EndpointHealthView => {
       const id = `${e.address}:${e.port}`;
       const monitor = detector?.view(id);
       const priority = priorities?.get(id);
+      const localityWeight = localityWeights?.get(id);
       return {
         id,
         ready: e.ready,
         locality: e.locality,
         ...(priority !== undefined && { priority }),
+        ...(localityWeight !== undefined && { localityWeight }),
         activeRequests: active.get(id),
         ...(pools && { openConnections: pools.connectionsTo(e.address, e.port) }),
         ...(monitor && {

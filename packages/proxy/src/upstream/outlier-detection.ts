@@ -365,6 +365,7 @@ export class OutlierDetectors {
     );
     const balancer = createClusterBalancer(cluster.body.trafficPolicy, endpoints, {
       proxyLocality: cluster.proxyLocality ?? '',
+      ...(cluster.proxyLabels && { proxyLabels: cluster.proxyLabels }),
       panicThresholdPercent: detector.settings.panicThresholdPercent,
       rng,
     });

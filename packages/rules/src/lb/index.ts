@@ -56,5 +56,12 @@ export {
   parseLbLocality,
   priorityHealthPercent,
   priorityLoads,
+  type FailoverPriority,
   type LocalityLbOptions,
 } from './locality.js';
+export {
+  createLocalityWeightedLoadBalancer,
+  distributeLocalityWeights,
+  localityPatternMatches,
+  type WeightedLocality,
+} from './locality-weights.js';

@@ -46,6 +46,66 @@ describe('localityPriorityLevels', () => {
   });
 });
 
+describe('localityPriorityLevels with failoverPriority (Istio applyFailoverPriorities)', () => {
+  const REGION = 'topology.kubernetes.io/region';
+  const lep = (id: string, locality: string, labels: Record<string, string>) => ({
+    id,
+    locality,
+    labels,
+  });
+  const proxyLabels = { network: 'n1', [REGION]: 'us-east', app: 'client' };
+  const byLabels = [
+    lep('both', 'us-east/a/1', { network: 'n1', [REGION]: 'us-east' }),
+    lep('network-only', 'us-west/a/1', { network: 'n1', [REGION]: 'us-west' }),
+    lep('none', 'us-east/b/1', { network: 'n2', [REGION]: 'us-east' }),
+    lep('both-far-zone', 'us-east/z/9', { network: 'n1', [REGION]: 'us-east' }),
+  ];
+
+  it('ranks by how many listed labels, in order, agree with the proxy; locality does not count', () => {
+    const levels = localityPriorityLevels(byLabels, 'us-east/a/1', [], {
+      labels: ['network', REGION],
+      proxyLabels,
+    });
+    expect(ids(levels)).toEqual([['both', 'both-far-zone'], ['network-only'], ['none']]);
+  });
+
+  it('compares with the given value for `name=value`', () => {
+    const levels = localityPriorityLevels(byLabels, 'us-east/a/1', [], {
+      labels: ['network=n2'],
+      proxyLabels,
+    });
+    expect(ids(levels)).toEqual([['none'], ['both', 'network-only', 'both-far-zone']]);
+  });
+
+  it('refines the label ranks by locality only when failover is set too', () => {
+    const levels = localityPriorityLevels(byLabels, 'us-east/a/1', [{ from: 'eu', to: 'us' }], {
+      labels: ['network'],
+      proxyLabels,
+    });
+    expect(ids(levels)).toEqual([['both'], ['both-far-zone'], ['network-only'], ['none']]);
+  });
+
+  it('does no failover at all for a proxy without labels, as Istio', () => {
+    const levels = localityPriorityLevels(byLabels, 'us-east/a/1', [], {
+      labels: ['network'],
+      proxyLabels: {},
+    });
+    expect(ids(levels)).toEqual([['both', 'network-only', 'none', 'both-far-zone']]);
+  });
+
+  it('drives the failover balancer: the best-ranked healthy level takes the traffic', () => {
+    const lb = createLocalityFailoverLoadBalancer(
+      { localityLbSetting: { failoverPriority: ['network', REGION] } },
+      byLabels.map((e) => ({ ...e, healthy: e.id !== 'both' && e.id !== 'both-far-zone' })),
+      { proxyLocality: 'us-east/a/1', proxyLabels },
+    );
+    const rng = seededRng(3);
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) seen.add(lb.pick({ rng })!.id);
+    expect([...seen]).toEqual(['network-only']);
+  });
+});
+
 describe('priorityLoads', () => {
   it('keeps everything on P0 while 1.4 x its healthy share reaches 100%', () => {
     const p0 = [ep('a', PROXY), ep('b', PROXY), ep('c', PROXY), ep('d', PROXY, false)];

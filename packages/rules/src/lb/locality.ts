@@ -13,7 +13,8 @@
 // then hands out 100% of the load in level order, each level taking its health scaled by the
 // normalized total (sum of healths, capped at 100). Levels are never in panic while that total is
 // 100; when it is 0 every level is in panic and load follows host counts instead.
-// Not modelled: failoverPriority (needs endpoint labels), `distribute`, degraded hosts.
+// failoverPriority ranks by labels first (localityPriorityLevels). `distribute` is the other
+// mode (locality-weights.ts). Not modelled: degraded hosts.
 import type { LoadBalancerSettings, LocalityLbSetting } from '../api/destination-rule.js';
 import { DEFAULT_LB_OVERPROVISIONING_FACTOR_PERCENT, isLbHealthy } from './health.js';
 import { createLoadBalancer, lbKeyHash, type LbFactoryOptions } from './load-balancer.js';
@@ -38,23 +39,69 @@ export function localityMatchRank(proxy: Locality, endpoint: Locality): number {
   return proxy.subzone === endpoint.subzone ? 0 : 1;
 }
 
-/** Endpoints grouped into priority levels, highest priority (0) first, no empty levels. */
+/** Istio's failoverPriority, with the labels of the proxy it ranks endpoints for. */
+export interface FailoverPriority {
+  /** Label names, in order; `name=value` compares endpoints with that value instead. */
+  readonly labels: readonly string[];
+  readonly proxyLabels: Readonly<Record<string, string>>;
+}
+
+/**
+ * Endpoints grouped into priority levels, highest priority (0) first, no empty levels.
+ *
+ * With failoverPriority (pilot applyFailoverPriorities): an endpoint whose labels agree with the
+ * proxy's on the first k listed labels but not the next gets rank n - k (n labels; all agree: 0).
+ * Locality then only refines those ranks when `failover` is also set, as in Istio; a proxy
+ * without labels gets no failover at all (Istio returns before assigning any priority).
+ */
 export function localityPriorityLevels(
   endpoints: readonly LbEndpoint[],
   proxyLocality: string,
   failover: LocalityLbSetting['failover'] = [],
+  priority?: FailoverPriority,
 ): LbEndpoint[][] {
   const proxy = parseLbLocality(proxyLocality);
   // Istio uses the first rule whose `from` is the proxy's region.
   const rule = failover.find((f) => f.from === proxy.region);
-  const byRank: LbEndpoint[][] = [[], [], [], [], []];
-  for (const e of endpoints) {
+  const localityRank = (e: LbEndpoint) => {
     const loc = parseLbLocality(e.locality);
-    let rank = localityMatchRank(proxy, loc);
-    if (rank === 3 && rule !== undefined && loc.region !== rule.to) rank = 4;
-    byRank[rank]?.push(e);
+    const rank = localityMatchRank(proxy, loc);
+    return rank === 3 && rule !== undefined && loc.region !== rule.to ? 4 : rank;
+  };
+  let rankOf = localityRank;
+  if (priority && priority.labels.length > 0) {
+    if (Object.keys(priority.proxyLabels).length === 0)
+      return endpoints.length ? [[...endpoints]] : [];
+    const labelRank = failoverPriorityRanker(priority);
+    // Istio: label priority x 5 + locality rank, only when `failover` is set as well.
+    rankOf = failover.length > 0 ? (e) => labelRank(e) * 5 + localityRank(e) : labelRank;
   }
-  return byRank.filter((level) => level.length > 0);
+  const byRank = new Map<number, LbEndpoint[]>();
+  for (const e of endpoints) {
+    const rank = rankOf(e);
+    const level = byRank.get(rank);
+    if (level) level.push(e);
+    else byRank.set(rank, [e]);
+  }
+  return [...byRank.entries()].sort(([a], [b]) => a - b).map(([, level]) => level);
+}
+
+function failoverPriorityRanker(priority: FailoverPriority): (e: LbEndpoint) => number {
+  const wanted = priority.labels.map((entry) => {
+    const parts = entry.split('=');
+    const name = parts[0] ?? '';
+    // Istio takes an override only from exactly `name=value`.
+    const value = parts.length === 2 ? (parts[1] ?? '') : (priority.proxyLabels[name] ?? '');
+    return { name, value };
+  });
+  const n = wanted.length;
+  return (e) => {
+    for (let j = 0; j < n; j++) {
+      const { name, value } = wanted[j]!;
+      if ((e.labels?.[name] ?? '') !== value) return n - j;
+    }
+    return 0;
+  };
 }
 
 /** Envoy's per-level health, in percent: min(100, floor(1.4 x healthy share)). */
@@ -106,6 +153,8 @@ export function priorityLoads(levels: readonly (readonly LbEndpoint[])[]): numbe
 export interface LocalityLbOptions extends LbFactoryOptions {
   /** The proxy's own locality, "region/zone/subzone". */
   readonly proxyLocality: string;
+  /** The proxy's labels, topology labels included: what failoverPriority compares. */
+  readonly proxyLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -123,7 +172,14 @@ export function createLocalityFailoverLoadBalancer(
   if (!locality || locality.enabled === false || locality.distribute?.length) {
     return createLoadBalancer(settings, endpoints, options);
   }
-  const levels = localityPriorityLevels(endpoints, options.proxyLocality, locality.failover);
+  const levels = localityPriorityLevels(
+    endpoints,
+    options.proxyLocality,
+    locality.failover,
+    locality.failoverPriority?.length
+      ? { labels: locality.failoverPriority, proxyLabels: options.proxyLabels ?? {} }
+      : undefined,
+  );
   const loads = priorityLoads(levels);
   const healthTotal = Math.min(
     100,

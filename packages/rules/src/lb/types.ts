@@ -10,6 +10,8 @@ export interface LbEndpoint {
   readonly healthy?: boolean;
   readonly activeRequests?: number;
   readonly locality?: string;
+  /** The workload's labels, for Istio's failoverPriority (topology labels included). */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export interface LbPickContext {
