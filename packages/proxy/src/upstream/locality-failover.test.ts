@@ -145,3 +145,49 @@ it('without outlierDetection spreads over every zone from the start', async () =
     await proxy.close();
   }
 });
+
+it('with `distribute`, splits by locality weight from the first request, no outlierDetection needed', async () => {
+  localFails = false;
+  const counts = [local1, local2, remote].map((u) => u.requests.length);
+  const table = buildTable({
+    proxyLocality: HERE,
+    clusters: [
+      {
+        host: REVIEWS,
+        endpoints: [
+          endpointBody(local1.port, { locality: HERE }),
+          endpointBody(remote.port, { locality: THERE }),
+          endpointBody(local2.port, { locality: HERE }),
+        ],
+        // The istio.io task's shape: most traffic to the other zone, the rest stays home.
+        trafficPolicy: {
+          loadBalancer: {
+            simple: 'ROUND_ROBIN',
+            localityLbSetting: {
+              distribute: [{ from: 'us-east/zone-a/*', to: { [HERE]: 20, [THERE]: 80 } }],
+            },
+          },
+        },
+      },
+    ],
+  });
+  const proxy = await startOutbound(table, { active: new ActiveRequests(), rng: seededRng(5) });
+  const n = 1_000;
+  try {
+    for (let i = 0; i < n; i++) expect((await proxy.request(URL)).status).toBe(200);
+    const [a, b, r] = [local1, local2, remote].map((u, i) => u.requests.length - counts[i]!);
+    // 80% to zone-b within 5 standard deviations of a binomial over n; zone-a's two share 20%.
+    const sd = Math.sqrt((0.8 * 0.2) / n);
+    expect(Math.abs(r! / n - 0.8)).toBeLessThan(5 * sd);
+    expect(Math.abs(a! - b!)).toBeLessThanOrEqual(1);
+    const view = clusterHealthView(table, new ActiveRequests()).find((c) => c.name === CLUSTER)!;
+    // The weight is the locality's: zone-a's two endpoints share its 20.
+    expect(view.endpoints.map((e) => [e.locality, e.localityWeight])).toEqual([
+      [HERE, 20],
+      [THERE, 80],
+      [HERE, 20],
+    ]);
+  } finally {
+    await proxy.close();
+  }
+});
