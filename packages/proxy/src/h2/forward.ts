@@ -45,6 +45,7 @@ export function h2ForwardHandler(sessions: H2SessionPool): Handler {
     headers[':path'] = ctx.path;
     headers[':authority'] = ctx.authority;
     headers[':scheme'] = 'http';
+    if (ctx.attemptCount !== undefined) headers['x-envoy-attempt-count'] = String(ctx.attemptCount);
     if (wantsTrailers(ctx.headers)) headers['te'] = 'trailers';
     let stream: ClientHttp2Stream;
     let body: Readable | undefined;

@@ -64,7 +64,7 @@ function cluster(
 }
 
 describe('endpointLayer', () => {
-  it('hands the picked endpoint to the next handler with the attempt count header', async () => {
+  it('hands the picked endpoint and the attempt count to the next handler', async () => {
     const { balancer } = scriptedBalancer('10.1.2.3:9080');
     const next = scripted(() => response(200));
     const ctx = testContext();
@@ -80,7 +80,7 @@ describe('endpointLayer', () => {
       port: 9080,
       cluster: destination.cluster,
     });
-    expect(next.calls[0]!.headers['x-envoy-attempt-count']).toBe('1');
+    expect(next.calls[0]!.attemptCount).toBe(1);
     expect(ctx.info).toMatchObject({ attempts: 1, upstreamHost: '10.1.2.3:9080' });
   });
 

@@ -20,7 +20,6 @@ import type { OutlierDetector } from '../upstream/outlier-detection.js';
 import { originalDestinationOf } from '../upstream/original-destination.js';
 import { connectionSettingsOf, type UpstreamAddress } from '../upstream/pools.js';
 import { overflowReply } from './circuit-overflow.js';
-import { withHeaders } from './headers.js';
 import { localReply } from './local-reply.js';
 import { abortedReply, whenDelivered } from './settle.js';
 import type { Handler, HttpContext, Layer, ProxyResponse, UpstreamTarget } from './types.js';
@@ -83,12 +82,8 @@ export function endpointLayer(options: EndpointLayerOptions): Layer {
         admission.release();
       };
       try {
-        const response = await next({
-          ...ctx,
-          upstream,
-          // Istio turns on Envoy's include_request_attempt_count for every virtual host.
-          headers: withHeaders(ctx.headers, { 'x-envoy-attempt-count': String(ctx.info.attempts) }),
-        });
+        // Istio turns on Envoy's include_request_attempt_count for every virtual host.
+        const response = await next({ ...ctx, upstream, attemptCount: ctx.info.attempts });
         const status = outlierStatusOf(response);
         if (detector && status !== undefined) detector.record(upstream.id, status);
         whenDelivered(response, release);

@@ -26,6 +26,8 @@ export function forwardHandler(pools: UpstreamPools): Handler {
         string | readonly string[]
       >;
       headers.host = ctx.authority;
+      if (ctx.attemptCount !== undefined)
+        headers['x-envoy-attempt-count'] = String(ctx.attemptCount);
       // The target also carries its cluster's pool settings (endpoint.ts, targetOf).
       const res = await pools.get(target).request({
         method: ctx.method,

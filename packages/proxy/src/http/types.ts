@@ -62,6 +62,11 @@ export interface HttpContext {
   readonly previousHosts: readonly string[];
   /** Set by the endpoint layer for the terminal forward handler. */
   readonly upstream: UpstreamTarget | undefined;
+  /**
+   * Set by the endpoint layer: the forward handlers send it as x-envoy-attempt-count while they
+   * copy the headers anyway, rather than the layer copying the whole map for one header.
+   */
+  readonly attemptCount?: number;
 }
 
 /** A reply the proxy made up itself: status, flag and a plain-words reason. */
