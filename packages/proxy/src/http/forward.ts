@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import { classifyUpstreamError } from '../upstream/failure.js';
 import { resetAfterEachRequest, type UpstreamPools } from '../upstream/pools.js';
-import { endToEndHeaders } from './headers.js';
+import { hopByHopOf, withoutHopByHop } from './headers.js';
 import { localReply } from './local-reply.js';
 import { abortedReply } from './settle.js';
 import type { Handler, ProxyResponse, UpstreamTarget } from './types.js';
@@ -20,26 +20,24 @@ export function forwardHandler(pools: UpstreamPools): Handler {
     let body: Readable | undefined;
     try {
       body = ctx.body?.open();
-      // endToEndHeaders returns a fresh record: the host can go straight onto it.
-      const headers = endToEndHeaders(ctx.headers, { dropHost: true }) as Record<
-        string,
-        string | readonly string[]
-      >;
-      headers.host = ctx.authority;
-      if (ctx.attemptCount !== undefined)
-        headers['x-envoy-attempt-count'] = String(ctx.attemptCount);
+      // The pool skips the hop-by-hop headers and writes host and the attempt count while it
+      // writes the head: the request's map is sent as it is, not copied first.
+      const set: Record<string, string> = { host: ctx.authority };
+      if (ctx.attemptCount !== undefined) set['x-envoy-attempt-count'] = String(ctx.attemptCount);
       // The target also carries its cluster's pool settings (endpoint.ts, targetOf).
       const res = await pools.get(target).request({
         method: ctx.method,
         path: ctx.path,
-        headers,
+        headers: ctx.headers,
+        omit: hopByHopOf(ctx.headers),
+        set,
         body: body ?? null,
         signal: ctx.signal,
         ...(resetAfterEachRequest(target) && { reset: true }),
       });
       return {
         status: res.statusCode,
-        headers: endToEndHeaders(res.headers, { dropHost: false }),
+        headers: withoutHopByHop(res.headers),
         body: res.body,
       };
     } catch (err) {

@@ -1,4 +1,11 @@
-import { applyHeaderOps, endToEndHeaders, headerValue, joinedHeaders } from './headers.js';
+import {
+  applyHeaderOps,
+  endToEndHeaders,
+  headerValue,
+  hopByHopOf,
+  joinedHeaders,
+  withoutHopByHop,
+} from './headers.js';
 
 describe('headers', () => {
   it('drops hop-by-hop headers, those Connection nominates, and optionally host', () => {
@@ -21,6 +28,22 @@ describe('headers', () => {
     );
     expect({ ...out }).toEqual({ 'content-length': '3', accept: ['a', 'b'] });
     expect(endToEndHeaders({ host: 'a' }, { dropHost: false }).host).toBe('a');
+  });
+
+  it('names what not to forward without copying the map (hopByHopOf)', () => {
+    const plain = hopByHopOf({ accept: 'x' });
+    expect(plain.has('transfer-encoding') && plain.has('upgrade') && !plain.has('accept')).toBe(
+      true,
+    );
+    const nominated = hopByHopOf({ connection: 'close, X-Secret', 'x-secret': 's' });
+    expect(nominated.has('x-secret') && nominated.has('keep-alive')).toBe(true);
+  });
+
+  it('reuses a fresh map without hop-by-hop headers as it is, and copies one with them', () => {
+    const clean = Object.assign(Object.create(null) as Record<string, string>, { a: '1' });
+    expect(withoutHopByHop(clean)).toBe(clean);
+    const dirty = { a: '1', connection: 'x-b', 'x-b': '2', 'keep-alive': 't' };
+    expect({ ...withoutHopByHop(dirty) }).toEqual({ a: '1' });
   });
 
   it('joins repeated values with commas for matching', () => {

@@ -83,6 +83,29 @@ export function applyHeaderOps(headers: HeaderMap, ops: HeaderOps): HeaderMap {
 }
 
 /**
+ * The names a proxy must not forward from `headers`: the hop-by-hop set, plus what its Connection
+ * header nominates (RFC 9112 9.6). For the pool's `omit`, so no copy of the map is made.
+ */
+export function hopByHopOf(headers: HeaderMap): ReadonlySet<string> {
+  const connection = headerValue(headers, 'connection');
+  if (!connection) return HOP_BY_HOP;
+  const names = nominatedHeaders(connection);
+  for (const name of HOP_BY_HOP) names.add(name);
+  return names;
+}
+
+/**
+ * A map the proxy may reuse as it is (one it made itself and has not shared, like a response
+ * record fresh from the pool) without its hop-by-hop headers: the same map when it has none.
+ */
+export function withoutHopByHop(headers: FreshHeaderMap): HeaderMap {
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name)) return endToEndHeaders(headers, { dropHost: false });
+  }
+  return headers;
+}
+
+/**
  * Without the hop-by-hop headers and those the Connection header nominates (RFC 9112 9.6), and
  * without `host`, which the forwarder sets from the (possibly rewritten) authority.
  */

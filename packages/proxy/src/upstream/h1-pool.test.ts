@@ -914,6 +914,41 @@ describe('H1Pool header safety', () => {
       'content-length: 3',
     ]);
   });
+
+  it('skips the names in `omit` and writes `set` last, in place of the same names', async () => {
+    let head = '';
+    const up = await rawUpstream((socket) =>
+      onRequestHeads(socket, (h) => {
+        head = h;
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+      }),
+    );
+    const p = pool(up.port);
+    await p.request({
+      method: 'GET',
+      path: '/',
+      headers: { host: 'client.test', 'x-hop': 'h', accept: '*/*', 'x-envoy-attempt-count': '7' },
+      omit: new Set(['x-hop']),
+      set: { host: 'upstream.test', 'x-envoy-attempt-count': '1' },
+      body: null,
+    });
+    expect(head.split('\r\n')).toEqual([
+      'GET / HTTP/1.1',
+      'accept: */*',
+      'host: upstream.test',
+      'x-envoy-attempt-count: 1',
+    ]);
+    // `set` may not frame the message: that is the pool's.
+    await expect(
+      p.request({
+        method: 'GET',
+        path: '/',
+        headers: {},
+        set: { host: 'h', 'content-length': '5' },
+        body: null,
+      }),
+    ).rejects.toMatchObject({ code: 'MESH_INVALID_HEADER' });
+  });
 });
 
 describe('H1Pool close and destroy', () => {

@@ -57,6 +57,10 @@ export interface H1Request {
    * declared length), transfer-encoding and connection given here are dropped.
    */
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  /** Names in `headers` not to send (a proxy's hop-by-hop set), skipped while the head is written. */
+  readonly omit?: { has(name: string): boolean };
+  /** Written after `headers`, in place of any of the same name there (e.g. the host). */
+  readonly set?: Readonly<Record<string, string>>;
   /** null = no body. Bytes are sent with content-length. A stream is sent with the request's content-length header if it has one, else chunked. */
   readonly body: Readable | Uint8Array | null;
   readonly signal?: AbortSignalLike;
@@ -98,6 +102,8 @@ const EMPTY = Buffer.alloc(0);
 const ONCE = { once: true } as const;
 /** Methods whose requests carry a body: sent with content-length: 0 when there is none. */
 const PAYLOAD_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
+/** The pool writes these itself; `set` may not. */
+const FRAMING: ReadonlySet<string> = new Set(['content-length', 'transfer-encoding', 'connection']);
 
 export class H1Pool {
   readonly #core: PoolCore;
@@ -976,7 +982,7 @@ interface RequestHead {
 
 /** Serializes and checks the head up front, so an invalid request writes nothing. */
 function requestHead(req: H1Request): RequestHead {
-  const { method, path, headers, body } = req;
+  const { method, path, headers, body, omit, set } = req;
   if (!HTTP_TOKEN.test(method))
     throw codedError('MESH_INVALID_REQUEST', `invalid request method ${JSON.stringify(method)}`);
   if (path.length === 0 || INVALID_PATH.test(path))
@@ -985,6 +991,7 @@ function requestHead(req: H1Request): RequestHead {
   let hasHost = false;
   let declared: string | readonly string[] | undefined;
   for (const name in headers) {
+    if (omit?.has(name) || (set !== undefined && name in set)) continue;
     const value = headers[name]!;
     if (!HTTP_TOKEN.test(name))
       throw codedError('MESH_INVALID_HEADER', `invalid header name ${JSON.stringify(name)}`);
@@ -1001,6 +1008,14 @@ function requestHead(req: H1Request): RequestHead {
     }
     if (typeof value === 'string') text += headerLine(name, value);
     else for (const one of value) text += headerLine(name, one);
+  }
+  if (set !== undefined) {
+    for (const name in set) {
+      if (!HTTP_TOKEN.test(name) || FRAMING.has(name))
+        throw codedError('MESH_INVALID_HEADER', `invalid header name ${JSON.stringify(name)}`);
+      if (name === 'host') hasHost = true;
+      text += headerLine(name, set[name]!);
+    }
   }
   if (!hasHost) throw codedError('MESH_INVALID_HEADER', 'missing host header');
   let declaredLength = -1;
