@@ -6,6 +6,7 @@
 import { connect, type ClientHttp2Session } from 'node:http2';
 import type { UpstreamAddress } from '../upstream/pools.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../upstream/pools.js';
+import { tlsConnector } from '../upstream/tls-origination.js';
 
 export interface H2SessionPoolOptions {
   /** Istio's default connectTimeout: 10 s. */
@@ -65,14 +66,19 @@ export function createH2SessionPool(options: H2SessionPoolOptions = {}): H2Sessi
       const connectTimeoutMs = target.connectTimeoutMs ?? connectTimeout;
       const maxStreams = target.maxRequestsPerConnection ?? 0;
       const host = target.address.includes(':') ? `[${target.address}]` : target.address;
-      const key = `${host}:${target.port}|${connectTimeoutMs}|${maxStreams}`;
+      const tls = target.tls;
+      const key = `${host}:${target.port}|${connectTimeoutMs}|${maxStreams}|${tls?.key ?? ''}`;
       const known = entries.get(key);
       if (known && !known.retired && !known.session.closed && !known.session.destroyed)
         return known;
 
-      const session = connect(`http://${host}:${target.port}`, {
+      const session = connect(`${tls ? 'https' : 'http'}://${host}:${target.port}`, {
         maxSessionMemory,
         settings: { enablePush: false },
+        // DestinationRule tls: the same origination as HTTP/1.1, offering h2.
+        ...(tls && {
+          createConnection: () => tlsConnector(tls, 'h2')(target.address, target.port),
+        }),
       });
       // Failures reach requests through `ready` and their streams; nothing here may throw.
       session.on('error', () => undefined);

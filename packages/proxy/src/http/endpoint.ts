@@ -19,6 +19,7 @@ import type { ActiveRequests } from '../upstream/active-requests.js';
 import type { OutlierDetector } from '../upstream/outlier-detection.js';
 import { originalDestinationOf } from '../upstream/original-destination.js';
 import { connectionSettingsOf, type UpstreamAddress } from '../upstream/pools.js';
+import { upstreamTlsOf } from '../upstream/tls-origination.js';
 import { overflowReply } from './circuit-overflow.js';
 import { localReply } from './local-reply.js';
 import { abortedReply, whenDelivered } from './settle.js';
@@ -183,6 +184,7 @@ function makeTarget(id: string, cluster: RuntimeCluster): Target {
     maxRequestsPerConnection: settings.maxRequestsPerConnection,
     maxConnections: settings.maxConnections,
     idleTimeoutMs: settings.idleTimeoutMs,
+    tls: upstreamTlsOf(cluster.body.trafficPolicy, cluster.body.host),
   });
 }
 

@@ -26,12 +26,39 @@ export function classifyUpstreamError(err: unknown): ClassifiedUpstreamError {
   const message = messageOf(err);
   if (code !== undefined && CONNECT_CODES.has(code))
     return { kind: 'connect-failure', detail: message };
+  // A TLS handshake that failed, or TLS settings that cannot be used: Envoy counts both as a
+  // connection failure ("transport failure reason: TLS error: ...").
+  if (code !== undefined && isTlsCode(code))
+    return { kind: 'connect-failure', detail: `TLS error: ${message}` };
   // llhttp's parse errors: HPE_* codes.
   if (code?.startsWith('HPE_')) return { kind: 'protocol-error', detail: message };
   return {
     kind: 'reset',
     detail: code && !message.includes(code) ? `${code}: ${message}` : message,
   };
+}
+
+// OpenSSL's certificate verification codes as Node reports them, and Node's TLS/SSL codes.
+const CERT_CODES: ReadonlySet<string> = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+function isTlsCode(code: string): boolean {
+  return (
+    CERT_CODES.has(code) ||
+    code.startsWith('ERR_TLS_') ||
+    code.startsWith('ERR_SSL_') ||
+    code === 'MESH_TLS_CONFIG'
+  );
 }
 
 function codeOf(err: unknown): string | undefined {

@@ -516,7 +516,8 @@ class Connection implements ResponseParserHandler {
     this.pool = pool;
     this.socket = socket;
     this.#parser = createResponseParser(this);
-    socket.on('connect', this.#onConnect);
+    // A TLS connection is up once its handshake is: a failed handshake is a connect failure.
+    socket.on('encrypted' in socket ? 'secureConnect' : 'connect', this.#onConnect);
     const shared = socket as SharedReadSocket;
     if (shared[READER] !== undefined) shared[READER] = this.#onData;
     else socket.on('data', this.#onData);

@@ -5,6 +5,7 @@
 // maxConnections gets pools of its own, capped at that many connections per endpoint, as Envoy
 // keeps one pool per cluster and host; the cluster-wide cap is its circuit breaker's.
 import { H1Pool } from './h1-pool.js';
+import { tlsConnector, type UpstreamTls } from './tls-origination.js';
 import type { ResolvedTrafficPolicy } from '@mesh/rules';
 import { parseDuration } from '@mesh/rules';
 
@@ -21,6 +22,8 @@ export interface UpstreamAddress {
   readonly idleTimeoutMs?: number | undefined;
   /** The cluster the target belongs to: pools with a connection cap are not shared across clusters. */
   readonly cluster?: string | undefined;
+  /** TLS to originate (DestinationRule tls SIMPLE or MUTUAL); plaintext when absent. */
+  readonly tls?: UpstreamTls | undefined;
 }
 
 export interface UpstreamPoolsOptions {
@@ -58,7 +61,8 @@ export function createUpstreamPools(options: UpstreamPoolsOptions = {}): Upstrea
       const maxConnections = target.maxConnections ?? 0;
       const idleTimeoutMs = target.idleTimeoutMs ?? 0;
       const owner = maxConnections > 0 ? (target.cluster ?? '') : '';
-      const key = `${origin}|${connectTimeoutMs}|${maxRequests}|${maxConnections}|${idleTimeoutMs}|${owner}`;
+      const tls = target.tls;
+      const key = `${origin}|${connectTimeoutMs}|${maxRequests}|${maxConnections}|${idleTimeoutMs}|${owner}|${tls?.key ?? ''}`;
       const known = pools.get(key);
       if (known && !known.pool.closed && !known.pool.destroyed) return known.pool;
       const pool = new H1Pool(target.address, target.port, {
@@ -68,6 +72,7 @@ export function createUpstreamPools(options: UpstreamPoolsOptions = {}): Upstrea
         // Envoy's max_requests_per_connection, exactly (1: a connection per request).
         maxRequestsPerConnection: maxRequests,
         maxConnections,
+        ...(tls && { connect: tlsConnector(tls) }),
       });
       pools.set(key, { origin, pool });
       return pool;
