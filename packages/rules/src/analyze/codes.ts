@@ -35,6 +35,18 @@ export const FINDINGS = {
     severity: 'error',
     title: 'destination port required: the ServiceEntry has several ports',
   },
+  'MESH-A0018': {
+    severity: 'info',
+    title: 'DestinationRule ISTIO_MUTUAL: plaintext between sidecars in this mesh',
+  },
+  'MESH-A0019': {
+    severity: 'warning',
+    title: 'DestinationRule tls.credentialName: no secret store in this mesh',
+  },
+  'MESH-A0020': {
+    severity: 'warning',
+    title: 'Gateway HTTPS or TLS server not served by this mesh',
+  },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type FindingCode = keyof typeof FINDINGS;

@@ -10,6 +10,7 @@ import { duplicateDestinationRules } from './duplicate-destination-rules.js';
 import { duplicateMatch } from './duplicate-match.js';
 import { gatewayNotFound } from './gateway-not-found.js';
 import { lastDefinitionWins } from './duplicate-identity.js';
+import { meshLimits } from './mesh-limits.js';
 import { hostNotInGateway } from './host-not-in-gateway.js';
 import { shadowedRoute } from './shadowed-route.js';
 import { sharedHost } from './shared-host.js';
@@ -36,6 +37,7 @@ const ANALYZERS: readonly ((catalog: Catalog) => Diagnostic[])[] = [
   hostNotInGateway,
   duplicateDestinationRules,
   delegates,
+  meshLimits,
 ];
 
 /** Findings across a set of resources, each with a stable code and a one-line fix hint. */
