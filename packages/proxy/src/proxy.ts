@@ -17,6 +17,7 @@ import {
   type UpgradeLogEntry,
 } from './upgrade/websocket.js';
 import { createTcpGatewayServer } from './tcp/tcp-gateway.js';
+import { createHttpsGatewayServer, terminatesTls } from './tls/https-gateway.js';
 import { connectTunnelHandler, createTcpInboundServer, type TcpLogEntry } from './tcp/tcp-proxy.js';
 import {
   ActiveRequests,
@@ -117,12 +118,19 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     for (const [name, { body }] of table.held.listeners.resources) {
       if (body.direction === 'inbound') wanted.set(name, body);
       else if (body.direction === 'gateway') {
-        if (body.protocol === 'HTTP' || body.protocol === 'HTTP2' || body.protocol === 'TCP')
+        if (
+          body.protocol === 'HTTP' ||
+          body.protocol === 'HTTP2' ||
+          body.protocol === 'TCP' ||
+          (body.protocol === 'HTTPS' && terminatesTls(body))
+        )
           wanted.set(name, body);
         else if (!unservedGateways.has(name)) {
           // Serving plaintext on a port a Gateway declares TLS would mislead every client.
           unservedGateways.add(name);
-          log(`gateway listener ${name}: protocol ${body.protocol} is not served yet (no TLS)`);
+          log(
+            `gateway listener ${name}: protocol ${body.protocol} without TLS termination is not served yet (no SNI passthrough)`,
+          );
         }
       }
     }
@@ -138,27 +146,36 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         // A gateway port routes with its Gateway's VirtualServices (HTTP) or their tcp routes
         // (TCP); in the local mesh Gateway ports (80) are mapped to unprivileged ones
         // (--gateway-ports 80:8080).
-        const server =
-          body.protocol === 'TCP'
-            ? createTcpGatewayServer(body, {
-                table: () => state.current(),
-                node: { namespace: node.namespace, labels: node.labels },
-                active,
-                log: tcpLog,
-              })
-            : createOutboundServer({
-                table: () => state.current(),
-                node: {
-                  namespace: node.namespace,
-                  labels: node.labels,
-                  gateway: body.servers[0]?.gateway ?? '',
-                },
-                log: accessLog,
-                pools,
-                active,
-                mirrorStats,
-                warn: log,
-              });
+        const routing = {
+          table: () => state.current(),
+          node: {
+            namespace: node.namespace,
+            labels: node.labels,
+            gateway: body.servers[0]?.gateway ?? '',
+          },
+        };
+        let server: Server | undefined;
+        if (body.protocol === 'TCP')
+          server = createTcpGatewayServer(body, { ...routing, active, log: tcpLog });
+        else {
+          const http = createOutboundServer({
+            ...routing,
+            log: accessLog,
+            pools,
+            active,
+            mirrorStats,
+            warn: log,
+          });
+          // HTTPS: TLS is terminated in front of the same HTTP routing.
+          server =
+            body.protocol === 'HTTPS'
+              ? createHttpsGatewayServer(body, http, (m) => log(`${name}: ${m}`))
+              : http;
+        }
+        if (!server) {
+          log(`${name}: no server on port ${body.port} can be served; not listening`);
+          continue;
+        }
         const bindPort = options.gatewayPorts?.get(body.port) ?? body.port;
         try {
           const port = await listen(server, bindPort, options.bindAddress);

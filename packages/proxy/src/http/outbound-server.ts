@@ -119,7 +119,9 @@ async function handleOutbound(
   info.authority = target.authority;
   info.path = target.path;
 
-  const headers = stampRequest(headersOf(req), info);
+  // A gateway's HTTPS port hands over TLS sockets: Envoy's scheme and x-forwarded-proto say so.
+  const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  const headers = stampRequest(headersOf(req), info, scheme);
   const routed = routeRequest(
     table,
     {
@@ -128,6 +130,7 @@ async function handleOutbound(
       method: info.method,
       path: target.path,
       headers,
+      scheme,
     },
     deps.node,
     deps.rng,

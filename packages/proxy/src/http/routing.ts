@@ -30,17 +30,23 @@ export interface RoutableRequest {
   readonly method: string;
   readonly path: string;
   readonly headers: HeaderMap;
+  /** https when the request came over TLS (a gateway's HTTPS port); route matches read it. */
+  readonly scheme?: 'http' | 'https';
 }
 
 /**
  * x-request-id (kept, or made) and x-forwarded-proto, as Envoy sets them on every request. Set on
  * the map the listener just built from the request, so no copy is made for them.
  */
-export function stampRequest(headers: FreshHeaderMap, info: StreamInfo): HeaderMap {
+export function stampRequest(
+  headers: FreshHeaderMap,
+  info: StreamInfo,
+  scheme: 'http' | 'https' = 'http',
+): HeaderMap {
   const requestId = headerValue(headers, 'x-request-id') || randomUUID();
   info.requestId = requestId;
   headers['x-request-id'] = requestId;
-  headers['x-forwarded-proto'] = headerValue(headers, 'x-forwarded-proto') ?? 'http';
+  headers['x-forwarded-proto'] = headerValue(headers, 'x-forwarded-proto') ?? scheme;
   return headers;
 }
 
@@ -59,7 +65,7 @@ export function routeRequest(
       ...(request.port !== undefined && { port: request.port }),
       method: request.method,
       path: request.path,
-      scheme: 'http',
+      scheme: request.scheme ?? 'http',
       headers: joinedHeaders(request.headers),
       sourceLabels: node.labels,
       sourceNamespace: node.namespace,

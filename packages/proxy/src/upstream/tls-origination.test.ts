@@ -2,85 +2,34 @@
 // plaintext request and opens TLS to an HTTPS upstream, as in Istio's egress TLS origination
 // task. Certificates are made for the run with the openssl CLI (a CA, a server certificate for
 // upstream.test, a client certificate for MUTUAL).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { rmSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import type { ResolvedTrafficPolicy } from '@mesh/rules';
 import { buildTable, startOutbound } from '../http/test-support/fixtures.js';
+import { makeTestCerts, type TestCerts } from '../test-support/certs.js';
 import { ActiveRequests } from './active-requests.js';
 
 const HOST = 'upstream.test';
 const URL = `http://${HOST}:9080/hello`;
 let dir: string;
+let certs: TestCerts;
 let server: Server;
 let port: number;
 const seen: { servername: string | false | null; peer: unknown; host: unknown }[] = [];
 
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'mesh-tls-'));
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=test-ca',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  );
-  const leaf = (name: string, san: string) => {
-    openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-addext',
-      `subjectAltName=${san}`,
-    );
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-copy_extensions',
-      'copy',
-      '-out',
-      `${name}.crt`,
-    );
-  };
-  leaf('server', `DNS:${HOST}`);
-  leaf('client', 'URI:spiffe://cluster.local/ns/default/sa/productpage');
+  certs = makeTestCerts();
+  dir = certs.dir;
+  const serverPair = certs.leaf('server', `DNS:${HOST}`);
+  certs.leaf('client', 'URI:spiffe://cluster.local/ns/default/sa/productpage');
   server = createServer(
     {
-      key: readFileSync(join(dir, 'server.key')),
-      cert: readFileSync(join(dir, 'server.crt')),
-      ca: readFileSync(join(dir, 'ca.crt')),
+      key: readFileSync(serverPair.key),
+      cert: readFileSync(serverPair.cert),
+      ca: readFileSync(certs.ca),
       // Asks for a client certificate; whether one is required is decided per test below.
       requestCert: true,
       rejectUnauthorized: false,

@@ -45,7 +45,7 @@ export const FINDINGS = {
   },
   'MESH-A0020': {
     severity: 'warning',
-    title: 'Gateway HTTPS or TLS server not served by this mesh',
+    title: 'Gateway TLS or HTTPS server this mesh cannot serve',
   },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 

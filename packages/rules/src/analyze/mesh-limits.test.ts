@@ -37,19 +37,23 @@ describe('MESH-A0019 credentialName has no secret store', () => {
   });
 });
 
-describe('MESH-A0020 HTTPS and TLS gateway servers are not served', () => {
-  it('flags the HTTPS and TLS servers, not the HTTP one', () => {
+describe('MESH-A0020 gateway servers this mesh cannot serve', () => {
+  it('flags TLS servers and HTTPS ones without certificate files, not HTTP or served HTTPS', () => {
     const yaml = doc(
       'Gateway',
       'name: ingress',
       `{ selector: { istio: ingressgateway }, servers: [
         { port: { number: 80, name: http, protocol: HTTP }, hosts: ['*'] },
         { port: { number: 443, name: https, protocol: HTTPS }, hosts: ['*'], tls: { mode: SIMPLE, credentialName: c } },
-        { port: { number: 8443, name: tls, protocol: TLS }, hosts: ['*'], tls: { mode: PASSTHROUGH } } ] }`,
+        { port: { number: 8443, name: tls, protocol: TLS }, hosts: ['*'], tls: { mode: PASSTHROUGH } },
+        { port: { number: 9443, name: https-files, protocol: HTTPS }, hosts: ['*'],
+          tls: { mode: SIMPLE, serverCertificate: /certs/tls.crt, privateKey: /certs/tls.key } },
+        { port: { number: 10443, name: https-none, protocol: HTTPS }, hosts: ['*'], tls: { mode: SIMPLE } } ] }`,
     );
     expect(findings('MESH-A0020', yaml)).toEqual([
-      'warning MESH-A0020 Gateway default/ingress spec.servers[1].port.protocol',
+      'warning MESH-A0020 Gateway default/ingress spec.servers[1].tls.credentialName',
       'warning MESH-A0020 Gateway default/ingress spec.servers[2].port.protocol',
+      'warning MESH-A0020 Gateway default/ingress spec.servers[4].tls',
     ]);
   });
 });

@@ -5,8 +5,9 @@
 //   identities; traffic between them is plaintext, as with DISABLE.
 // - A0019 (warning): DestinationRule tls.credentialName (a Kubernetes secret). There is no secret
 //   store: connections that need it fail (503 UF) with a message saying so.
-// - A0020 (warning): a Gateway server on an HTTPS or TLS port. Gateways here serve HTTP and TCP
-//   ports only; the port is not opened.
+// - A0020 (warning): a Gateway server this mesh cannot serve: a TLS port (SNI passthrough is not
+//   done), or an HTTPS one whose certificate is a credentialName (no secret store) or missing.
+//   HTTPS servers with serverCertificate and privateKey files are terminated and served.
 import type { DestinationRule, Gateway } from '../api/resources.js';
 import type { Diagnostic, PathSegment } from '../diagnostics.js';
 import type { Catalog } from './catalog.js';
@@ -69,15 +70,32 @@ function checkPolicy(
 function checkGateway(gateway: Gateway, out: Diagnostic[]): void {
   gateway.spec?.servers?.forEach((server, i) => {
     const protocol = server.port?.protocol?.toUpperCase();
-    if (protocol !== 'HTTPS' && protocol !== 'TLS') return;
-    out.push(
-      finding(
-        'MESH-A0020',
-        gateway,
-        ['spec', 'servers', i, 'port', 'protocol'],
-        `port ${server.port?.number ?? '?'} (${protocol}) is not served: gateways in this mesh terminate no TLS and route no TLS by SNI yet`,
-        'Serve the hosts on an HTTP port of the gateway, or leave this server for a real Istio ingress.',
-      ),
-    );
+    const port = server.port?.number ?? '?';
+    const where: PathSegment[] = ['spec', 'servers', i];
+    const report = (path: PathSegment[], message: string, hint: string) =>
+      out.push(finding('MESH-A0020', gateway, [...where, ...path], message, hint));
+    if (protocol === 'TLS') {
+      report(
+        ['port', 'protocol'],
+        `port ${port} (TLS) is not served: gateways in this mesh do not route TLS by SNI (PASSTHROUGH) yet`,
+        'Terminate TLS on an HTTPS server with serverCertificate and privateKey files, or leave this server for a real Istio ingress.',
+      );
+      return;
+    }
+    if (protocol !== 'HTTPS') return;
+    const tls = server.tls;
+    if (tls?.credentialName) {
+      report(
+        ['tls', 'credentialName'],
+        `port ${port} (HTTPS) is not served: credentialName "${tls.credentialName}" names a Kubernetes secret and this mesh has no secret store`,
+        'Give the certificate as files: tls.serverCertificate and tls.privateKey (and caCertificates for MUTUAL).',
+      );
+    } else if (!tls?.serverCertificate || !tls.privateKey) {
+      report(
+        ['tls'],
+        `port ${port} (HTTPS) is not served: it needs tls.serverCertificate and tls.privateKey files`,
+        'Give the certificate as files: tls.serverCertificate and tls.privateKey.',
+      );
+    }
   });
 }
