@@ -16,7 +16,7 @@ import {
   outboundUpgradeHandler,
   type UpgradeLogEntry,
 } from './upgrade/websocket.js';
-import { createTcpGatewayServer } from './tcp/tcp-gateway.js';
+import { createTcpGatewayServer, passesTlsThrough } from './tcp/tcp-gateway.js';
 import { createHttpsGatewayServer, terminatesTls } from './tls/https-gateway.js';
 import { connectTunnelHandler, createTcpInboundServer, type TcpLogEntry } from './tcp/tcp-proxy.js';
 import {
@@ -122,14 +122,15 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           body.protocol === 'HTTP' ||
           body.protocol === 'HTTP2' ||
           body.protocol === 'TCP' ||
-          (body.protocol === 'HTTPS' && terminatesTls(body))
+          (body.protocol === 'HTTPS' && terminatesTls(body)) ||
+          (body.protocol === 'TLS' && passesTlsThrough(body))
         )
           wanted.set(name, body);
         else if (!unservedGateways.has(name)) {
           // Serving plaintext on a port a Gateway declares TLS would mislead every client.
           unservedGateways.add(name);
           log(
-            `gateway listener ${name}: protocol ${body.protocol} without TLS termination is not served yet (no SNI passthrough)`,
+            `gateway listener ${name}: protocol ${body.protocol} is served only with tls.mode PASSTHROUGH (TLS ports) or SIMPLE/MUTUAL with certificate files (HTTPS ports)`,
           );
         }
       }
@@ -155,7 +156,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           },
         };
         let server: Server | undefined;
-        if (body.protocol === 'TCP')
+        // TLS (PASSTHROUGH) ports route by SNI and splice, as TCP ports route and splice.
+        if (body.protocol === 'TCP' || body.protocol === 'TLS')
           server = createTcpGatewayServer(body, { ...routing, active, log: tcpLog });
         else {
           const http = createOutboundServer({

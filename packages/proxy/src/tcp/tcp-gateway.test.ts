@@ -1,8 +1,11 @@
 // The TCP ingress gateway over real sockets: Istio's tcp-echo gateway task, a Gateway server on a
 // TCP port and a VirtualService bound to it whose tcp route sends connections to a subset.
+import { readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import type { GatewayListener } from '@mesh/proto';
 import { buildTable, closedPort } from '../http/test-support/fixtures.js';
+import { makeTestCerts, type TestCerts } from '../test-support/certs.js';
 import { ActiveRequests } from '../upstream/active-requests.js';
 import { createTcpGatewayServer } from './tcp-gateway.js';
 import type { TcpLogEntry } from './tcp-proxy.js';
@@ -129,5 +132,117 @@ describe('TCP gateway listener', () => {
     expect(await exchange(port, 'hello')).toBe('');
     await new Promise((r) => setTimeout(r, 20));
     expect(logs[0]).toMatchObject({ response_flags: 'UF', upstream_host: `127.0.0.1:${down}` });
+  });
+});
+
+describe('TLS PASSTHROUGH gateway port', () => {
+  let certs: TestCerts;
+  beforeAll(() => {
+    certs = makeTestCerts();
+  });
+  afterAll(() => rmSync(certs.dir, { recursive: true, force: true }));
+
+  /** An HTTPS-like backend for `name`: answers `<name> <what the client sent>` over its own TLS. */
+  async function tlsBackend(name: string): Promise<number> {
+    const pair = certs.leaf(name, `DNS:${name}.example.com`);
+    return listening(
+      createTlsServer({ key: readFileSync(pair.key), cert: readFileSync(pair.cert) }, (s) =>
+        s.on('data', (d: Buffer) => s.end(`${name} ${d.toString()}`)),
+      ) as unknown as Server,
+    );
+  }
+
+  const PASSTHROUGH_VS = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: passthrough}
+spec:
+  hosts: ["a.example.com", "b.example.com"]
+  gateways: [tls-gateway]
+  tls:
+  - match: [{port: 443, sniHosts: [a.example.com]}]
+    route: [{destination: {host: a.example.com, port: {number: 443}}}]
+  - match: [{port: 443, sniHosts: [b.example.com]}]
+    route: [{destination: {host: b.example.com, port: {number: 443}}}]
+`;
+
+  async function passthroughGateway() {
+    const a = await tlsBackend('a');
+    const b = await tlsBackend('b');
+    const table = buildTable({
+      yaml: PASSTHROUGH_VS,
+      clusters: [
+        { host: 'a.example.com', port: 443, endpoints: [a] },
+        { host: 'b.example.com', port: 443, endpoints: [b] },
+      ],
+    });
+    const logs: TcpLogEntry[] = [];
+    const server = createTcpGatewayServer(
+      {
+        name: 'gateway|443',
+        direction: 'gateway',
+        port: 443,
+        protocol: 'TLS',
+        servers: [
+          {
+            gateway: 'default/tls-gateway',
+            hosts: ['a.example.com', 'b.example.com'],
+            tls: { mode: 'PASSTHROUGH' },
+          },
+        ],
+      },
+      {
+        table: () => table,
+        node: { namespace: 'istio-system', labels: {} },
+        active: new ActiveRequests(),
+        log: (e) => logs.push(e),
+        sniffTimeoutMs: 2_000,
+      },
+    );
+    return { port: await listening(server), logs };
+  }
+
+  /** Opens TLS through the gateway with `servername`; what came back and whose certificate. */
+  function overTls(port: number, servername: string): Promise<{ text: string; cn: string }> {
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({
+        host: '127.0.0.1',
+        port,
+        servername,
+        ca: readFileSync(certs.ca),
+      });
+      let text = '';
+      socket.on('secureConnect', () => socket.write('hello'));
+      socket.on('data', (d: Buffer) => (text += d.toString()));
+      socket.on('end', () => {
+        const cert = socket.getPeerCertificate() as { subject?: { CN?: unknown } } | null;
+        if (!cert?.subject) reject(new Error('closed before the TLS handshake'));
+        else resolve({ text, cn: String(cert.subject.CN) });
+      });
+      socket.on('error', reject);
+    });
+  }
+
+  it('routes by SNI and passes the TLS through: the backend terminates it', async () => {
+    const { port, logs } = await passthroughGateway();
+    expect(await overTls(port, 'a.example.com')).toEqual({ text: 'a hello', cn: 'a' });
+    expect(await overTls(port, 'b.example.com')).toEqual({ text: 'b hello', cn: 'b' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(
+      logs.map((l) => [l.requested_server_name, l.upstream_cluster, l.response_flags]),
+    ).toEqual([
+      ['a.example.com', 'outbound|443||a.example.com', '-'],
+      ['b.example.com', 'outbound|443||b.example.com', '-'],
+    ]);
+  });
+
+  it('closes connections whose SNI no server or route takes, or that are not TLS (NR)', async () => {
+    const { port, logs } = await passthroughGateway();
+    await expect(overTls(port, 'c.example.com')).rejects.toThrow();
+    expect(await exchange(port, 'GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n')).toBe('');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(logs.map((l) => [l.response_flags, l.reason])).toEqual([
+      ['NR', 'no server on port 443 has a host matching SNI c.example.com'],
+      ['NR', expect.stringMatching(/^not a TLS ClientHello on a PASSTHROUGH port/)],
+    ]);
   });
 });

@@ -3,9 +3,14 @@
 // (their `port` match is the Gateway port), then spliced to an endpoint of the chosen cluster.
 // There is no request to read a host from, so the routes are looked up under the server's hosts
 // (`*` for most TCP gateways), as Istio builds one filter chain per server.
-import { connect, createServer, type Server } from 'node:net';
+// A port with protocol TLS (tls.mode PASSTHROUGH) is the same, except that the client's
+// ClientHello is read first (Envoy's tls_inspector): its SNI picks the servers whose hosts match
+// it and the `tls` route whose sniHosts match it; the encrypted bytes then go to the upstream
+// untouched (Istio's "Ingress Gateway without TLS Termination" task).
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { GatewayListener } from '@mesh/proto';
-import { routeL4, type L4RouteDecision } from '@mesh/rules';
+import { hostMatches, routeL4, type L4RouteDecision } from '@mesh/rules';
+import { readClientHello } from '../tls/client-hello.js';
 import type { ProxyTable } from '../config/types.js';
 import type { ActiveRequests } from '../upstream/active-requests.js';
 import { connectTimeoutOf, splice, splitId, tcpLogEntry, type TcpLogEntry } from './tcp-proxy.js';
@@ -17,12 +22,15 @@ export interface TcpGatewayOptions {
   readonly log: (entry: TcpLogEntry) => void;
   /** Istio's default connect timeout (10 s) unless the DestinationRule sets one. */
   readonly connectTimeoutMs?: number;
+  /** How long a PASSTHROUGH port waits for a whole ClientHello (Envoy's tls_inspector: 15 s). */
+  readonly sniffTimeoutMs?: number;
 }
 
 export function createTcpGatewayServer(
   listener: GatewayListener,
   options: TcpGatewayOptions,
 ): Server {
+  const passthrough = listener.protocol === 'TLS';
   return createServer((client) => {
     client.on('error', () => undefined);
     const started = Date.now();
@@ -33,58 +41,155 @@ export function createTcpGatewayServer(
       entry.duration = Date.now() - started;
       options.log(entry);
     };
-    const table = options.table();
-    const decision = routeFor(listener, table, options.node);
-    if (typeof decision === 'string') {
-      client.destroy();
-      return finish('NR', decision);
+    if (!passthrough) {
+      forward(client, routeFor(listener, options.table(), options.node), undefined);
+      return;
     }
-    const clusterName = decision.destination.cluster;
-    entry.upstream_cluster = clusterName;
-    const cluster = table.clusters.get(clusterName);
-    if (!cluster) {
-      client.destroy();
-      return finish('NC', `no cluster ${clusterName} in the proxy's config`);
+    void sniffClientHello(client, options.sniffTimeoutMs ?? 10_000).then((hello) => {
+      if ('error' in hello) {
+        client.destroy();
+        return finish('NR', hello.error);
+      }
+      entry.requested_server_name = hello.sni ?? '';
+      forward(client, routeTls(listener, options.table(), options.node, hello.sni), hello.head);
+    });
+
+    function forward(
+      client: Socket,
+      decision: L4RouteDecision | string,
+      head: Buffer | undefined,
+    ): void {
+      const table = options.table();
+      if (typeof decision === 'string') {
+        client.destroy();
+        return finish('NR', decision);
+      }
+      const clusterName = decision.destination.cluster;
+      entry.upstream_cluster = clusterName;
+      const cluster = table.clusters.get(clusterName);
+      if (!cluster) {
+        client.destroy();
+        return finish('NC', `no cluster ${clusterName} in the proxy's config`);
+      }
+      const endpoint = cluster.balancer.pick({
+        rng: Math.random,
+        activeRequestsOf: options.active.of,
+      });
+      if (!endpoint) {
+        client.destroy();
+        const ready = cluster.endpoints.filter((e) => e.ready).length;
+        return finish(
+          'UH',
+          `no healthy upstream for ${decision.destination.host}: ${cluster.endpoints.length} endpoints, ${ready} ready`,
+        );
+      }
+      entry.upstream_host = endpoint.id;
+      const [address, port] = splitId(endpoint.id);
+      const timeoutMs =
+        connectTimeoutOf(cluster.body.trafficPolicy) ?? options.connectTimeoutMs ?? 10_000;
+      // Nothing from the client is lost while connecting: it stays in the socket until spliced.
+      client.pause();
+      options.active.acquire(endpoint.id);
+      const upstream = connect({ host: address, port });
+      const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), timeoutMs);
+      let connected = false;
+      upstream.once('connect', () => {
+        connected = true;
+        clearTimeout(timer);
+        // The ClientHello read for its SNI goes first, as the client sent it.
+        if (head) {
+          upstream.write(head);
+          entry.bytes_received += head.length;
+        }
+        splice(client, upstream, entry);
+        client.resume();
+      });
+      upstream.once('error', (err) => {
+        if (connected) return;
+        client.destroy();
+        finish('UF', `upstream connect error to ${endpoint.id} (${clusterName}): ${err.message}`);
+      });
+      upstream.once('close', () => {
+        clearTimeout(timer);
+        options.active.release(endpoint.id);
+        if (connected) finish();
+      });
     }
-    const endpoint = cluster.balancer.pick({
-      rng: Math.random,
-      activeRequestsOf: options.active.of,
-    });
-    if (!endpoint) {
-      client.destroy();
-      const ready = cluster.endpoints.filter((e) => e.ready).length;
-      return finish(
-        'UH',
-        `no healthy upstream for ${decision.destination.host}: ${cluster.endpoints.length} endpoints, ${ready} ready`,
-      );
-    }
-    entry.upstream_host = endpoint.id;
-    const [address, port] = splitId(endpoint.id);
-    const timeoutMs =
-      connectTimeoutOf(cluster.body.trafficPolicy) ?? options.connectTimeoutMs ?? 10_000;
-    // Nothing from the client is lost while connecting: it stays in the socket until spliced.
-    client.pause();
-    options.active.acquire(endpoint.id);
-    const upstream = connect({ host: address, port });
-    const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), timeoutMs);
-    let connected = false;
-    upstream.once('connect', () => {
-      connected = true;
-      clearTimeout(timer);
-      splice(client, upstream, entry);
-      client.resume();
-    });
-    upstream.once('error', (err) => {
-      if (connected) return;
-      client.destroy();
-      finish('UF', `upstream connect error to ${endpoint.id} (${clusterName}): ${err.message}`);
-    });
-    upstream.once('close', () => {
-      clearTimeout(timer);
-      options.active.release(endpoint.id);
-      if (connected) finish();
-    });
   });
+}
+
+/** Does every server on this TLS port ask for PASSTHROUGH (the only TLS mode served on one)? */
+export function passesTlsThrough(listener: GatewayListener): boolean {
+  return (
+    listener.servers.length > 0 &&
+    listener.servers.every((s) => (s.tls?.mode ?? '').toUpperCase() === 'PASSTHROUGH')
+  );
+}
+
+/** Reads the client's ClientHello (kept, to be sent on), or says why there is none. */
+function sniffClientHello(
+  client: Socket,
+  timeoutMs: number,
+): Promise<{ sni: string | undefined; head: Buffer } | { error: string }> {
+  return new Promise((resolve) => {
+    let data = Buffer.alloc(0);
+    const done = (result: { sni: string | undefined; head: Buffer } | { error: string }) => {
+      clearTimeout(timer);
+      client.off('data', onData);
+      client.off('end', onEnd);
+      client.pause();
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      const hello = readClientHello(data);
+      if (hello.kind === 'hello') done({ sni: hello.sni, head: data });
+      else if (hello.kind === 'not-tls')
+        done({ error: `not a TLS ClientHello on a PASSTHROUGH port: ${hello.reason}` });
+    };
+    const onEnd = () => done({ error: 'the client closed before its ClientHello was complete' });
+    const timer = setTimeout(
+      () => done({ error: `no complete ClientHello within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
+    client.on('data', onData);
+    client.once('end', onEnd);
+  });
+}
+
+/** The `tls` route for `sni` among the servers whose hosts match it, or why there is none. */
+function routeTls(
+  listener: GatewayListener,
+  table: ProxyTable,
+  node: TcpGatewayOptions['node'],
+  sni: string | undefined,
+): L4RouteDecision | string {
+  if (sni === undefined)
+    return `the client sent no SNI, which a PASSTHROUGH port on ${listener.port} routes by`;
+  const servers = listener.servers.filter((s) =>
+    s.hosts.some((h) => hostMatches(h.includes('/') ? h.slice(h.indexOf('/') + 1) : h, sni)),
+  );
+  if (servers.length === 0)
+    return `no server on port ${listener.port} has a host matching SNI ${sni}`;
+  let why = `no VirtualService tls route for SNI ${sni} on port ${listener.port}`;
+  for (const server of servers) {
+    const decision = routeL4(
+      table.compiled,
+      {
+        host: sni,
+        port: listener.port,
+        protocol: 'tls',
+        sni,
+        gateway: server.gateway,
+        sourceLabels: node.labels,
+        sourceNamespace: node.namespace,
+      },
+      Math.random,
+    );
+    if (decision.action === 'forward') return decision;
+    why = decision.message;
+  }
+  return why;
 }
 
 /** The first server on the port whose hosts have a tcp route bound to its Gateway, or why none. */

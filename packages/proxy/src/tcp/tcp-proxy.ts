@@ -54,6 +54,8 @@ export interface TcpLogEntry {
   bytes_received: number;
   bytes_sent: number;
   duration: number;
+  /** The SNI a PASSTHROUGH gateway port routed by (Istio's field name); absent elsewhere. */
+  requested_server_name?: string;
 }
 
 export interface TunnelOptions {

@@ -38,7 +38,7 @@ describe('MESH-A0019 credentialName has no secret store', () => {
 });
 
 describe('MESH-A0020 gateway servers this mesh cannot serve', () => {
-  it('flags TLS servers and HTTPS ones without certificate files, not HTTP or served HTTPS', () => {
+  it('flags HTTPS servers without certificate files, not HTTP, PASSTHROUGH or served HTTPS', () => {
     const yaml = doc(
       'Gateway',
       'name: ingress',
@@ -52,8 +52,20 @@ describe('MESH-A0020 gateway servers this mesh cannot serve', () => {
     );
     expect(findings('MESH-A0020', yaml)).toEqual([
       'warning MESH-A0020 Gateway default/ingress spec.servers[1].tls.credentialName',
-      'warning MESH-A0020 Gateway default/ingress spec.servers[2].port.protocol',
+
       'warning MESH-A0020 Gateway default/ingress spec.servers[4].tls',
+    ]);
+  });
+
+  it('flags TLS ports in any mode but PASSTHROUGH', () => {
+    const yaml = doc(
+      'Gateway',
+      'name: east-west',
+      `{ selector: { istio: eastwestgateway }, servers: [
+        { port: { number: 15443, name: tls, protocol: TLS }, hosts: ['*.local'], tls: { mode: AUTO_PASSTHROUGH } } ] }`,
+    );
+    expect(findings('MESH-A0020', yaml)).toEqual([
+      'warning MESH-A0020 Gateway default/east-west spec.servers[0].tls.mode',
     ]);
   });
 });

@@ -5,9 +5,11 @@
 //   identities; traffic between them is plaintext, as with DISABLE.
 // - A0019 (warning): DestinationRule tls.credentialName (a Kubernetes secret). There is no secret
 //   store: connections that need it fail (503 UF) with a message saying so.
-// - A0020 (warning): a Gateway server this mesh cannot serve: a TLS port (SNI passthrough is not
-//   done), or an HTTPS one whose certificate is a credentialName (no secret store) or missing.
-//   HTTPS servers with serverCertificate and privateKey files are terminated and served.
+// - A0020 (warning): a Gateway server this mesh cannot serve: a TLS port whose mode is not
+//   PASSTHROUGH (AUTO_PASSTHROUGH and ISTIO_MUTUAL belong to multi-cluster east-west gateways;
+//   SIMPLE on a TLS port terminates and then routes TCP, not done), or an HTTPS one whose
+//   certificate is a credentialName (no secret store) or missing. PASSTHROUGH TLS ports and HTTPS
+//   servers with certificate files are served.
 import type { DestinationRule, Gateway } from '../api/resources.js';
 import type { Diagnostic, PathSegment } from '../diagnostics.js';
 import type { Catalog } from './catalog.js';
@@ -75,11 +77,13 @@ function checkGateway(gateway: Gateway, out: Diagnostic[]): void {
     const report = (path: PathSegment[], message: string, hint: string) =>
       out.push(finding('MESH-A0020', gateway, [...where, ...path], message, hint));
     if (protocol === 'TLS') {
-      report(
-        ['port', 'protocol'],
-        `port ${port} (TLS) is not served: gateways in this mesh do not route TLS by SNI (PASSTHROUGH) yet`,
-        'Terminate TLS on an HTTPS server with serverCertificate and privateKey files, or leave this server for a real Istio ingress.',
-      );
+      const mode = server.tls?.mode?.toUpperCase() ?? '(none)';
+      if (mode !== 'PASSTHROUGH')
+        report(
+          ['tls', 'mode'],
+          `port ${port} (TLS) with tls.mode ${mode} is not served: TLS ports in this mesh route by SNI with PASSTHROUGH only`,
+          'Use PASSTHROUGH and route with VirtualService tls routes (sniHosts), or terminate on an HTTPS server with certificate files.',
+        );
       return;
     }
     if (protocol !== 'HTTPS') return;
