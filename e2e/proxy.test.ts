@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import { createServer, request, type Server } from 'node:http';
 import {
   connect,
@@ -580,6 +581,97 @@ spec:
       expect(answer.body).toBe('reviews-v2 /reviews/7\n');
     } finally {
       await gateway.stop();
+      rmSync(certDir, { recursive: true, force: true });
+    }
+  });
+
+  it('passes TLS through an ingress gateway by SNI: the task without TLS termination', async () => {
+    // The backend terminates TLS itself with its own certificate, made for the run.
+    const certDir = mkdtempSync(join(tmpdir(), 'mesh-e2e-tls-'));
+    const crt = join(certDir, 'nginx.crt');
+    const key = join(certDir, 'nginx.key');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=nginx.example.com',
+        '-addext',
+        'subjectAltName=DNS:nginx.example.com',
+        '-keyout',
+        key,
+        '-out',
+        crt,
+      ],
+      { stdio: 'pipe' },
+    );
+    const backend = createTlsServer({ key: readFileSync(key), cert: readFileSync(crt) }, (s) =>
+      s.on('data', (d: Buffer) => s.end(`nginx got ${d.toString()}`)),
+    );
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
+    const backendPort = (backend.address() as AddressInfo).port;
+    await apply(`apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: nginx}
+spec:
+  hosts: [nginx.example.com]
+  location: MESH_INTERNAL
+  ports: [{number: 443, name: tls, protocol: TLS}]
+  resolution: STATIC
+  endpoints: [{address: 127.0.0.1, ports: {tls: ${backendPort}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: passthrough-gateway}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: tls, protocol: TLS}
+    hosts: [nginx.example.com]
+    tls: {mode: PASSTHROUGH}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: nginx}
+spec:
+  hosts: [nginx.example.com]
+  gateways: [passthrough-gateway]
+  tls:
+  - match: [{port: 443, sniHosts: [nginx.example.com]}]
+    route: [{destination: {host: nginx.example.com, port: {number: 443}}}]
+`);
+    const { local, gateway } = await ingressGateway(443);
+    const exchangeTls = () =>
+      new Promise<string>((resolve, reject) => {
+        const socket = tlsConnect({
+          host: '127.0.0.1',
+          port: local,
+          servername: 'nginx.example.com',
+          ca: readFileSync(crt),
+        });
+        let got = '';
+        socket.on('secureConnect', () => socket.write('hello'));
+        socket.on('data', (d: Buffer) => (got += d.toString()));
+        socket.on('end', () => resolve(got));
+        socket.on('error', reject);
+      });
+    try {
+      const answer = await waitFor(
+        'the gateway passing TLS for nginx.example.com through',
+        () => exchangeTls().catch((err: Error) => err.message),
+        (a) => a === 'nginx got hello',
+        10_000,
+      );
+      expect(answer).toBe('nginx got hello');
+    } finally {
+      await gateway.stop();
+      await new Promise((r) => backend.close(r));
       rmSync(certDir, { recursive: true, force: true });
     }
   });
