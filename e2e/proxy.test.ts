@@ -632,7 +632,7 @@ metadata: {name: passthrough-gateway}
 spec:
   selector: {istio: ingressgateway}
   servers:
-  - port: {number: 443, name: tls, protocol: TLS}
+  - port: {number: 9443, name: tls, protocol: TLS}
     hosts: [nginx.example.com]
     tls: {mode: PASSTHROUGH}
 ---
@@ -643,10 +643,11 @@ spec:
   hosts: [nginx.example.com]
   gateways: [passthrough-gateway]
   tls:
-  - match: [{port: 443, sniHosts: [nginx.example.com]}]
+  - match: [{port: 9443, sniHosts: [nginx.example.com]}]
     route: [{destination: {host: nginx.example.com, port: {number: 443}}}]
 `);
-    const { local, gateway } = await ingressGateway(443);
+    // Its own port: the HTTPS test's Gateway holds 443 with another protocol.
+    const { local, gateway } = await ingressGateway(9443);
     const exchangeTls = () =>
       new Promise<string>((resolve, reject) => {
         const socket = tlsConnect({
