@@ -17,7 +17,7 @@ import {
   type UpgradeLogEntry,
 } from './upgrade/websocket.js';
 import { createTcpGatewayServer, passesTlsThrough } from './tcp/tcp-gateway.js';
-import { createHttpsGatewayServer, terminatesTls } from './tls/https-gateway.js';
+import { createHttpsGatewayServer, httpsRedirectOf, terminatesTls } from './tls/https-gateway.js';
 import { connectTunnelHandler, createTcpInboundServer, type TcpLogEntry } from './tcp/tcp-proxy.js';
 import {
   ActiveRequests,
@@ -167,6 +167,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
             active,
             mirrorStats,
             warn: log,
+            ...(body.protocol === 'HTTP' && { httpsRedirect: httpsRedirectOf(body) }),
           });
           // HTTPS: TLS is terminated in front of the same HTTP routing.
           server =

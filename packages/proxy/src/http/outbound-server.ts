@@ -61,6 +61,11 @@ export interface OutboundServerOptions {
   readonly mirrorStats?: MirrorStats;
   /** Operational messages (a mirror cluster missing from the config), each said once. */
   readonly warn?: (message: string) => void;
+  /**
+   * Gateway HTTP ports: true for a request authority whose Gateway server has
+   * `tls.httpsRedirect`; it is answered 301 to https, as Envoy's require_tls does.
+   */
+  readonly httpsRedirect?: (authority: string) => boolean;
 }
 
 /** A server, not yet listening. */
@@ -74,6 +79,7 @@ export function createOutboundServer(options: OutboundServerOptions): ProxyServe
     active: options.active ?? new ActiveRequests(),
     forward: forwardHandler(pools),
     retryBufferBytes: limits.retryBufferBytes,
+    httpsRedirect: options.httpsRedirect,
   };
   const mirroring: Mirroring = {
     stats: options.mirrorStats ?? new MirrorStats(),
@@ -97,6 +103,7 @@ interface Deps {
   readonly active: ActiveRequests;
   readonly forward: Handler;
   readonly retryBufferBytes: number;
+  readonly httpsRedirect: ((authority: string) => boolean) | undefined;
 }
 
 /** What the mirror layer shares across requests. */
@@ -118,6 +125,13 @@ async function handleOutbound(
   if (typeof target === 'string') return localReply(400, 'DPE', target);
   info.authority = target.authority;
   info.path = target.path;
+  if (deps.httpsRedirect?.(target.authority)) {
+    return {
+      status: 301,
+      headers: { location: `https://${target.authority}${target.path}` },
+      body: undefined,
+    };
+  }
 
   // A gateway's HTTPS port hands over TLS sockets: Envoy's scheme and x-forwarded-proto say so.
   const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';

@@ -2,6 +2,7 @@
 // terminated with the server's certificate chosen by SNI, then the request is routed with the
 // VirtualServices bound to the Gateway. Certificates are made for the run with openssl.
 import { readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -10,7 +11,7 @@ import { buildTable, startUpstream, type TestUpstream } from '../http/test-suppo
 import { createOutboundServer } from '../http/outbound-server.js';
 import { makeTestCerts, type TestCerts } from '../test-support/certs.js';
 import { ActiveRequests } from '../upstream/active-requests.js';
-import { createHttpsGatewayServer } from './https-gateway.js';
+import { createHttpsGatewayServer, httpsRedirectOf } from './https-gateway.js';
 
 const PRODUCTPAGE = 'productpage.default.svc.cluster.local';
 let certs: TestCerts;
@@ -202,5 +203,90 @@ describe('HTTPS gateway servers (tls SIMPLE, MUTUAL)', () => {
       ),
       expect.stringMatching(/server 2 .*tls.caCertificates is required for MUTUAL/),
     ]);
+  });
+});
+
+function plainGet(
+  port: number,
+  host: string,
+  path: string,
+): Promise<{ status: number; location: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, headers: { host }, agent: false },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, location: res.headers.location }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('tls.httpsRedirect on a gateway HTTP port (Envoy require_tls)', () => {
+  const listener = (servers: Servers): GatewayListener => ({
+    name: 'gateway|80',
+    direction: 'gateway',
+    port: 80,
+    protocol: 'HTTP',
+    servers,
+  });
+
+  it('names the hosts of the servers that ask for it, wildcards and namespaces included', () => {
+    const redirect = httpsRedirectOf(
+      listener([
+        {
+          gateway: 'default/g',
+          hosts: ['default/bookinfo.example.com', '*.example.org'],
+          tls: { httpsRedirect: true },
+        },
+        { gateway: 'default/g', hosts: ['plain.example.com'] },
+      ]),
+    )!;
+    expect(redirect('bookinfo.example.com')).toBe(true);
+    expect(redirect('Bookinfo.Example.com:80')).toBe(true);
+    expect(redirect('shop.example.org')).toBe(true);
+    expect(redirect('plain.example.com')).toBe(false);
+    expect(httpsRedirectOf(listener([{ gateway: 'default/g', hosts: ['*'] }]))).toBeUndefined();
+  });
+
+  it('answers 301 to the https URL before any routing', async () => {
+    const table = buildTable({
+      yaml: VS,
+      clusters: [{ host: PRODUCTPAGE, endpoints: [upstream.port] }],
+    });
+    const logs: unknown[] = [];
+    const http = createOutboundServer({
+      table: () => table,
+      node: { namespace: 'istio-system', labels: {}, gateway: 'default/bookinfo-gateway' },
+      log: (e) => logs.push(e),
+      active: new ActiveRequests(),
+      httpsRedirect: httpsRedirectOf(
+        listener([
+          {
+            gateway: 'default/bookinfo-gateway',
+            hosts: ['bookinfo.example.com'],
+            tls: { httpsRedirect: true },
+          },
+        ]),
+      ),
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+    const port = (http.address() as AddressInfo).port;
+    try {
+      const res = await plainGet(port, 'bookinfo.example.com', '/secure/page?x=1');
+      expect(res.status).toBe(301);
+      expect(res.location).toBe('https://bookinfo.example.com/secure/page?x=1');
+      const before = upstream.requests.length;
+      // Not redirected: routed (the VirtualService answers plain HTTP with its direct response).
+      expect((await plainGet(port, 'shop.example.org', '/')).status).toBe(418);
+      expect(upstream.requests.length).toBe(before);
+    } finally {
+      http.closeAllConnections();
+      await new Promise((r) => http.close(r));
+    }
   });
 });

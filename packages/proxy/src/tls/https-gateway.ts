@@ -19,6 +19,7 @@ import {
   type TLSSocket,
 } from 'node:tls';
 import type { GatewayListener } from '@mesh/proto';
+import { hostMatches, hostOfAuthority } from '@mesh/rules';
 import type { ProxyServer } from '../http/server.js';
 
 type GatewayServer = GatewayListener['servers'][number];
@@ -151,4 +152,18 @@ function serverFor(
     if (best) return best;
   }
   return servers.find((s) => s.hosts.includes('*'));
+}
+
+/** Gateway servers with tls.httpsRedirect: which request authorities they send to https. */
+export function httpsRedirectOf(
+  body: GatewayListener,
+): ((authority: string) => boolean) | undefined {
+  const patterns = body.servers
+    .filter((s) => s.tls?.httpsRedirect === true)
+    .flatMap((s) => s.hosts.map((h) => (h.includes('/') ? h.slice(h.indexOf('/') + 1) : h)));
+  if (patterns.length === 0) return undefined;
+  return (authority) => {
+    const host = hostOfAuthority(authority).toLowerCase();
+    return patterns.some((p) => hostMatches(p.toLowerCase(), host));
+  };
 }
