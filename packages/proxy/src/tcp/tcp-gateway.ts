@@ -7,10 +7,11 @@
 // ClientHello is read first (Envoy's tls_inspector): its SNI picks the servers whose hosts match
 // it and the `tls` route whose sniHosts match it; the encrypted bytes then go to the upstream
 // untouched (Istio's "Ingress Gateway without TLS Termination" task).
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { GatewayListener } from '@mesh/proto';
 import { hostMatches, routeL4, type L4RouteDecision } from '@mesh/rules';
 import { readClientHello } from '../tls/client-hello.js';
+import { dialUpstream, upstreamTlsOf } from '../upstream/tls-origination.js';
 import type { ProxyTable } from '../config/types.js';
 import type { ActiveRequests } from '../upstream/active-requests.js';
 import { connectTimeoutOf, splice, splitId, tcpLogEntry, type TcpLogEntry } from './tcp-proxy.js';
@@ -89,11 +90,26 @@ export function createTcpGatewayServer(
         connectTimeoutOf(cluster.body.trafficPolicy) ?? options.connectTimeoutMs ?? 10_000;
       // Nothing from the client is lost while connecting: it stays in the socket until spliced.
       client.pause();
+      let dialed: ReturnType<typeof dialUpstream>;
+      try {
+        // DestinationRule tls SIMPLE/MUTUAL on the chosen cluster: TLS is originated here.
+        dialed = dialUpstream(
+          address,
+          port,
+          upstreamTlsOf(cluster.body.trafficPolicy, cluster.body.host),
+        );
+      } catch (err) {
+        client.destroy();
+        return finish(
+          'UF',
+          `upstream connect error to ${endpoint.id} (${clusterName}): ${(err as Error).message}`,
+        );
+      }
       options.active.acquire(endpoint.id);
-      const upstream = connect({ host: address, port });
+      const upstream = dialed.socket;
       const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), timeoutMs);
       let connected = false;
-      upstream.once('connect', () => {
+      upstream.once(dialed.connectEvent, () => {
         connected = true;
         clearTimeout(timer);
         // The ClientHello read for its SNI goes first, as the client sent it.

@@ -2,6 +2,8 @@
 // task's tcp-echo v1/v2), local refusals that say why, and inbound splicing to the app.
 import { createServer as createHttpServer, request, type Server as HttpServer } from 'node:http';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { readFileSync, rmSync } from 'node:fs';
+import { createServer as createTlsServer } from 'node:tls';
 import type { InboundListener } from '@mesh/proto';
 import type { AccessLogEntry } from '../http/access-log.js';
 import { createOutboundServer } from '../http/outbound-server.js';
@@ -12,6 +14,7 @@ import {
   startUpstream,
   type TestUpstream,
 } from '../http/test-support/fixtures.js';
+import { makeTestCerts } from '../test-support/certs.js';
 import { ActiveRequests } from '../upstream/active-requests.js';
 import { connectTunnelHandler, createTcpInboundServer, type TcpLogEntry } from './tcp-proxy.js';
 
@@ -160,6 +163,42 @@ spec:
     await new Promise((r) => setTimeout(r, 20));
     expect(logs[0]?.upstream_host).toMatch(new RegExp(`:${targetPort}$`));
     expect(logs[0]?.upstream_host).not.toMatch(new RegExp(`:${elsewhere}$`));
+  });
+
+  it('originates TLS for a DestinationRule tls SIMPLE, or says why it cannot (UF)', async () => {
+    const certs = makeTestCerts();
+    closers.push(() => rmSync(certs.dir, { recursive: true, force: true }));
+    const pair = certs.leaf('db', 'DNS:db.example.com');
+    const backend = createTlsServer(
+      { key: readFileSync(pair.key), cert: readFileSync(pair.cert) },
+      (s) => s.on('data', (d: Buffer) => s.end(`tls ${d.toString()}`)),
+    );
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => backend.close());
+    const backendPort = (backend.address() as AddressInfo).port;
+    const withTls = (tls: Record<string, unknown>) =>
+      proxyFor(
+        buildTable({
+          yaml: '',
+          clusters: [
+            {
+              host: 'db.example.com',
+              port: 5432,
+              endpoints: [backendPort],
+              trafficPolicy: { tls },
+            },
+          ],
+        }),
+      );
+    const ok = await withTls({ mode: 'SIMPLE', caCertificates: certs.ca });
+    expect(await tunnel(ok.port, 'db.example.com:5432', 'select 1')).toEqual({
+      status: '200',
+      reply: 'tls select 1',
+    });
+    const bad = await withTls({ mode: 'SIMPLE', caCertificates: `${certs.dir}/missing.crt` });
+    const refused = await tunnel(bad.port, 'db.example.com:5432', 'select 1');
+    expect(refused.status).toBe('503');
+    expect(refused.reply).toMatch(/^UF .*cannot read DestinationRule tls\.caCertificates/);
   });
 
   it('refuses with a reason: unknown host (NR), endpoint down (UF)', async () => {

@@ -30,6 +30,7 @@ import type { ActiveRequests } from '../upstream/active-requests.js';
 import type { UpstreamPools } from '../upstream/pools.js';
 import { originalDestinationOf } from '../upstream/original-destination.js';
 import { sniff, type SniffResult } from './sniff.js';
+import { dialUpstream, upstreamTlsOf } from '../upstream/tls-origination.js';
 
 /** What the tunnel handler reads of a CONNECT request (node:http's IncomingMessage or ours). */
 export interface ConnectRequest {
@@ -218,11 +219,25 @@ export function connectTunnelHandler(options: TunnelOptions): ConnectTunnelHandl
         onConnected: (upstream: Socket) => void,
         onFailed: (reason: string) => void,
       ) => {
+        let dialed: ReturnType<typeof dialUpstream>;
+        try {
+          // DestinationRule tls SIMPLE/MUTUAL: the sidecar originates TLS on the tunnel's behalf.
+          dialed = dialUpstream(
+            address,
+            port,
+            upstreamTlsOf(cluster.body.trafficPolicy, cluster.body.host),
+          );
+        } catch (err) {
+          onFailed(
+            `upstream connect error to ${endpointId} (${clusterName}): ${(err as Error).message}`,
+          );
+          return;
+        }
         options.active.acquire(endpointId);
-        const upstream = connect({ host: address, port });
+        const upstream = dialed.socket;
         const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), timeoutMs);
         let connected = false;
-        upstream.once('connect', () => {
+        upstream.once(dialed.connectEvent, () => {
           connected = true;
           clearTimeout(timer);
           onConnected(upstream);

@@ -1,5 +1,6 @@
 // DestinationRule `tls` on the client side: the sidecar opens TLS to the upstream (Istio's egress
-// TLS origination task; Envoy's UpstreamTlsContext), for modes SIMPLE and MUTUAL.
+// TLS origination task; Envoy's UpstreamTlsContext), for modes SIMPLE and MUTUAL: HTTP/1.1 pools,
+// h2 sessions, TCP tunnels and TCP gateway ports. WebSocket upgrades still connect in plaintext.
 //
 // As Istio configures Envoy: SNI is the DestinationRule's `sni`, else the cluster's host (Istio's
 // auto SNI takes the request's Host, which for the egress task is the same name); the server's
@@ -13,7 +14,7 @@
 // sidecars: sidecars here talk plaintext to each other, so ISTIO_MUTUAL is the mesh transport,
 // as DISABLE is (docs/ARCHITECTURE.md).
 import { readFileSync } from 'node:fs';
-import type { Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { checkServerIdentity, connect, type PeerCertificate } from 'node:tls';
 import type { ResolvedTrafficPolicy } from '@mesh/rules';
 
@@ -82,6 +83,20 @@ export function tlsConnector(
     socket.setNoDelay(true);
     return socket;
   };
+}
+
+/**
+ * A TCP connection to an endpoint, or TLS when the cluster's DestinationRule asks for it, and the
+ * event that says it is up ('secureConnect' once the handshake is done). Throws the TLS settings'
+ * own errors (a file that cannot be read, a credentialName) at once.
+ */
+export function dialUpstream(
+  host: string,
+  port: number,
+  tls: UpstreamTls | undefined,
+): { socket: Socket; connectEvent: 'connect' | 'secureConnect' } {
+  if (!tls) return { socket: netConnect({ host, port }), connectEvent: 'connect' };
+  return { socket: tlsConnector(tls)(host, port), connectEvent: 'secureConnect' };
 }
 
 function checkIdentity(
