@@ -1,7 +1,10 @@
 // Upgrade requests over real sockets: routed like any request, then spliced both ways.
 import { createServer, request, type Server } from 'node:http';
+import { readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { buildTable, closedPort } from '../http/test-support/fixtures.js';
+import { makeTestCerts } from '../test-support/certs.js';
 import { ActiveRequests } from '../upstream/active-requests.js';
 import {
   inboundUpgradeHandler,
@@ -122,6 +125,49 @@ spec:
       ['outbound|9080|v1|chat.default.svc.cluster.local', '-'],
       ['outbound|9080|v2|chat.default.svc.cluster.local', '-'],
     ]);
+  });
+
+  it('upgrades over TLS to the upstream for a DestinationRule tls SIMPLE (ws in, wss out)', async () => {
+    const certs = makeTestCerts();
+    closers.push(() => rmSync(certs.dir, { recursive: true, force: true }));
+    const pair = certs.leaf('chat', `DNS:${CHAT}`);
+    const secure = createHttpsServer({
+      key: readFileSync(pair.key),
+      cert: readFileSync(pair.cert),
+    });
+    secure.on('upgrade', (req, socket) => {
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+      );
+      const encrypted = (socket as { encrypted?: boolean }).encrypted === true;
+      socket.on('data', (d: Buffer) =>
+        socket.write(`${encrypted ? 'wss' : 'ws'}:${req.url}:${d.toString()}`),
+      );
+    });
+    await new Promise<void>((r) => secure.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => secure.close());
+    const table = buildTable({
+      clusters: [
+        {
+          host: CHAT,
+          endpoints: [(secure.address() as AddressInfo).port],
+          trafficPolicy: { tls: { mode: 'SIMPLE', caCertificates: certs.ca } },
+        },
+      ],
+    });
+    const proxy = await serverWith(
+      outboundUpgradeHandler({
+        table: () => table,
+        node: { namespace: 'default', labels: {} },
+        active: new ActiveRequests(),
+        log: () => undefined,
+      }),
+    );
+    closers.push(() => proxy.server.close());
+    expect(await upgrade(proxy.port, 'http://chat:9080/ws', 'chat:9080', 'hi')).toEqual({
+      status: 101,
+      reply: 'wss:/ws:hi',
+    });
   });
 
   it('answers an unroutable upgrade and an unreachable app with a flag', async () => {

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { route } from '@mesh/rules';
 import type { ProxyTable } from '../config/types.js';
 import type { ActiveRequests } from '../upstream/active-requests.js';
+import { dialUpstream, upstreamTlsOf } from '../upstream/tls-origination.js';
 
 export interface UpgradeLogEntry {
   start_time: string;
@@ -77,13 +78,25 @@ export function outboundUpgradeHandler(options: OutboundUpgradeOptions) {
     }
     entry.upstream_host = endpoint.id;
     const i = endpoint.id.lastIndexOf(':');
+    let dialed: ReturnType<typeof dialUpstream>;
+    try {
+      // DestinationRule tls SIMPLE/MUTUAL: wss to the upstream on behalf of a ws client.
+      dialed = dialUpstream(
+        endpoint.id.slice(0, i).replace(/^\[|\]$/g, ''),
+        Number(endpoint.id.slice(i + 1)),
+        upstreamTlsOf(cluster.body.trafficPolicy, cluster.body.host),
+      );
+    } catch (err) {
+      return refuse(
+        503,
+        'UF',
+        `upstream connect error to ${endpoint.id} (${clusterName}): ${(err as Error).message}`,
+      );
+    }
     options.active.acquire(endpoint.id);
-    const upstream = connect({
-      host: endpoint.id.slice(0, i).replace(/^\[|\]$/g, ''),
-      port: Number(endpoint.id.slice(i + 1)),
-    });
+    const upstream = dialed.socket;
     let connected = false;
-    upstream.once('connect', () => {
+    upstream.once(dialed.connectEvent, () => {
       connected = true;
       upstream.write(requestHead(req, decision.path, decision.authority));
       if (head.length > 0) upstream.write(head);

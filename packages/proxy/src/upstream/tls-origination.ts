@@ -1,6 +1,6 @@
 // DestinationRule `tls` on the client side: the sidecar opens TLS to the upstream (Istio's egress
 // TLS origination task; Envoy's UpstreamTlsContext), for modes SIMPLE and MUTUAL: HTTP/1.1 pools,
-// h2 sessions, TCP tunnels and TCP gateway ports. WebSocket upgrades still connect in plaintext.
+// h2 sessions, WebSocket upgrades, TCP tunnels and TCP gateway ports.
 //
 // As Istio configures Envoy: SNI is the DestinationRule's `sni`, else the cluster's host (Istio's
 // auto SNI takes the request's Host, which for the egress task is the same name); the server's
