@@ -1,6 +1,5 @@
 // Sidecars as users run them: real mesh-control-plane and mesh-proxy processes, real app servers,
 // traffic through the client sidecar's forward proxy to the server sidecars' inbound ports.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
@@ -21,6 +20,7 @@ import {
   stopAllControlPlanes,
   type ControlPlaneProcess,
 } from './support/processes.js';
+import { selfSignedCert } from './support/tls.js';
 import { sleep, waitFor } from './support/wait.js';
 
 interface Answer {
@@ -506,30 +506,8 @@ spec:
   it('serves HTTPS on an ingress gateway with certificate files: the Secure Gateways task', async () => {
     // A self-signed certificate for the host, made for the run (Istio's task uses a secret; the
     // file-mount form gives the gateway the files).
-    const certDir = mkdtempSync(join(tmpdir(), 'mesh-e2e-tls-'));
-    const crt = join(certDir, 'tls.crt');
-    const key = join(certDir, 'tls.key');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=reviews.example.com',
-        '-addext',
-        'subjectAltName=DNS:reviews.example.com',
-        '-keyout',
-        key,
-        '-out',
-        crt,
-      ],
-      { stdio: 'pipe' },
-    );
+    const cert = selfSignedCert('reviews.example.com');
+    const { crt, key } = cert;
     await apply(`apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: secure-gateway}
@@ -581,36 +559,14 @@ spec:
       expect(answer.body).toBe('reviews-v2 /reviews/7\n');
     } finally {
       await gateway.stop();
-      rmSync(certDir, { recursive: true, force: true });
+      cert.remove();
     }
   });
 
   it('passes TLS through an ingress gateway by SNI: the task without TLS termination', async () => {
     // The backend terminates TLS itself with its own certificate, made for the run.
-    const certDir = mkdtempSync(join(tmpdir(), 'mesh-e2e-tls-'));
-    const crt = join(certDir, 'nginx.crt');
-    const key = join(certDir, 'nginx.key');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=nginx.example.com',
-        '-addext',
-        'subjectAltName=DNS:nginx.example.com',
-        '-keyout',
-        key,
-        '-out',
-        crt,
-      ],
-      { stdio: 'pipe' },
-    );
+    const cert = selfSignedCert('nginx.example.com');
+    const { crt, key } = cert;
     const backend = createTlsServer({ key: readFileSync(key), cert: readFileSync(crt) }, (s) =>
       s.on('data', (d: Buffer) => s.end(`nginx got ${d.toString()}`)),
     );
@@ -673,7 +629,7 @@ spec:
     } finally {
       await gateway.stop();
       await new Promise((r) => backend.close(r));
-      rmSync(certDir, { recursive: true, force: true });
+      cert.remove();
     }
   });
 

@@ -27,6 +27,12 @@ export function hostMatches(pattern: string, host: string): boolean {
   return pattern === host;
 }
 
+/** A Gateway server's `hosts` entry without its optional `namespace/` part: the host it serves. */
+export function gatewayServerHost(entry: string): string {
+  const slash = entry.indexOf('/');
+  return slash === -1 ? entry : entry.slice(slash + 1);
+}
+
 /** Do two host patterns overlap (some host matches both)? */
 export function hostsIntersect(a: string, b: string): boolean {
   return hostMatches(a, b) || hostMatches(b, a);

@@ -6,7 +6,14 @@ export { validateResource, validatePartial } from './validate/index.js';
 export { GRPC_STATUS, type GrpcStatusName } from './validate/grpc-status.js';
 export type { SkippedObject } from './parse.js';
 export { parseDuration, formatDuration } from './duration.js';
-export { resolveHost, hostMatches, hostsIntersect, hostOfAuthority, CLUSTER_DOMAIN } from './hosts.js';
+export {
+  resolveHost,
+  hostMatches,
+  hostsIntersect,
+  hostOfAuthority,
+  gatewayServerHost,
+  CLUSTER_DOMAIN,
+} from './hosts.js';
 export { analyze, FINDINGS, type AnalyzeOptions, type FindingCode } from './analyze/index.js';
 export * from './compile/index.js';
 export * from './route/index.js';

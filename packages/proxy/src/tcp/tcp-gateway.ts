@@ -9,12 +9,17 @@
 // untouched (Istio's "Ingress Gateway without TLS Termination" task).
 import { createServer, type Server, type Socket } from 'node:net';
 import type { GatewayListener } from '@mesh/proto';
-import { hostMatches, routeL4, type L4RouteDecision } from '@mesh/rules';
+import { gatewayServerHost, hostMatches, routeL4, type L4RouteDecision } from '@mesh/rules';
 import { readClientHello } from '../tls/client-hello.js';
-import { dialUpstream, upstreamTlsOf } from '../upstream/tls-origination.js';
 import type { ProxyTable } from '../config/types.js';
 import type { ActiveRequests } from '../upstream/active-requests.js';
-import { connectTimeoutOf, splice, splitId, tcpLogEntry, type TcpLogEntry } from './tcp-proxy.js';
+import {
+  connectTimeoutOf,
+  dialEndpoint,
+  splice,
+  tcpLogEntry,
+  type TcpLogEntry,
+} from './tcp-proxy.js';
 
 export interface TcpGatewayOptions {
   readonly table: () => ProxyTable;
@@ -85,50 +90,27 @@ export function createTcpGatewayServer(
         );
       }
       entry.upstream_host = endpoint.id;
-      const [address, port] = splitId(endpoint.id);
       const timeoutMs =
         connectTimeoutOf(cluster.body.trafficPolicy) ?? options.connectTimeoutMs ?? 10_000;
       // Nothing from the client is lost while connecting: it stays in the socket until spliced.
       client.pause();
-      let dialed: ReturnType<typeof dialUpstream>;
-      try {
-        // DestinationRule tls SIMPLE/MUTUAL on the chosen cluster: TLS is originated here.
-        dialed = dialUpstream(
-          address,
-          port,
-          upstreamTlsOf(cluster.body.trafficPolicy, cluster.body.host),
-        );
-      } catch (err) {
-        client.destroy();
-        return finish(
-          'UF',
-          `upstream connect error to ${endpoint.id} (${clusterName}): ${(err as Error).message}`,
-        );
-      }
-      options.active.acquire(endpoint.id);
-      const upstream = dialed.socket;
-      const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), timeoutMs);
-      let connected = false;
-      upstream.once(dialed.connectEvent, () => {
-        connected = true;
-        clearTimeout(timer);
-        // The ClientHello read for its SNI goes first, as the client sent it.
-        if (head) {
-          upstream.write(head);
-          entry.bytes_received += head.length;
-        }
-        splice(client, upstream, entry);
-        client.resume();
-      });
-      upstream.once('error', (err) => {
-        if (connected) return;
-        client.destroy();
-        finish('UF', `upstream connect error to ${endpoint.id} (${clusterName}): ${err.message}`);
-      });
-      upstream.once('close', () => {
-        clearTimeout(timer);
-        options.active.release(endpoint.id);
-        if (connected) finish();
+      dialEndpoint(endpoint.id, cluster, timeoutMs, options.active, {
+        onConnected: (upstream) => {
+          // The ClientHello read for its SNI goes first, as the client sent it.
+          if (head) {
+            upstream.write(head);
+            entry.bytes_received += head.length;
+          }
+          splice(client, upstream, entry);
+          client.resume();
+        },
+        onFailed: (reason) => {
+          client.destroy();
+          finish('UF', reason);
+        },
+        onClosed: (connected) => {
+          if (connected) finish();
+        },
       });
     }
   });
@@ -183,29 +165,15 @@ function routeTls(
   if (sni === undefined)
     return `the client sent no SNI, which a PASSTHROUGH port on ${listener.port} routes by`;
   const servers = listener.servers.filter((s) =>
-    s.hosts.some((h) => hostMatches(h.includes('/') ? h.slice(h.indexOf('/') + 1) : h, sni)),
+    s.hosts.some((h) => hostMatches(gatewayServerHost(h), sni)),
   );
   if (servers.length === 0)
     return `no server on port ${listener.port} has a host matching SNI ${sni}`;
-  let why = `no VirtualService tls route for SNI ${sni} on port ${listener.port}`;
-  for (const server of servers) {
-    const decision = routeL4(
-      table.compiled,
-      {
-        host: sni,
-        port: listener.port,
-        protocol: 'tls',
-        sni,
-        gateway: server.gateway,
-        sourceLabels: node.labels,
-        sourceNamespace: node.namespace,
-      },
-      Math.random,
-    );
-    if (decision.action === 'forward') return decision;
-    why = decision.message;
-  }
-  return why;
+  return firstRoute(
+    servers.map((server) => ({ server, host: sni })),
+    { port: listener.port, protocol: 'tls', sni, table, node },
+    `no VirtualService tls route for SNI ${sni} on port ${listener.port}`,
+  );
 }
 
 /** The first server on the port whose hosts have a tcp route bound to its Gateway, or why none. */
@@ -214,26 +182,45 @@ function routeFor(
   table: ProxyTable,
   node: TcpGatewayOptions['node'],
 ): L4RouteDecision | string {
-  let why = `no VirtualService with a tcp route for port ${listener.port} is bound to ${listener.servers.map((s) => s.gateway).join(', ')}`;
-  for (const server of listener.servers) {
-    for (const host of server.hosts) {
-      // Gateway server hosts may be namespace-qualified (`ns/host`); routes see the host.
-      const name = host.includes('/') ? host.slice(host.indexOf('/') + 1) : host;
-      const decision = routeL4(
-        table.compiled,
-        {
-          host: name,
-          port: listener.port,
-          protocol: 'tcp',
-          gateway: server.gateway,
-          sourceLabels: node.labels,
-          sourceNamespace: node.namespace,
-        },
-        Math.random,
-      );
-      if (decision.action === 'forward') return decision;
-      why = decision.message;
-    }
+  return firstRoute(
+    // Gateway server hosts may be namespace-qualified (`ns/host`); routes see the host.
+    listener.servers.flatMap((server) =>
+      server.hosts.map((h) => ({ server, host: gatewayServerHost(h) })),
+    ),
+    { port: listener.port, protocol: 'tcp', table, node },
+    `no VirtualService with a tcp route for port ${listener.port} is bound to ${listener.servers.map((s) => s.gateway).join(', ')}`,
+  );
+}
+
+/** routeL4 for each (server, host) in turn: the first forward, else the last reason. */
+function firstRoute(
+  candidates: readonly { server: GatewayListener['servers'][number]; host: string }[],
+  request: {
+    port: number;
+    protocol: 'tcp' | 'tls';
+    sni?: string;
+    table: ProxyTable;
+    node: TcpGatewayOptions['node'];
+  },
+  noneFound: string,
+): L4RouteDecision | string {
+  let why = noneFound;
+  for (const { server, host } of candidates) {
+    const decision = routeL4(
+      request.table.compiled,
+      {
+        host,
+        port: request.port,
+        protocol: request.protocol,
+        ...(request.sni !== undefined && { sni: request.sni }),
+        gateway: server.gateway,
+        sourceLabels: request.node.labels,
+        sourceNamespace: request.node.namespace,
+      },
+      Math.random,
+    );
+    if (decision.action === 'forward') return decision;
+    why = decision.message;
   }
   return why;
 }

@@ -21,7 +21,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { InboundListener } from '@mesh/proto';
 import { isPassthroughLb, parseDuration, route, routeL4 } from '@mesh/rules';
-import type { ProxyTable } from '../config/types.js';
+import type { ProxyTable, RuntimeCluster } from '../config/types.js';
 import { createH2Outbound, type H2Outbound } from '../h2/outbound.js';
 import type { H2Limits } from '../h2/server.js';
 import type { AccessLogger } from '../http/access-log.js';
@@ -211,47 +211,20 @@ export function connectTunnelHandler(options: TunnelOptions): ConnectTunnelHandl
     /** The rest of the tunnel once its upstream endpoint is known. */
     const forwardTo = (endpointId: string): void => {
       entry.upstream_host = endpointId;
-      const [address, port] = splitId(endpointId);
       const timeoutMs =
         connectTimeoutOf(cluster.body.trafficPolicy) ?? options.connectTimeoutMs ?? 10_000;
       /** Connects to the endpoint; `onFailed` gets the reason when it cannot. */
       const connectUpstream = (
         onConnected: (upstream: Socket) => void,
         onFailed: (reason: string) => void,
-      ) => {
-        let dialed: ReturnType<typeof dialUpstream>;
-        try {
-          // DestinationRule tls SIMPLE/MUTUAL: the sidecar originates TLS on the tunnel's behalf.
-          dialed = dialUpstream(
-            address,
-            port,
-            upstreamTlsOf(cluster.body.trafficPolicy, cluster.body.host),
-          );
-        } catch (err) {
-          onFailed(
-            `upstream connect error to ${endpointId} (${clusterName}): ${(err as Error).message}`,
-          );
-          return;
-        }
-        options.active.acquire(endpointId);
-        const upstream = dialed.socket;
-        const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), timeoutMs);
-        let connected = false;
-        upstream.once(dialed.connectEvent, () => {
-          connected = true;
-          clearTimeout(timer);
-          onConnected(upstream);
+      ) =>
+        dialEndpoint(endpointId, cluster, timeoutMs, options.active, {
+          onConnected,
+          onFailed,
+          onClosed: (connected) => {
+            if (connected && entry.protocol === 'tcp') finish();
+          },
         });
-        upstream.once('close', () => {
-          clearTimeout(timer);
-          options.active.release(endpointId);
-          if (connected && entry.protocol === 'tcp') finish();
-        });
-        upstream.once('error', (err) => {
-          if (!connected)
-            onFailed(`upstream connect error to ${endpointId} (${clusterName}): ${err.message}`);
-        });
-      };
       const spliceSniffed = (upstream: Socket, result: SniffResult) => {
         if (result.ended) {
           entry.bytes_received += result.ended.length;
@@ -437,4 +410,54 @@ export function connectTimeoutOf(policy: {
 }): number | undefined {
   const text = policy.connectionPool?.tcp?.connectTimeout;
   return text ? parseDuration(text) : undefined;
+}
+
+/**
+ * Connects to one endpoint of `cluster`, with TLS when its DestinationRule asks for it
+ * (dialUpstream), giving up after `timeoutMs`, and counts the connection in flight until it
+ * closes. Exactly one of onConnected / onFailed (the reason, for the log and the reply) is called;
+ * onClosed when the socket closes, saying whether it had connected.
+ */
+export function dialEndpoint(
+  endpointId: string,
+  cluster: RuntimeCluster,
+  timeoutMs: number,
+  active: ActiveRequests,
+  handlers: {
+    onConnected(upstream: Socket): void;
+    onFailed(reason: string): void;
+    onClosed?(connected: boolean): void;
+  },
+): void {
+  const failed = (message: string) =>
+    handlers.onFailed(`upstream connect error to ${endpointId} (${cluster.name}): ${message}`);
+  const [address, port] = splitId(endpointId);
+  let dialed: ReturnType<typeof dialUpstream>;
+  try {
+    dialed = dialUpstream(
+      address,
+      port,
+      upstreamTlsOf(cluster.body.trafficPolicy, cluster.body.host),
+    );
+  } catch (err) {
+    failed((err as Error).message);
+    return;
+  }
+  active.acquire(endpointId);
+  const upstream = dialed.socket;
+  const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), timeoutMs);
+  let connected = false;
+  upstream.once(dialed.connectEvent, () => {
+    connected = true;
+    clearTimeout(timer);
+    handlers.onConnected(upstream);
+  });
+  upstream.once('close', () => {
+    clearTimeout(timer);
+    active.release(endpointId);
+    handlers.onClosed?.(connected);
+  });
+  upstream.once('error', (err) => {
+    if (!connected) failed(err.message);
+  });
 }

@@ -19,7 +19,7 @@ import {
   type TLSSocket,
 } from 'node:tls';
 import type { GatewayListener } from '@mesh/proto';
-import { hostMatches, hostOfAuthority } from '@mesh/rules';
+import { gatewayServerHost, hostMatches, hostOfAuthority } from '@mesh/rules';
 import type { ProxyServer } from '../http/server.js';
 
 type GatewayServer = GatewayListener['servers'][number];
@@ -112,9 +112,7 @@ function terminatingServer(server: GatewayServer): TerminatingServer | string {
     return (err as Error).message;
   }
   return {
-    hosts: server.hosts.map((h) =>
-      (h.includes('/') ? h.slice(h.indexOf('/') + 1) : h).toLowerCase(),
-    ),
+    hosts: server.hosts.map((h) => gatewayServerHost(h).toLowerCase()),
     context,
     clientCert: mode === 'MUTUAL' ? 'required' : mode === 'OPTIONAL_MUTUAL' ? 'optional' : 'none',
   };
@@ -160,7 +158,7 @@ export function httpsRedirectOf(
 ): ((authority: string) => boolean) | undefined {
   const patterns = body.servers
     .filter((s) => s.tls?.httpsRedirect === true)
-    .flatMap((s) => s.hosts.map((h) => (h.includes('/') ? h.slice(h.indexOf('/') + 1) : h)));
+    .flatMap((s) => s.hosts.map(gatewayServerHost));
   if (patterns.length === 0) return undefined;
   return (authority) => {
     const host = hostOfAuthority(authority).toLowerCase();
