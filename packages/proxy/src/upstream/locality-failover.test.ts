@@ -10,6 +10,7 @@ import {
   startUpstream,
   type TestUpstream,
 } from '../http/test-support/fixtures.js';
+import type { ResolvedTrafficPolicy } from '@mesh/rules';
 import { ActiveRequests } from './active-requests.js';
 import { clusterHealthView } from './index.js';
 
@@ -23,6 +24,24 @@ let localFails = false;
 let local1: TestUpstream;
 let local2: TestUpstream;
 let remote: TestUpstream;
+
+/** The three endpoints (two here, one in the other zone) under `trafficPolicy`. */
+function zonesTable(trafficPolicy: ResolvedTrafficPolicy) {
+  return buildTable({
+    proxyLocality: HERE,
+    clusters: [
+      {
+        host: REVIEWS,
+        endpoints: [
+          endpointBody(local1.port, { locality: HERE }),
+          endpointBody(remote.port, { locality: THERE }),
+          endpointBody(local2.port, { locality: HERE }),
+        ],
+        trafficPolicy,
+      },
+    ],
+  });
+}
 
 beforeAll(async () => {
   const local = (name: string) =>
@@ -42,29 +61,16 @@ afterAll(async () => {
 
 it('keeps to its zone while it answers, then fails over to the next zone once it is ejected', async () => {
   const active = new ActiveRequests({ now: () => Date.parse('2025-01-01T00:00:00Z') });
-  const table = buildTable({
-    proxyLocality: HERE,
-    clusters: [
-      {
-        host: REVIEWS,
-        endpoints: [
-          endpointBody(local1.port, { locality: HERE }),
-          endpointBody(remote.port, { locality: THERE }),
-          endpointBody(local2.port, { locality: HERE }),
-        ],
-        // No localityLbSetting: Istio's mesh default turns locality LB on, and outlierDetection
-        // makes it failover.
-        trafficPolicy: {
-          loadBalancer: { simple: 'ROUND_ROBIN' },
-          outlierDetection: {
-            consecutive5xxErrors: 1,
-            interval: '1s',
-            baseEjectionTime: '30s',
-            maxEjectionPercent: 100,
-          },
-        },
-      },
-    ],
+  // No localityLbSetting: Istio's mesh default turns locality LB on, and outlierDetection makes
+  // it failover.
+  const table = zonesTable({
+    loadBalancer: { simple: 'ROUND_ROBIN' },
+    outlierDetection: {
+      consecutive5xxErrors: 1,
+      interval: '1s',
+      baseEjectionTime: '30s',
+      maxEjectionPercent: 100,
+    },
   });
   const proxy = await startOutbound(table, { active, rng: seededRng(3) });
   const local = () => local1.requests.length + local2.requests.length;
@@ -120,20 +126,7 @@ it('keeps to its zone while it answers, then fails over to the next zone once it
 it('without outlierDetection spreads over every zone from the start', async () => {
   localFails = false;
   const counts = [local1, local2, remote].map((u) => u.requests.length);
-  const table = buildTable({
-    proxyLocality: HERE,
-    clusters: [
-      {
-        host: REVIEWS,
-        endpoints: [
-          endpointBody(local1.port, { locality: HERE }),
-          endpointBody(remote.port, { locality: THERE }),
-          endpointBody(local2.port, { locality: HERE }),
-        ],
-        trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN' } },
-      },
-    ],
-  });
+  const table = zonesTable({ loadBalancer: { simple: 'ROUND_ROBIN' } });
   const proxy = await startOutbound(table, { active: new ActiveRequests() });
   try {
     for (let i = 0; i < 9; i++) expect((await proxy.request(URL)).status).toBe(200);
@@ -149,27 +142,14 @@ it('without outlierDetection spreads over every zone from the start', async () =
 it('with `distribute`, splits by locality weight from the first request, no outlierDetection needed', async () => {
   localFails = false;
   const counts = [local1, local2, remote].map((u) => u.requests.length);
-  const table = buildTable({
-    proxyLocality: HERE,
-    clusters: [
-      {
-        host: REVIEWS,
-        endpoints: [
-          endpointBody(local1.port, { locality: HERE }),
-          endpointBody(remote.port, { locality: THERE }),
-          endpointBody(local2.port, { locality: HERE }),
-        ],
-        // The istio.io task's shape: most traffic to the other zone, the rest stays home.
-        trafficPolicy: {
-          loadBalancer: {
-            simple: 'ROUND_ROBIN',
-            localityLbSetting: {
-              distribute: [{ from: 'us-east/zone-a/*', to: { [HERE]: 20, [THERE]: 80 } }],
-            },
-          },
-        },
+  // The istio.io task's shape: most traffic to the other zone, the rest stays home.
+  const table = zonesTable({
+    loadBalancer: {
+      simple: 'ROUND_ROBIN',
+      localityLbSetting: {
+        distribute: [{ from: 'us-east/zone-a/*', to: { [HERE]: 20, [THERE]: 80 } }],
       },
-    ],
+    },
   });
   const proxy = await startOutbound(table, { active: new ActiveRequests(), rng: seededRng(5) });
   const n = 1_000;
