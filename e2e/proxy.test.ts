@@ -308,6 +308,21 @@ describe('sidecars on a local control plane', () => {
     expect(down.body).not.toBe('');
   });
 
+  it("shows a real sidecar's config and endpoint health with meshctl proxy-config --admin", async () => {
+    const admin = `127.0.0.1:${client.adminPort}`;
+    for (const type of ['listeners', 'routes', 'clusters']) {
+      const r = await meshctl(['proxy-config', type, '--admin', admin]);
+      expect({ type, code: r.code, err: r.err }).toEqual({ type, code: 0, err: '' });
+    }
+    const endpoints = await meshctl(['proxy-config', 'endpoints', '--admin', admin]);
+    expect(endpoints).toMatchObject({ code: 0, err: '' });
+    const lines = endpoints.out.trim().split('\n');
+    expect(lines[0]).toMatch(/^ENDPOINT\s+STATUS\s+OUTLIER CHECK\s+CLUSTER$/);
+    // Live from the proxy's /clusters: every endpoint has an outlier verdict, and reviews is there.
+    expect(lines.slice(1).every((l) => /\s(OK|FAILED)\s/.test(l))).toBe(true);
+    expect(lines.some((l) => /HEALTHY\s+OK\s+outbound\|9080\|v1\|reviews\./.test(l))).toBe(true);
+  });
+
   it('keeps routing on its last config while the control plane is down, and takes updates after', async () => {
     await apply(`${DEFAULT_RULES}---\n${JASON_TO_V2}`);
     // The 50/50 split of the previous case sends some requests to v1 too: wait until ten in a

@@ -283,33 +283,48 @@ describe('clusters', () => {
 });
 
 describe('endpoints', () => {
-  const expected =
-    'ENDPOINT            STATUS      CLUSTER\n' +
-    '10.244.0.10:20080   HEALTHY     outbound|9080||productpage.bookinfo.svc.cluster.local\n' +
-    '10.244.0.11:20081   HEALTHY     outbound|9080|v1|reviews.bookinfo.svc.cluster.local\n' +
-    '10.244.0.11:20081   HEALTHY     outbound|9080||reviews.bookinfo.svc.cluster.local\n' +
-    '10.244.0.12:20082   HEALTHY     outbound|9080|v2|reviews.bookinfo.svc.cluster.local\n' +
-    '10.244.0.12:20082   HEALTHY     outbound|9080||reviews.bookinfo.svc.cluster.local\n' +
-    '10.244.0.13:20083   UNHEALTHY   outbound|9080|v3|reviews.bookinfo.svc.cluster.local\n' +
-    '10.244.0.13:20083   UNHEALTHY   outbound|9080||reviews.bookinfo.svc.cluster.local\n' +
-    '10.244.0.14:20084   HEALTHY     outbound|9080||ratings.bookinfo.svc.cluster.local\n' +
-    '127.0.0.1:19080     HEALTHY     inbound|9080||\n';
+  // Live from /clusters: outlier detection's verdict is known (OK here).
+  const live =
+    'ENDPOINT            STATUS      OUTLIER CHECK   CLUSTER\n' +
+    '10.244.0.10:20080   HEALTHY     OK              outbound|9080||productpage.bookinfo.svc.cluster.local\n' +
+    '10.244.0.11:20081   HEALTHY     OK              outbound|9080|v1|reviews.bookinfo.svc.cluster.local\n' +
+    '10.244.0.11:20081   HEALTHY     OK              outbound|9080||reviews.bookinfo.svc.cluster.local\n' +
+    '10.244.0.12:20082   HEALTHY     OK              outbound|9080|v2|reviews.bookinfo.svc.cluster.local\n' +
+    '10.244.0.12:20082   HEALTHY     OK              outbound|9080||reviews.bookinfo.svc.cluster.local\n' +
+    '10.244.0.13:20083   UNHEALTHY   OK              outbound|9080|v3|reviews.bookinfo.svc.cluster.local\n' +
+    '10.244.0.13:20083   UNHEALTHY   OK              outbound|9080||reviews.bookinfo.svc.cluster.local\n' +
+    '10.244.0.14:20084   HEALTHY     OK              outbound|9080||ratings.bookinfo.svc.cluster.local\n' +
+    '127.0.0.1:19080     HEALTHY     OK              inbound|9080||\n';
+  // From the resources (the control plane): not known.
+  const fromResources =
+    'ENDPOINT            STATUS      OUTLIER CHECK   CLUSTER\n' +
+    '10.244.0.10:20080   HEALTHY     -               outbound|9080||productpage.bookinfo.svc.cluster.local\n' +
+    '10.244.0.11:20081   HEALTHY     -               outbound|9080|v1|reviews.bookinfo.svc.cluster.local\n' +
+    '10.244.0.11:20081   HEALTHY     -               outbound|9080||reviews.bookinfo.svc.cluster.local\n' +
+    '10.244.0.12:20082   HEALTHY     -               outbound|9080|v2|reviews.bookinfo.svc.cluster.local\n' +
+    '10.244.0.12:20082   HEALTHY     -               outbound|9080||reviews.bookinfo.svc.cluster.local\n' +
+    '10.244.0.13:20083   UNHEALTHY   -               outbound|9080|v3|reviews.bookinfo.svc.cluster.local\n' +
+    '10.244.0.13:20083   UNHEALTHY   -               outbound|9080||reviews.bookinfo.svc.cluster.local\n' +
+    '10.244.0.14:20084   HEALTHY     -               outbound|9080||ratings.bookinfo.svc.cluster.local\n' +
+    '127.0.0.1:19080     HEALTHY     -               inbound|9080||\n';
 
   it("reads health from the proxy's /clusters when there", () => {
     const config = { endpoints: section<EndpointsBody>([]), live: PRODUCTPAGE_CLUSTERS };
-    expect(renderTable(ENDPOINT_HEADERS, endpointRows(endpointList(config)))).toBe(expected);
+    expect(renderTable(ENDPOINT_HEADERS, endpointRows(endpointList(config)))).toBe(live);
   });
 
   it('reads it from the endpoints resources otherwise (the control plane)', () => {
     const config = { endpoints: PRODUCTPAGE_CONFIG_DUMP.endpoints };
-    expect(renderTable(ENDPOINT_HEADERS, endpointRows(endpointList(config)))).toBe(expected);
+    expect(renderTable(ENDPOINT_HEADERS, endpointRows(endpointList(config)))).toBe(fromResources);
   });
 
   it('follows /clusters where it differs from the resources', () => {
     const config = {
       endpoints: PRODUCTPAGE_CONFIG_DUMP.endpoints,
-      live: [{ name: 'c', endpoints: [{ address: '10.0.0.1:80', ready: false }] }],
+      live: [{ name: 'c', endpoints: [{ address: '10.0.0.1:80', ready: false, ejected: true }] }],
     };
-    expect(endpointRows(endpointList(config))).toEqual([['10.0.0.1:80', 'UNHEALTHY', 'c']]);
+    expect(endpointRows(endpointList(config))).toEqual([
+      ['10.0.0.1:80', 'UNHEALTHY', 'FAILED', 'c'],
+    ]);
   });
 });

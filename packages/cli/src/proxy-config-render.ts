@@ -304,11 +304,14 @@ export function clusterRows(clusters: TypeSection<ClusterBody>): string[][] {
 // ---------------------------------------------------------------------------------------------
 // endpoints
 
-export const ENDPOINT_HEADERS = ['ENDPOINT', 'STATUS', 'CLUSTER'] as const;
+/** istioctl's columns; OUTLIER CHECK is `-` when the config came from the control plane. */
+export const ENDPOINT_HEADERS = ['ENDPOINT', 'STATUS', 'OUTLIER CHECK', 'CLUSTER'] as const;
 
 export interface EndpointRow {
   endpoint: string;
   ready: boolean;
+  /** Ejected by outlier detection; undefined when not known (no live /clusters). */
+  ejected: boolean | undefined;
   cluster: string;
 }
 
@@ -316,12 +319,18 @@ export interface EndpointRow {
 export function endpointList(config: Pick<ProxyConfig, 'endpoints' | 'live'>): EndpointRow[] {
   const rows: EndpointRow[] = config.live
     ? config.live.flatMap((c) =>
-        c.endpoints.map((e) => ({ endpoint: e.address, ready: e.ready, cluster: c.name })),
+        c.endpoints.map((e) => ({
+          endpoint: e.address,
+          ready: e.ready,
+          ejected: e.ejected,
+          cluster: c.name,
+        })),
       )
     : config.endpoints.resources.flatMap(({ name, body }: ConfigResource<EndpointsBody>) =>
         (Array.isArray(body.endpoints) ? body.endpoints : []).map((e) => ({
           endpoint: `${e.address}:${e.port}`,
           ready: e.ready === true,
+          ejected: undefined,
           cluster: body.cluster || name,
         })),
       );
@@ -329,7 +338,12 @@ export function endpointList(config: Pick<ProxyConfig, 'endpoints' | 'live'>): E
 }
 
 export function endpointRows(rows: readonly EndpointRow[]): string[][] {
-  return rows.map((r) => [r.endpoint, r.ready ? 'HEALTHY' : 'UNHEALTHY', r.cluster]);
+  return rows.map((r) => [
+    r.endpoint,
+    r.ready ? 'HEALTHY' : 'UNHEALTHY',
+    r.ejected === undefined ? '-' : r.ejected ? 'FAILED' : 'OK',
+    r.cluster,
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------

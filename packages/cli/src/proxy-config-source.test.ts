@@ -15,6 +15,7 @@ import {
 import {
   GATEWAY_CONFIG_DUMP,
   NOT_CONNECTED_SNAPSHOTZ,
+  clustersAsProxySendsThem,
   PRODUCTPAGE_CLUSTERS,
   PRODUCTPAGE_CONFIG_DUMP,
   snapshotzOf,
@@ -76,7 +77,7 @@ describe('readFromAdmin', () => {
   it('reads /config_dump, and /clusters only when asked', async () => {
     const { httpGet, urls } = answering({
       '/config_dump': { body: PRODUCTPAGE_CONFIG_DUMP },
-      '/clusters': { body: PRODUCTPAGE_CLUSTERS },
+      '/clusters': { body: clustersAsProxySendsThem(PRODUCTPAGE_CLUSTERS) },
     });
     const config = await readFromAdmin(httpGet, '127.0.0.1:15000', 1000, false);
     expect(urls).toEqual(['http://127.0.0.1:15000/config_dump']);
@@ -148,12 +149,12 @@ describe('readFromAdmin', () => {
       'the proxy admin at h:1: /clusters is not a list of clusters',
     ],
     [
-      'an endpoint without address',
+      'an endpoint without id',
       {
         '/config_dump': { body: PRODUCTPAGE_CONFIG_DUMP },
         '/clusters': { body: [{ name: 'c', endpoints: [{ ready: true }] }] },
       },
-      'the proxy admin at h:1: /clusters: c: endpoints[0] has no address',
+      'the proxy admin at h:1: /clusters: c: endpoints[0] has no id',
     ],
   ])('rejects %s as an unexpected answer', async (_, pages, message) => {
     const { httpGet } = answering(pages);

@@ -49,12 +49,19 @@ export interface BodyOf {
 
 /** One endpoint as the proxy's `/clusters` reports it. */
 export interface LiveEndpoint {
-  /** `address:port`. */
+  /** `address:port` (the proxy's `id`). */
   address: string;
   ready: boolean;
+  /** Ejected by outlier detection right now. */
+  ejected: boolean;
   weight?: number;
   source?: string;
   activeRequests?: number;
+  locality?: string;
+  /** Locality failover level (0 first), when the cluster fails over by locality. */
+  priority?: number;
+  /** Locality weight, when the cluster's DestinationRule has `distribute`. */
+  localityWeight?: number;
 }
 
 /** One cluster of the proxy's `/clusters`. */
@@ -225,18 +232,23 @@ function liveClusters(value: unknown, what: string): LiveCluster[] {
       ...(typeof cluster.loadBalancer === 'string' && { loadBalancer: cluster.loadBalancer }),
       endpoints: cluster.endpoints.map((e, j) => {
         const endpoint = asRecord(e, `${what}: ${cluster.name}: endpoints[${j}] is not an object`);
-        if (typeof endpoint.address !== 'string')
-          throw new UnexpectedAnswerError(
-            `${what}: ${cluster.name}: endpoints[${j}] has no address`,
-          );
+        // The proxy names an endpoint `id` (address:port); `address` is accepted as well.
+        const id = typeof endpoint.id === 'string' ? endpoint.id : endpoint.address;
+        if (typeof id !== 'string')
+          throw new UnexpectedAnswerError(`${what}: ${cluster.name}: endpoints[${j}] has no id`);
         const number = (key: string) =>
           typeof endpoint[key] === 'number' ? { [key]: endpoint[key] } : {};
         return {
-          address: endpoint.address,
+          address: id,
           ready: endpoint.ready === true,
+          ejected: isRecord(endpoint.ejected),
           ...number('weight'),
           ...number('activeRequests'),
+          ...number('priority'),
+          ...number('localityWeight'),
           ...(typeof endpoint.source === 'string' && { source: endpoint.source }),
+          ...(typeof endpoint.locality === 'string' &&
+            endpoint.locality !== '' && { locality: endpoint.locality }),
         };
       }),
     };

@@ -9,6 +9,7 @@ import type { HttpGet } from './proxy-config-http.js';
 import { memoryIo } from './test-support/memory-io.js';
 import {
   NOT_CONNECTED_SNAPSHOTZ,
+  clustersAsProxySendsThem,
   PRODUCTPAGE_CLUSTERS,
   PRODUCTPAGE_CONFIG_DUMP,
   snapshotzOf,
@@ -64,7 +65,7 @@ async function serve(
 /** A proxy admin port, as packages/proxy/src/admin/admin-server.ts serves it. */
 const admin = (
   dump: ConfigDump = PRODUCTPAGE_CONFIG_DUMP,
-  clusters: unknown = PRODUCTPAGE_CLUSTERS,
+  clusters: unknown = clustersAsProxySendsThem(PRODUCTPAGE_CLUSTERS),
 ) =>
   serve((path) =>
     path === '/config_dump'
@@ -117,14 +118,16 @@ describe('meshctl proxy-config --admin', () => {
     const r = await meshctl(['pc', 'ep', '--admin', proxy.address, '--cluster', V1]);
     expect(r).toEqual({
       code: 0,
-      out: 'ENDPOINT            STATUS    CLUSTER\n' + `10.244.0.11:20081   HEALTHY   ${V1}\n`,
+      out:
+        'ENDPOINT            STATUS    OUTLIER CHECK   CLUSTER\n' +
+        `10.244.0.11:20081   HEALTHY   OK              ${V1}\n`,
       err: '',
     });
     expect(proxy.requests).toEqual(['/config_dump', '/clusters']);
 
     const all = await meshctl(['pc', 'endpoints', '--admin', proxy.address]);
     expect(all.out).toContain(
-      '10.244.0.13:20083   UNHEALTHY   outbound|9080|v3|reviews.bookinfo.svc.cluster.local\n',
+      '10.244.0.13:20083   UNHEALTHY   OK              outbound|9080|v3|reviews.bookinfo.svc.cluster.local\n',
     );
     expect(all.out.split('\n')).toHaveLength(11);
   });
@@ -263,10 +266,10 @@ describe('meshctl proxy-config --from-control-plane', () => {
     expect(r).toEqual({
       code: 0,
       out:
-        'ENDPOINT            STATUS      CLUSTER\n' +
-        '10.244.0.11:20081   HEALTHY     outbound|9080||reviews.bookinfo.svc.cluster.local\n' +
-        '10.244.0.12:20082   HEALTHY     outbound|9080||reviews.bookinfo.svc.cluster.local\n' +
-        '10.244.0.13:20083   UNHEALTHY   outbound|9080||reviews.bookinfo.svc.cluster.local\n',
+        'ENDPOINT            STATUS      OUTLIER CHECK   CLUSTER\n' +
+        '10.244.0.11:20081   HEALTHY     -               outbound|9080||reviews.bookinfo.svc.cluster.local\n' +
+        '10.244.0.12:20082   HEALTHY     -               outbound|9080||reviews.bookinfo.svc.cluster.local\n' +
+        '10.244.0.13:20083   UNHEALTHY   -               outbound|9080||reviews.bookinfo.svc.cluster.local\n',
       err: '',
     });
     expect(cp.requests).toEqual([`/debug/snapshotz?proxy=${PROXY_ID}`]);

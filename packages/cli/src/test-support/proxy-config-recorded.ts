@@ -516,7 +516,7 @@ export const PRODUCTPAGE_CONFIG_DUMP: ConfigDump = {
   },
 };
 
-/** /clusters of productpage-v1-1.bookinfo, recorded just after its /config_dump. */
+/** /clusters of productpage-v1-1.bookinfo, recorded just after its /config_dump, as meshctl reads it. */
 export const PRODUCTPAGE_CLUSTERS: LiveCluster[] = [
   {
     name: 'inbound|9080||',
@@ -525,6 +525,7 @@ export const PRODUCTPAGE_CLUSTERS: LiveCluster[] = [
       {
         address: '127.0.0.1:19080',
         ready: true,
+        ejected: false,
         weight: 1,
         source: 'workload bookinfo/productpage-v1',
         activeRequests: 0,
@@ -538,6 +539,7 @@ export const PRODUCTPAGE_CLUSTERS: LiveCluster[] = [
       {
         address: '10.244.0.11:20081',
         ready: true,
+        ejected: false,
         weight: 1,
         source: 'proxy reviews-v1-1.bookinfo',
         activeRequests: 0,
@@ -551,6 +553,7 @@ export const PRODUCTPAGE_CLUSTERS: LiveCluster[] = [
       {
         address: '10.244.0.12:20082',
         ready: true,
+        ejected: false,
         weight: 1,
         source: 'proxy reviews-v2-1.bookinfo',
         activeRequests: 0,
@@ -564,6 +567,7 @@ export const PRODUCTPAGE_CLUSTERS: LiveCluster[] = [
       {
         address: '10.244.0.13:20083',
         ready: false,
+        ejected: false,
         weight: 1,
         source: 'proxy reviews-v3-1.bookinfo',
         activeRequests: 0,
@@ -577,6 +581,7 @@ export const PRODUCTPAGE_CLUSTERS: LiveCluster[] = [
       {
         address: '10.244.0.10:20080',
         ready: true,
+        ejected: false,
         weight: 1,
         source: 'proxy productpage-v1-1.bookinfo',
         activeRequests: 0,
@@ -590,6 +595,7 @@ export const PRODUCTPAGE_CLUSTERS: LiveCluster[] = [
       {
         address: '10.244.0.14:20084',
         ready: true,
+        ejected: false,
         weight: 1,
         source: 'proxy ratings-v1-1.bookinfo',
         activeRequests: 0,
@@ -603,6 +609,7 @@ export const PRODUCTPAGE_CLUSTERS: LiveCluster[] = [
       {
         address: '10.244.0.11:20081',
         ready: true,
+        ejected: false,
         weight: 1,
         source: 'proxy reviews-v1-1.bookinfo',
         activeRequests: 0,
@@ -610,6 +617,7 @@ export const PRODUCTPAGE_CLUSTERS: LiveCluster[] = [
       {
         address: '10.244.0.12:20082',
         ready: true,
+        ejected: false,
         weight: 1,
         source: 'proxy reviews-v2-1.bookinfo',
         activeRequests: 0,
@@ -617,6 +625,7 @@ export const PRODUCTPAGE_CLUSTERS: LiveCluster[] = [
       {
         address: '10.244.0.13:20083',
         ready: false,
+        ejected: false,
         weight: 1,
         source: 'proxy reviews-v3-1.bookinfo',
         activeRequests: 0,
@@ -1148,4 +1157,21 @@ export function snapshotzOf(dump: ConfigDump): Record<TypeUrl, Section<unknown>>
     [TYPE_URL.clusters]: sorted(dump.clusters),
     [TYPE_URL.endpoints]: sorted(dump.endpoints),
   };
+}
+
+/**
+ * `live` in the shape the proxy's /clusters sends it (clusterHealthView in @mesh/proxy): each
+ * endpoint's `address:port` is its `id`, and an ejected one carries an `ejected` record.
+ */
+export function clustersAsProxySendsThem(live: readonly LiveCluster[]): unknown {
+  return live.map((c) => ({
+    ...c,
+    endpoints: c.endpoints.map(({ address, ejected, ...rest }) => ({
+      id: address,
+      ...rest,
+      ...(ejected && {
+        ejected: { since: '2026-11-26T00:00:00.000Z', until: '2026-11-26T00:00:30.000Z', times: 1 },
+      }),
+    })),
+  }));
 }
