@@ -123,6 +123,28 @@ describe('a gateway proxy', () => {
     expect(names(snapshot, TYPE_URLS.clusters).filter((n) => n.startsWith('inbound'))).toEqual([]);
   });
 
+  it('leaves out a server whose protocol conflicts with an older one on the same port', () => {
+    const yaml = `${GATEWAYS}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: late-tls, namespace: istio-system }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+    - port: { number: 8080, name: https-late, protocol: HTTPS }
+      hosts: ["secret.example.com"]
+      tls: { mode: SIMPLE, serverCertificate: /c.crt, privateKey: /c.key }
+`;
+    const conflicted = buildSnapshot(configOf(yaml), registry, nodeOf(ingress));
+    const listener = bodyOf<GatewayListener>(conflicted, TYPE_URLS.listeners, 'gateway|8080');
+    expect(listener.protocol).toBe('HTTP');
+    expect(listener.servers.map((s) => s.gateway)).toEqual([
+      'default/bookinfo-gateway',
+      'istio-system/admin-gateway',
+    ]);
+  });
+
   it("gets its Gateways' VirtualServices and the mesh ones, not another gateway's", () => {
     expect(names(snapshot, TYPE_URLS.routes)).toEqual([
       'default/admin',

@@ -40,7 +40,9 @@ export function inboundListeners(node: ProxyNode): InboundListener[] {
 
 /**
  * One listener per server port across the proxy's Gateways, servers in Gateway age then spec
- * order. Servers disagreeing on a port's protocol is an Istio conflict; the oldest server decides.
+ * order. Servers disagreeing on a port's protocol is an Istio conflict: the oldest server decides
+ * the protocol and the conflicting servers are left out, so an HTTPS server's hosts are never
+ * served in plaintext on an HTTP port (or the other way round).
  */
 export function gatewayListeners(gateways: readonly Stored<Gateway>[]): GatewayListener[] {
   const byPort = new Map<number, { protocol: ListenerProtocol; servers: GatewayServer[] }>();
@@ -48,8 +50,8 @@ export function gatewayListeners(gateways: readonly Stored<Gateway>[]): GatewayL
     const servers = attempt(() => serversOf(g.resource), []);
     for (const { port, protocol, server } of servers) {
       const entry = byPort.get(port);
-      if (entry) entry.servers.push(server);
-      else byPort.set(port, { protocol, servers: [server] });
+      if (!entry) byPort.set(port, { protocol, servers: [server] });
+      else if (entry.protocol === protocol) entry.servers.push(server);
     }
   }
   return [...byPort.entries()]
