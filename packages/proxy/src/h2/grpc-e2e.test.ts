@@ -138,6 +138,27 @@ function mdValue(md: grpc.Metadata | undefined, key: string): string | undefined
   return v === undefined ? undefined : String(v);
 }
 
+/** A raw h2 Greet call with a grpc-timeout (grpc-js would give up by itself at its deadline). */
+function greetWithTimeout(
+  session: Parameters<typeof h2Request>[0],
+  grpcTimeout: string,
+  extra: Record<string, string> = {},
+): ReturnType<typeof h2Request> {
+  return h2Request(
+    session,
+    {
+      ':method': 'POST',
+      ':path': '/test.Greeter/Greet',
+      ...extra,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': grpcTimeout,
+    },
+    // One gRPC message frame: uncompressed, 2 bytes, `{}`.
+    '\u0000\u0000\u0000\u0000\u0002{}',
+  );
+}
+
 describe('gRPC through CONNECT + h2c sniffing', () => {
   it('carries a unary call end to end, trailers included, over one tunnel and one upstream session', async () => {
     const sidecar = await mesh();
@@ -307,18 +328,7 @@ describe('gRPC through CONNECT + h2c sniffing', () => {
       const session = await h2ViaTunnel(port, 'greeter:50051');
       closers.push(() => void session.destroy());
       const started = Date.now();
-      const reply = await h2Request(
-        session,
-        {
-          ':method': 'POST',
-          ':path': '/test.Greeter/Greet',
-          'content-type': 'application/grpc',
-          te: 'trailers',
-          'grpc-timeout': grpcTimeout,
-        },
-        // One gRPC message frame: uncompressed, 2 bytes, `{}`.
-        '\u0000\u0000\u0000\u0000\u0002{}',
-      );
+      const reply = await greetWithTimeout(session, grpcTimeout);
       return { ...reply, elapsed: Date.now() - started };
     };
 
@@ -350,18 +360,7 @@ describe('gRPC through CONNECT + h2c sniffing', () => {
     const session = connectH2(`http://127.0.0.1:${inbound.port}`);
     closers.push(() => void session.destroy());
     const started = Date.now();
-    const reply = await h2Request(
-      session,
-      {
-        ':method': 'POST',
-        ':path': '/test.Greeter/Greet',
-        ':authority': 'greeter:50051',
-        'content-type': 'application/grpc',
-        te: 'trailers',
-        'grpc-timeout': '150m',
-      },
-      '\u0000\u0000\u0000\u0000\u0002{}',
-    );
+    const reply = await greetWithTimeout(session, '150m', { ':authority': 'greeter:50051' });
     expect(reply.headers['grpc-status']).toBe(String(grpc.status.DEADLINE_EXCEEDED));
     expect(String(reply.headers['x-mesh-error'])).toMatch(/^UT .*client's grpc-timeout of 150 ms/);
     expect(Date.now() - started).toBeLessThan(2000);
