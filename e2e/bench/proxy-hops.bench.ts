@@ -11,6 +11,8 @@
 //   mesh x2      wrk (absolute-form GET http://bench-upstream:9080/) -> client sidecar outbound
 //                -> server sidecar inbound -> upstream (the real mesh path)
 //   nginx/haproxy x1, x2  plain reverse proxies chained the same way, keep-alive on both sides
+//   node floors  node-floor.ts as a byte pipe (x1) and as a minimal HTTP/1.1 proxy (x1, x2): the
+//                least any proxy written for Node costs here, so the floor under mesh-proxy
 // Per path and repeat (order rotated per repeat): warm-up, saturation (wrk closed loop), then a
 // paced run at a fixed rate (wrk + Lua pacer) for latency, the proxies' CPU over exactly that run
 // (/proc/<pid>/stat utime+stime, all threads and processes) and their RSS at its end (VmRSS).
@@ -42,7 +44,12 @@ import {
   startSidecar,
   type ControlPlane,
 } from './proxy-mesh.js';
-import { startHaproxy, startNginxProxy, startNginxUpstream } from './proxy-peers.js';
+import {
+  startHaproxy,
+  startNginxProxy,
+  startNginxUpstream,
+  startNodeFloor,
+} from './proxy-peers.js';
 import { bucketSelfTime } from './proxy-profile.js';
 import {
   busyShare,
@@ -73,7 +80,7 @@ const FOREIGN_ALLOWANCE_VCPU = 0.15;
 const MAX_TRIES = 3;
 const QUIET_WAIT_MS = 120_000;
 
-type Kind = 'direct' | 'xcpu' | 'mesh' | 'nginx' | 'haproxy';
+type Kind = 'direct' | 'xcpu' | 'mesh' | 'nginx' | 'haproxy' | 'floor-pipe' | 'floor-l7';
 
 interface PathSpec {
   key: string;
@@ -91,6 +98,10 @@ const PATHS: readonly PathSpec[] = [
   { key: 'nginx2', name: 'nginx x2', kind: 'nginx', hops: 2 },
   { key: 'haproxy1', name: 'haproxy x1', kind: 'haproxy', hops: 1 },
   { key: 'haproxy2', name: 'haproxy x2', kind: 'haproxy', hops: 2 },
+  // The floor under any Node proxy (node-floor.ts): where mesh-proxy's ratios could go at best.
+  { key: 'floorpipe1', name: 'node byte pipe x1 (floor)', kind: 'floor-pipe', hops: 1 },
+  { key: 'floorl71', name: 'node minimal L7 x1 (floor)', kind: 'floor-l7', hops: 1 },
+  { key: 'floorl72', name: 'node minimal L7 x2 (floor)', kind: 'floor-l7', hops: 2 },
 ];
 
 interface Args {
@@ -283,7 +294,9 @@ async function startPath(env: Env, path: PathSpec, tweak?: Tweak) {
       const proc =
         path.kind === 'nginx'
           ? startNginxProxy(name, work, PROXY_CPU, ports[h]!, target)
-          : startHaproxy(name, work, PROXY_CPU, ports[h]!, target);
+          : path.kind === 'haproxy'
+            ? startHaproxy(name, work, PROXY_CPU, ports[h]!, target)
+            : startNodeFloor(name, work, PROXY_CPU, path.kind, ports[h]!, target);
       procs.push(proc);
       await waitServing(
         name,

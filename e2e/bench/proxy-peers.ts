@@ -4,6 +4,9 @@
 // harnesses measure the same peers.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { shebangNodeFlags } from '../support/shebang.js';
+import { findUp } from './control-plane-process.js';
 import { spawnPinned, type Pinned } from './proxy-process.js';
 
 function nginxCommon(dir: string): string {
@@ -116,4 +119,27 @@ backend be
     cpu,
     logFile: join(work, `${name}.log`),
   });
+}
+
+/**
+ * node-floor.js (byte pipe or minimal L7 proxy) on `port` to 127.0.0.1:`target`, with the node
+ * flags of mesh-proxy's bin, so the floor and the sidecar run on the same Node settings.
+ */
+export function startNodeFloor(
+  name: string,
+  work: string,
+  cpu: number,
+  kind: 'floor-pipe' | 'floor-l7',
+  port: number,
+  target: number,
+): Pinned {
+  const script = fileURLToPath(new URL('./node-floor.js', import.meta.url));
+  const flags = shebangNodeFlags(findUp('apps/proxy/bin/mesh-proxy.js'));
+  const mode = kind === 'floor-pipe' ? 'pipe' : 'l7';
+  return spawnPinned(
+    name,
+    process.execPath,
+    [...flags, script, mode, String(port), String(target)],
+    { cpu, logFile: join(work, `${name}.log`) },
+  );
 }
