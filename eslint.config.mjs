@@ -118,6 +118,20 @@ export default tseslint.config(
     },
   },
   {
+    // The demo's services stand in for a user's own apps: they know nothing of the mesh.
+    files: ['apps/bookinfo/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@mesh/*'], message: 'bookinfo is a plain app: node builtins only.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
