@@ -18,7 +18,8 @@ import { parseDuration } from '@mesh/rules';
 import type { CliIo } from './io.js';
 import { InputError } from './inputs.js';
 import { describeRpcError, RpcError, type CallContext } from './rpc.js';
-import { resolveToken, type Env } from './token.js';
+import { runningMesh } from './local-mesh/state.js';
+import { meshHome, resolveToken, type Env } from './token.js';
 
 export const DEFAULT_CONTROL_PLANE = 'localhost:15010';
 export const DEFAULT_TIMEOUT = '10s';
@@ -71,9 +72,14 @@ export interface ControlPlaneOptions {
   debug?: boolean;
 }
 
-/** `host` alone means the control plane's usual port, not grpc's default of 443. */
-export function resolveAddress(flag: string | undefined, env: Env): string {
-  const address = (flag ?? '').trim() || env.MESH_CONTROL_PLANE?.trim() || DEFAULT_CONTROL_PLANE;
+/**
+ * The flag, else MESH_CONTROL_PLANE, else the control plane of the local mesh `meshctl up` runs
+ * (`localMesh`), else localhost:15010. `host` alone means the control plane's usual port, not
+ * grpc's default of 443.
+ */
+export function resolveAddress(flag: string | undefined, env: Env, localMesh?: string): string {
+  const address =
+    (flag ?? '').trim() || env.MESH_CONTROL_PLANE?.trim() || localMesh || DEFAULT_CONTROL_PLANE;
   if (/^[\w.-]+$/.test(address)) return `${address}:${DEFAULT_PORT}`;
   return address;
 }
@@ -101,7 +107,11 @@ export async function withControlPlane(
   run: (client: ControlPlaneClient, context: CallContext) => Promise<number>,
 ): Promise<number> {
   const timeoutMs = parseTimeout(options.timeout);
-  const address = resolveAddress(options.controlPlane, deps.env);
+  const address = resolveAddress(
+    options.controlPlane,
+    deps.env,
+    runningMesh(meshHome(deps.env, deps.homeDir))?.controlPlane,
+  );
   const token = await resolveToken(options.token, deps.env, deps.homeDir, io);
   const context: CallContext = { address, timeoutMs };
   const client = await deps.connect({

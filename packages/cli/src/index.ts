@@ -33,3 +33,6 @@ export {
   type HttpResponse,
   type ProxyConfigDeps,
 } from './proxy-config-http.js';
+export { runUp, DEMOS, type Demo, type LocalMeshDeps, type UpOptions } from './local-mesh/up.js';
+export { runDown } from './local-mesh/down.js';
+export type { LocalMeshPrograms } from './local-mesh/plan.js';

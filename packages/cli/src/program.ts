@@ -1,5 +1,5 @@
 // The meshctl command line: commander parses, the run* functions do the work.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runAnalyze } from './analyze.js';
 import { runApply } from './apply.js';
 import {
@@ -19,6 +19,9 @@ import { nodeProxyConfigDeps, type ProxyConfigDeps } from './proxy-config-http.j
 import { PROXY_STATUS_OUTPUTS, runProxyStatus, type ProxyStatusOutput } from './proxy-status.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './report.js';
 import { runValidate } from './validate.js';
+import { runDown } from './local-mesh/down.js';
+import { DEMOS, runUp, type Demo, type LocalMeshDeps } from './local-mesh/up.js';
+import { meshHome } from './token.js';
 import { VERSION } from './version.js';
 
 /** Where the chosen subcommand leaves its exit code (commander actions return nothing). */
@@ -111,6 +114,7 @@ export function createProgram(
   result: ProgramResult = { exitCode: EXIT_OK },
   controlPlane?: ControlPlaneDeps,
   proxyConfig?: ProxyConfigDeps,
+  localMesh?: () => LocalMeshDeps,
 ): Command {
   // Made on first use: validate and analyze never read the environment or home directory.
   const deps = () => controlPlane ?? nodeControlPlaneDeps();
@@ -509,7 +513,144 @@ Examples:
       },
     );
 
+  program
+    .command('up')
+    .summary(
+      'run a whole mesh on this machine: control plane, ingress gateway, and the Bookinfo demo',
+    )
+    .description(
+      "Start a local mesh: the control plane (embedded store, or --etcd), an ingress gateway proxy whose Gateway ports 8080 and 31400 listen on local ports, and with --demo bookinfo the Bookinfo workloads (productpage, details, reviews v1/v2/v3, ratings, tcp-echo v1/v2), each its own process with its own sidecar. Applies the samples' bookinfo Gateway and DestinationRules, waits until /productpage answers, prints what runs where, and supervises everything (a component that crashes is reported and restarted) until Ctrl-C or `meshctl down`. The embedded store starts empty unless --keep-config. State and logs: $MESH_HOME/local-mesh (MESH_HOME defaults to ~/.mesh); other meshctl commands find this control plane there.",
+    )
+    .addOption(new Option('--demo <name>', 'demo workloads to run').choices([...DEMOS]))
+    .option(
+      '--etcd <url>',
+      'store config in this etcd (e.g. http://127.0.0.1:2379) instead of the embedded store',
+    )
+    .option(
+      '--ingress-port <port>',
+      "local port of the Gateway's HTTP port 8080 (0: any free port)",
+      portOption,
+      8080,
+    )
+    .option(
+      '--tcp-port <port>',
+      "local port of the Gateway's TCP port 31400 (0: any free port)",
+      portOption,
+      31400,
+    )
+    .option(
+      '--control-plane-port <port>',
+      'control plane gRPC port (0: any free port)',
+      portOption,
+      15010,
+    )
+    .option(
+      '--control-plane-http-port <port>',
+      'control plane HTTP port (0: any free port)',
+      portOption,
+      15014,
+    )
+    .option(
+      '--client-port <port>',
+      'outbound port of the curl client sidecar, an HTTP_PROXY into the mesh (0: any free port)',
+      portOption,
+      15001,
+    )
+    .option(
+      '--keep-config',
+      'keep the config the embedded store held when the last local mesh stopped',
+    )
+    .option('-d, --detach', 'run in the background; stop it with meshctl down')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 stopped cleanly (or started, with --detach), 1 could not start (a port in use, a
+component that failed, a mesh already running), 2 usage error.
+
+Examples:
+  meshctl up --demo bookinfo               # then open http://localhost:8080/productpage
+  meshctl up --demo bookinfo --detach      # in the background; meshctl down stops it
+  meshctl up --etcd http://127.0.0.1:2379  # config in a real etcd
+  MESH_HOME=/tmp/mesh2 meshctl up --demo bookinfo --ingress-port 0 --tcp-port 0 --control-plane-port 0 --control-plane-http-port 0 --client-port 0`,
+    )
+    .action(
+      async (opts: {
+        demo?: Demo;
+        etcd?: string;
+        ingressPort: number;
+        tcpPort: number;
+        controlPlanePort: number;
+        controlPlaneHttpPort: number;
+        clientPort: number;
+        keepConfig?: boolean;
+        detach?: boolean;
+      }) => {
+        if (!localMesh) {
+          io.stderr('meshctl: error: this build of meshctl cannot start a local mesh\n');
+          result.exitCode = EXIT_USAGE;
+          return;
+        }
+        result.exitCode = await runUp(
+          {
+            ...(opts.demo && { demo: opts.demo }),
+            ...(opts.etcd && { etcd: opts.etcd }),
+            ingressPort: opts.ingressPort,
+            tcpPort: opts.tcpPort,
+            controlPlanePort: opts.controlPlanePort,
+            controlPlaneHttpPort: opts.controlPlaneHttpPort,
+            clientPort: opts.clientPort,
+            keepConfig: opts.keepConfig ?? false,
+            detach: opts.detach ?? false,
+            relaunch: ['up', ...upArgs(opts)],
+          },
+          io,
+          localMesh(),
+        );
+      },
+    );
+
+  program
+    .command('down')
+    .description('stop the local mesh that meshctl up runs (in the foreground or detached)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  meshctl down
+  MESH_HOME=/tmp/mesh2 meshctl down`,
+    )
+    .action(async () => {
+      const d = deps();
+      result.exitCode = await runDown(meshHome(d.env, d.homeDir), io);
+    });
+
   return program;
+}
+
+function portOption(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('not a port (0-65535)');
+  return n;
+}
+
+/** The options of `up` as flags again, for the background copy --detach starts. */
+function upArgs(opts: Record<string, string | number | boolean | undefined>): string[] {
+  const flags: [string, string][] = [
+    ['demo', '--demo'],
+    ['etcd', '--etcd'],
+    ['ingressPort', '--ingress-port'],
+    ['tcpPort', '--tcp-port'],
+    ['controlPlanePort', '--control-plane-port'],
+    ['controlPlaneHttpPort', '--control-plane-http-port'],
+    ['clientPort', '--client-port'],
+  ];
+  const out: string[] = [];
+  for (const [key, flag] of flags) {
+    const value = opts[key];
+    if (typeof value === 'string' || typeof value === 'number') out.push(flag, String(value));
+  }
+  if (opts.keepConfig) out.push('--keep-config');
+  return out;
 }
 
 /** Runs meshctl on arguments (without node and script) and returns the process exit code. */
@@ -518,6 +659,7 @@ export async function runMeshctl(
   io: CliIo,
   controlPlane?: ControlPlaneDeps,
   proxyConfig?: ProxyConfigDeps,
+  localMesh?: () => LocalMeshDeps,
 ): Promise<number> {
   const result: ProgramResult = { exitCode: EXIT_OK };
   if (args.length === 0) {
@@ -526,7 +668,7 @@ export async function runMeshctl(
     return EXIT_OK;
   }
   try {
-    await createProgram(io, result, controlPlane, proxyConfig).parseAsync([...args], {
+    await createProgram(io, result, controlPlane, proxyConfig, localMesh).parseAsync([...args], {
       from: 'user',
     });
     return result.exitCode;

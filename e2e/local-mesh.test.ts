@@ -1,0 +1,422 @@
+// Istio's traffic-management doc tasks on a freshly started local mesh (`meshctl up --demo
+// bookinfo`), driven only as a user drives it: meshctl commands, HTTP to the ingress gateway and
+// to the client sidecar, the components' logs. Checks what the Istio docs say the user sees.
+// The whole suite runs twice: on the embedded store, and on a real etcd (`--etcd`).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEtcd, type TestEtcd } from '@mesh/store/testing';
+import { cleanEnv, repo } from './support/processes.js';
+
+const MESHCTL = join(repo, 'apps/meshctl/bin/meshctl.js');
+const SAMPLES = join(repo, 'samples');
+
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+interface MeshState {
+  pid: number;
+  controlPlane: string;
+  ingress: { http: string; tcp: string };
+  client: string;
+  components: { name: string; pid?: number; log: string; restarts: number }[];
+}
+
+function meshctl(home: string, args: readonly string[], input?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MESHCTL, ...args], {
+      cwd: repo,
+      env: cleanEnv({ MESH_HOME: home, NO_COLOR: '1' }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+const versionOf = (html: string) => /data-reviews-version="(v\d)"/.exec(html)?.[1];
+const REVIEWS_UNAVAILABLE = 'Sorry, product reviews are currently unavailable for this book.';
+const RATINGS_UNAVAILABLE = 'Ratings service is currently unavailable';
+
+/** One TCP exchange: a line out, the echoed line back. */
+function tcpEcho(port: number, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let got = '';
+    socket.setTimeout(5000, () => socket.destroy(new Error('tcp-echo timed out')));
+    socket.on('connect', () => socket.write(`${line}\n`));
+    socket.on('data', (d: Buffer) => {
+      got += d.toString();
+      if (got.includes('\n')) {
+        socket.end();
+        resolve(got.trim());
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** Runs `task` n times with `concurrency` at once; results in order. */
+async function times<T>(n: number, concurrency: number, task: (i: number) => Promise<T>) {
+  const out: T[] = new Array<T>(n);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        out[i] = await task(i);
+      }
+    }),
+  );
+  return out;
+}
+
+const count = (values: readonly (string | undefined)[]) => {
+  const c: Record<string, number> = {};
+  for (const v of values) c[String(v)] = (c[String(v)] ?? 0) + 1;
+  return c;
+};
+
+describe.each([['embedded store'], ['etcd']])('the local mesh on the %s', (store) => {
+  let home: string;
+  let etcd: TestEtcd | undefined;
+  let state: MeshState;
+  let upRun: Run;
+  let upMs: number;
+
+  /** One `meshctl apply -f` per file, in order, as a user follows a task's steps. */
+  const apply = async (...files: string[]) => {
+    for (const file of files) {
+      const r = await meshctl(home, ['apply', '-f', join(SAMPLES, file)]);
+      expect(r).toMatchObject({ code: 0 });
+    }
+  };
+  const applyText = (yaml: string) => meshctl(home, ['apply', '-f', '-'], yaml);
+
+  const ingress = () => `http://${state.ingress.http}`;
+  const page = async (cookie?: string) => {
+    const started = Date.now();
+    const res = await fetch(`${ingress()}/productpage`, {
+      headers: cookie ? { cookie } : {},
+      signal: AbortSignal.timeout(20_000),
+    });
+    const body = await res.text();
+    return { status: res.status, body, ms: Date.now() - started, version: versionOf(body) };
+  };
+  const login = async (user: string) => {
+    const res = await fetch(`${ingress()}/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ username: user }),
+      redirect: 'manual',
+    });
+    const cookie = res.headers.get('set-cookie');
+    expect(cookie).toBeTruthy();
+    return cookie!.split(';')[0]!;
+  };
+  /** Until config has reached every proxy: the versions the next pages show settle. */
+  const settle = async (check: () => Promise<boolean>, ms = 10_000) => {
+    const deadline = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error('the mesh did not converge in time');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const logOf = (name: string) =>
+    readFileSync(state.components.find((c) => c.name === name)!.log, 'utf8');
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'local-mesh-e2e-'));
+    const storeFlags: string[] = [];
+    if (store === 'etcd') {
+      etcd = await startEtcd();
+      storeFlags.push('--etcd', etcd.endpoint);
+    }
+    const started = Date.now();
+    upRun = await meshctl(home, [
+      'up',
+      '--demo',
+      'bookinfo',
+      '--detach',
+      '--ingress-port',
+      '0',
+      '--tcp-port',
+      '0',
+      '--client-port',
+      '0',
+      '--control-plane-port',
+      '0',
+      '--control-plane-http-port',
+      '0',
+      ...storeFlags,
+    ]);
+    upMs = Date.now() - started;
+    if (upRun.code !== 0) {
+      let log = '';
+      try {
+        log = readFileSync(join(home, 'local-mesh/up.log'), 'utf8');
+      } catch {
+        // none written
+      }
+      throw new Error(`meshctl up failed (${upRun.code}):\n${upRun.out}\n${upRun.err}\n${log}`);
+    }
+    state = JSON.parse(readFileSync(join(home, 'local-mesh/state.json'), 'utf8')) as MeshState;
+    // Startup time is a benchmark figure, not a test assertion; it is shown for the record.
+    process.stderr.write(`meshctl up --demo bookinfo (${store}): ready in ${upMs} ms\n`);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (home) {
+      const down = await meshctl(home, ['down']);
+      expect(down.code).toBe(0);
+      rmSync(home, { recursive: true, force: true });
+    }
+    await etcd?.dispose();
+  }, 60_000);
+
+  it('says what runs where, and a second `meshctl up` says one is running', async () => {
+    expect(upRun.out).toMatch(/Local mesh up in \d+\.\d s/);
+    expect(upRun.out).toContain(`Bookinfo        http://${state.ingress.http}/productpage`);
+    expect(upRun.out).toContain('meshctl down');
+    const again = await meshctl(home, ['up', '--demo', 'bookinfo']);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/a local mesh is already running \(meshctl up, pid \d+/);
+    expect(again.err).toContain('meshctl down');
+  });
+
+  it('serves /productpage through the ingress at once, from every reviews version', async () => {
+    const pages = await times(30, 3, () => page());
+    expect(pages.every((p) => p.status === 200)).toBe(true);
+    expect(pages[0]!.body).toContain('The Comedy of Errors');
+    expect(new Set(pages.map((p) => p.version))).toEqual(new Set(['v1', 'v2', 'v3']));
+    // meshctl finds the local control plane by itself.
+    const ps = await meshctl(home, ['proxy-status']);
+    expect(ps.code).toBe(0);
+    for (const workload of ['productpage-v1', 'reviews-v3', 'istio-ingressgateway'])
+      expect(ps.out).toContain(workload);
+  });
+
+  it('request routing: all to v1, then jason to v2', async () => {
+    await apply('bookinfo/virtual-service-all-v1.yaml');
+    await settle(async () => (await times(6, 3, () => page())).every((p) => p.version === 'v1'));
+    const pages = await times(20, 4, () => page());
+    expect(count(pages.map((p) => p.version))).toEqual({ v1: 20 });
+    expect(pages[0]!.body).not.toContain('class="stars"');
+
+    await apply('bookinfo/tasks/virtual-service-reviews-test-v2.yaml');
+    const jason = await login('jason');
+    await settle(async () => (await page(jason)).version === 'v2');
+    const jasons = await times(10, 2, () => page(jason));
+    expect(count(jasons.map((p) => p.version))).toEqual({ v2: 10 });
+    expect(jasons[0]!.body).toContain('color:black');
+    const others = await times(10, 2, () => page());
+    expect(count(others.map((p) => p.version))).toEqual({ v1: 10 });
+  });
+
+  it('fault injection: a 7 s delay for jason makes productpage give up after ~6 s', async () => {
+    await apply(
+      'bookinfo/virtual-service-all-v1.yaml',
+      'bookinfo/tasks/virtual-service-reviews-test-v2.yaml',
+      'bookinfo/tasks/virtual-service-ratings-test-delay.yaml',
+    );
+    const jason = await login('jason');
+    let slow = await page(jason);
+    await settle(async () => {
+      if (!slow.body.includes(REVIEWS_UNAVAILABLE)) slow = await page(jason);
+      return slow.body.includes(REVIEWS_UNAVAILABLE);
+    }, 20_000);
+    expect(slow.status).toBe(200);
+    expect(slow.body).toContain(REVIEWS_UNAVAILABLE);
+    // 3 s timeout and one retry in productpage, as Istio's docs explain.
+    expect(slow.ms).toBeGreaterThan(5500);
+    expect(slow.ms).toBeLessThan(7500);
+    const other = await page();
+    expect(other.version).toBe('v1');
+    expect(other.ms).toBeLessThan(2000);
+  }, 60_000);
+
+  it('fault injection: an HTTP 500 abort for jason shows the ratings-unavailable message', async () => {
+    await apply(
+      'bookinfo/tasks/virtual-service-reviews-test-v2.yaml',
+      'bookinfo/tasks/virtual-service-ratings-test-abort.yaml',
+    );
+    const jason = await login('jason');
+    await settle(async () => (await page(jason)).body.includes(RATINGS_UNAVAILABLE));
+    const p = await page(jason);
+    expect(p.status).toBe(200);
+    expect(p.version).toBe('v2');
+    expect(p.body).toContain(RATINGS_UNAVAILABLE);
+    expect(p.ms).toBeLessThan(2000);
+    expect((await page()).body).not.toContain(RATINGS_UNAVAILABLE);
+  });
+
+  it('traffic shifting: 50/50 between v1 and v3 over 1,000 requests, then all to v3', async () => {
+    await apply('bookinfo/virtual-service-all-v1.yaml');
+    await apply('bookinfo/tasks/virtual-service-reviews-50-v3.yaml');
+    await settle(async () => (await times(10, 5, () => page())).some((p) => p.version === 'v3'));
+    const pages = await times(1000, 8, () => page());
+    const c = count(pages.map((p) => p.version));
+    expect(Object.keys(c).sort()).toEqual(['v1', 'v3']);
+    // sd of a fair split over 1,000 is 15.8: within a few percent means 440-560 (3.8 sd).
+    expect(Math.abs(c.v3! - 500)).toBeLessThanOrEqual(60);
+    expect(pages.find((p) => p.version === 'v3')!.body).toContain('color:red');
+
+    await apply('bookinfo/tasks/virtual-service-reviews-v3.yaml');
+    await settle(async () => (await times(10, 5, () => page())).every((p) => p.version === 'v3'));
+    expect(count((await times(50, 5, () => page())).map((p) => p.version))).toEqual({ v3: 50 });
+  }, 90_000);
+
+  it('request timeouts: a 2 s ratings delay, then a 0.5 s timeout on reviews', async () => {
+    await apply(
+      'bookinfo/virtual-service-all-v1.yaml',
+      'bookinfo/tasks/virtual-service-reviews-v2.yaml',
+      'bookinfo/tasks/virtual-service-ratings-delay-2s.yaml',
+    );
+    await settle(async () => (await page()).ms > 1900);
+    const slow = await page();
+    expect(slow.version).toBe('v2');
+    expect(slow.body).toContain('color:black');
+    expect(slow.ms).toBeGreaterThan(1900);
+    expect(slow.ms).toBeLessThan(3000);
+
+    await apply('bookinfo/tasks/virtual-service-reviews-timeout.yaml');
+    await settle(async () => (await page()).body.includes(REVIEWS_UNAVAILABLE));
+    const cut = await page();
+    expect(cut.body).toContain(REVIEWS_UNAVAILABLE);
+    // "about 1 second instead of 2": productpage calls the timing-out reviews twice.
+    expect(cut.ms).toBeGreaterThan(900);
+    expect(cut.ms).toBeLessThan(1800);
+  }, 60_000);
+
+  it('circuit breaking: concurrent calls to httpbin overflow into 503 UO', async () => {
+    await apply('httpbin/destination-rule-circuit-breaker.yaml');
+    const proxy = new URL(state.client);
+    const call = () =>
+      new Promise<{ status: number; flag: string }>((resolve, reject) => {
+        const socket = connect(Number(proxy.port), proxy.hostname);
+        let got = '';
+        socket.on('connect', () =>
+          socket.write(
+            'GET http://httpbin:8000/delay/0.2 HTTP/1.1\r\nHost: httpbin:8000\r\nConnection: close\r\n\r\n',
+          ),
+        );
+        socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+        socket.on('end', () =>
+          resolve({
+            status: Number(/^HTTP\/1\.1 (\d+)/.exec(got)?.[1] ?? 0),
+            flag: /x-mesh-error: (.*)\r\n/i.exec(got)?.[1] ?? '',
+          }),
+        );
+        socket.on('error', reject);
+      });
+    await settle(async () => (await call()).status === 200);
+    // Istio's task: fortio with 3 connections; here 6 at once, three rounds.
+    const results = (await times(3, 1, () => Promise.all(Array.from({ length: 6 }, call)))).flat();
+    const overflowed = results.filter((r) => r.status === 503);
+    expect(results.some((r) => r.status === 200)).toBe(true);
+    expect(overflowed.length).toBeGreaterThan(0);
+    expect(overflowed.every((r) => /UO/.test(r.flag) || /overflow/i.test(r.flag))).toBe(true);
+  });
+
+  it('mirroring: httpbin v1 answers, v2 receives a copy of every request', async () => {
+    await apply('httpbin/tasks/mirroring.yaml');
+    const proxy = new URL(state.client);
+    const get = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(proxy.port), proxy.hostname);
+        let got = '';
+        socket.on('connect', () =>
+          socket.write(
+            `GET http://httpbin:8000${path} HTTP/1.1\r\nHost: httpbin:8000\r\nConnection: close\r\n\r\n`,
+          ),
+        );
+        socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+        socket.on('end', () => resolve(got));
+        socket.on('error', reject);
+      });
+    const marker = `/headers?mirror-check=${Date.now()}`;
+    let warm = 0;
+    await settle(async () => {
+      const path = `${marker}-warm${warm++}`;
+      if (!(await get(path)).startsWith('HTTP/1.1 200')) return false;
+      await new Promise((r) => setTimeout(r, 100));
+      return logOf('httpbin-v2').includes(path);
+    });
+    const before = logOf('httpbin-v1').split(marker).length;
+    for (let i = 0; i < 5; i++) expect(await get(`${marker}-${i}`)).toMatch(/^HTTP\/1\.1 200/);
+    await settle(async () => {
+      const v2 = logOf('httpbin-v2');
+      return [0, 1, 2, 3, 4].every((i) => v2.includes(`${marker}-${i}`));
+    });
+    // The copies carry Istio's -shadow Host; the originals went to v1 only.
+    expect(logOf('httpbin-v2')).toMatch(/httpbin-shadow/);
+    expect(logOf('httpbin-v1').split(marker).length - before).toBe(5);
+  });
+
+  it('TCP traffic shifting: all to tcp-echo v1, then 20% to v2', async () => {
+    await apply('tcp-echo/tcp-echo-all-v1.yaml');
+    const port = Number(state.ingress.tcp.split(':')[1]);
+    await settle(async () => (await tcpEcho(port, 'hello').catch(() => '')) === 'one hello');
+    const v1 = await times(20, 4, () => tcpEcho(port, 'hello'));
+    expect(count(v1)).toEqual({ 'one hello': 20 });
+
+    await apply('tcp-echo/tasks/tcp-echo-20-v2.yaml');
+    await settle(async () => (await times(20, 4, () => tcpEcho(port, 'x'))).includes('two x'));
+    const split = count(await times(200, 8, () => tcpEcho(port, 'hi')));
+    expect(Object.keys(split).sort()).toEqual(['one hi', 'two hi']);
+    // 20% of 200: sd 5.7; 5 sd either side.
+    expect(Math.abs(split['two hi']! - 40)).toBeLessThan(29);
+  }, 60_000);
+
+  it('a broken config is refused with a clear error and traffic is unchanged', async () => {
+    await apply(
+      'bookinfo/virtual-service-all-v1.yaml',
+      'bookinfo/tasks/virtual-service-reviews-v3.yaml',
+    );
+    await settle(async () => (await page()).version === 'v3');
+    const broken = await applyText(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v1}
+    timeout: fast
+`);
+    expect(broken.code).toBe(1);
+    expect(broken.err).toMatch(/VirtualService default\/reviews: spec\.http\[0\]\.timeout/);
+    expect(count((await times(10, 2, () => page())).map((p) => p.version))).toEqual({ v3: 10 });
+  });
+
+  it('keeps serving when the control plane dies, restarts it, and takes new config again', async () => {
+    await apply(
+      'bookinfo/virtual-service-all-v1.yaml',
+      'bookinfo/tasks/virtual-service-reviews-v3.yaml',
+    );
+    await settle(async () => (await page()).version === 'v3');
+    const cp = state.components.find((c) => c.name === 'control-plane')!;
+    process.kill(cp.pid!, 'SIGKILL');
+    // The proxies route on their last config while nothing is there to push.
+    expect(count((await times(10, 2, () => page())).map((p) => p.version))).toEqual({ v3: 10 });
+    // The supervisor restarts it; then a change goes through to every proxy again.
+    await settle(async () => (await meshctl(home, ['get', 'vs'])).code === 0, 20_000);
+    await apply('bookinfo/virtual-service-all-v1.yaml');
+    await settle(
+      async () => (await times(6, 3, () => page())).every((p) => p.version === 'v1'),
+      20_000,
+    );
+    const now = JSON.parse(readFileSync(join(home, 'local-mesh/state.json'), 'utf8')) as MeshState;
+    expect(now.components.find((c) => c.name === 'control-plane')!.restarts).toBe(1);
+    expect(logOf('control-plane')).toBeTruthy();
+  }, 60_000);
+});
