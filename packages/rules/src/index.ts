@@ -14,7 +14,15 @@ export {
   gatewayServerHost,
   CLUSTER_DOMAIN,
 } from './hosts.js';
-export { analyze, FINDINGS, type AnalyzeOptions, type FindingCode } from './analyze/index.js';
+export {
+  analyze,
+  FINDINGS,
+  type AnalyzeOptions,
+  type FindingCode,
+  type RegisteredWorkload,
+  type RegisteredWorkloadPort,
+  type WorkloadRegistry,
+} from './analyze/index.js';
 export * from './compile/index.js';
 export * from './route/index.js';
 export * from './lb/index.js';

@@ -6,11 +6,14 @@ import type {
   Gateway,
   Resource,
   ServiceEntry,
+  Sidecar,
   VirtualService,
+  WorkloadEntry,
 } from '../api/resources.js';
 import type { PathSegment } from '../diagnostics.js';
 import { CLUSTER_DOMAIN, hostMatches, isWildcard, resolveHost } from '../hosts.js';
 import { visibility, type Visibility } from './references.js';
+import { indexRegistry, type RegistryIndex, type WorkloadRegistry } from './registry.js';
 
 /** Istio's default root namespace (meshConfig.rootNamespace), the last DestinationRule lookup. */
 export const ROOT_NAMESPACE = 'istio-system';
@@ -24,6 +27,8 @@ export interface DestinationRef {
   subset: string | undefined;
   /** destination.port.number, when set. */
   port: number | undefined;
+  /** The route destination's weight, when set (mirrors have none). */
+  weight: number | undefined;
 }
 
 /** One host of a ServiceEntry, resolved, with who can see it. */
@@ -49,6 +54,14 @@ export interface Catalog {
   /** Non-wildcard ServiceEntry hosts by resolved host; wildcard ones in the list below. */
   serviceEntriesByHost: Map<string, ServiceEntryHost[]>;
   wildcardServiceEntries: ServiceEntryHost[];
+  serviceEntries: ServiceEntry[];
+  sidecars: Sidecar[];
+  workloadEntries: WorkloadEntry[];
+  /**
+   * The control plane's registered workloads, when analysing a live mesh: their services are
+   * known hosts, and the registry analyzers (MESH-A0021..A0025) run.
+   */
+  registry: RegistryIndex | undefined;
   /**
    * Does a known host or a ServiceEntry host (exact or wildcard) cover this FQDN? With a
    * namespace, only ServiceEntries exported to it count (Kubernetes Services are assumed visible).
@@ -61,8 +74,13 @@ export interface Catalog {
 export function buildCatalog(
   resources: readonly Resource[],
   knownHosts: readonly string[],
+  workloadRegistry?: WorkloadRegistry,
 ): Catalog {
+  const registry = workloadRegistry && indexRegistry(workloadRegistry);
   const virtualServices: VirtualService[] = [];
+  const serviceEntries: ServiceEntry[] = [];
+  const sidecars: Sidecar[] = [];
+  const workloadEntries: WorkloadEntry[] = [];
   const destinationRules: DestinationRule[] = [];
   const gateways = new Map<string, Gateway>();
   const virtualServicesByName = new Map<string, VirtualService>();
@@ -73,6 +91,7 @@ export function buildCatalog(
     else exactHosts.add(host);
   };
   for (const h of knownHosts) addHost(h.toLowerCase());
+  for (const h of registry?.byHost.keys() ?? []) addHost(h);
   const serviceEntriesByHost = new Map<string, ServiceEntryHost[]>();
   const wildcardServiceEntries: ServiceEntryHost[] = [];
 
@@ -89,7 +108,14 @@ export function buildCatalog(
       case 'Gateway':
         gateways.set(key, r);
         break;
+      case 'Sidecar':
+        sidecars.push(r);
+        break;
+      case 'WorkloadEntry':
+        workloadEntries.push(r);
+        break;
       case 'ServiceEntry': {
+        serviceEntries.push(r);
         const vis = visibility(r.spec?.exportTo, r.metadata.namespace);
         for (const h of r.spec?.hosts ?? []) {
           if (typeof h !== 'string' || h === '') continue;
@@ -129,6 +155,10 @@ export function buildCatalog(
     wildcardDestinationRules,
     serviceEntriesByHost,
     wildcardServiceEntries,
+    serviceEntries,
+    sidecars,
+    workloadEntries,
+    registry,
     exactKnownHosts: () => [...exactHosts, ...serviceEntriesByHost.keys()],
     isKnownHost: (host, fromNamespace) =>
       exactHosts.has(host) ||
@@ -232,7 +262,7 @@ function mostSpecific(
 
 function destinationsOf(vs: VirtualService): DestinationRef[] {
   const out: DestinationRef[] = [];
-  const add = (dest: Destination | undefined, path: PathSegment[]) => {
+  const add = (dest: Destination | undefined, path: PathSegment[], weight?: unknown) => {
     if (typeof dest?.host !== 'string' || dest.host === '') return;
     out.push({
       vs,
@@ -240,12 +270,13 @@ function destinationsOf(vs: VirtualService): DestinationRef[] {
       host: resolveHost(dest.host, vs.metadata.namespace),
       subset: typeof dest.subset === 'string' && dest.subset !== '' ? dest.subset : undefined,
       port: typeof dest.port?.number === 'number' ? dest.port.number : undefined,
+      weight: typeof weight === 'number' ? weight : undefined,
     });
   };
   const spec = vs.spec ?? {};
   (spec.http ?? []).forEach((route, i) => {
     (route?.route ?? []).forEach((rd, j) =>
-      add(rd?.destination, ['spec', 'http', i, 'route', j, 'destination']),
+      add(rd?.destination, ['spec', 'http', i, 'route', j, 'destination'], rd?.weight),
     );
     add(route?.mirror, ['spec', 'http', i, 'mirror']);
     (route?.mirrors ?? []).forEach((m, j) =>
@@ -255,7 +286,7 @@ function destinationsOf(vs: VirtualService): DestinationRef[] {
   for (const protocol of ['tcp', 'tls'] as const) {
     (spec[protocol] ?? []).forEach((route, i) => {
       (route?.route ?? []).forEach((rd, j) =>
-        add(rd?.destination, ['spec', protocol, i, 'route', j, 'destination']),
+        add(rd?.destination, ['spec', protocol, i, 'route', j, 'destination'], rd?.weight),
       );
     });
   }

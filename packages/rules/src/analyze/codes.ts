@@ -47,6 +47,21 @@ export const FINDINGS = {
     severity: 'warning',
     title: 'Gateway TLS or HTTPS server this mesh cannot serve',
   },
+  // Live mesh only (analyze with a registry): judged against the registered workloads.
+  'MESH-A0021': {
+    severity: 'error',
+    title: 'route to a subset that selects no registered endpoint',
+  },
+  'MESH-A0022': { severity: 'warning', title: 'workload selector matches no registered workload' },
+  'MESH-A0023': { severity: 'warning', title: 'VirtualService not served by its Gateway' },
+  'MESH-A0024': {
+    severity: 'error',
+    title: 'destination port not served by the registered workloads',
+  },
+  'MESH-A0025': {
+    severity: 'error',
+    title: 'destination port required: the registered workloads serve several ports',
+  },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type FindingCode = keyof typeof FINDINGS;

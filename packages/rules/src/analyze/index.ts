@@ -17,12 +17,24 @@ import { sharedHost } from './shared-host.js';
 import { subsetNotFound } from './subset-not-found.js';
 import { unreachableRoute } from './unreachable-route.js';
 import { unusedDestinationRule } from './unused-destination-rule.js';
+import { emptySubset } from './empty-subset.js';
+import { gatewayUnserved } from './gateway-unserved.js';
+import { registryPort } from './registry-port.js';
+import { selectorNoWorkload } from './selector-no-workload.js';
+import type { WorkloadRegistry } from './registry.js';
 
 export { FINDINGS, type FindingCode } from './codes.js';
+export type { RegisteredWorkload, RegisteredWorkloadPort, WorkloadRegistry } from './registry.js';
 
 export interface AnalyzeOptions {
   /** Hosts known to exist outside the given resources (e.g. Kubernetes Services), as FQDNs. */
   knownHosts?: readonly string[];
+  /**
+   * A live mesh's registered workloads. Their services become known hosts, and the analyzers
+   * that need them run too (MESH-A0021..A0025: empty subsets, selectors that select nothing,
+   * VirtualServices no gateway proxy serves, ports the workloads do not serve).
+   */
+  registry?: WorkloadRegistry;
 }
 
 const ANALYZERS: readonly ((catalog: Catalog) => Diagnostic[])[] = [
@@ -38,6 +50,11 @@ const ANALYZERS: readonly ((catalog: Catalog) => Diagnostic[])[] = [
   duplicateDestinationRules,
   delegates,
   meshLimits,
+  // These return nothing without a registry.
+  emptySubset,
+  selectorNoWorkload,
+  gatewayUnserved,
+  registryPort,
 ];
 
 /** Findings across a set of resources, each with a stable code and a one-line fix hint. */
@@ -46,7 +63,7 @@ export function analyze(
   options: AnalyzeOptions = {},
 ): Diagnostic[] {
   const { effective, findings } = lastDefinitionWins(resources);
-  const catalog = buildCatalog(effective, options.knownHosts ?? []);
+  const catalog = buildCatalog(effective, options.knownHosts ?? [], options.registry);
   const known = new Set((options.knownHosts ?? []).map((h) => h.toLowerCase()));
   return [
     ...findings,

@@ -19,8 +19,12 @@ export function unusedDestinationRule(catalog: Catalog): Diagnostic[] {
         'MESH-A0007',
         dr,
         ['spec', 'host'],
-        `host "${host}" is neither a Service or ServiceEntry host known to the analysis nor a destination of any VirtualService`,
-        'Fix the host name (short names are relative to the DestinationRule namespace), or include the Service or ServiceEntry in the input.',
+        catalog.registry
+          ? `host "${host}" has no registered workload and no ServiceEntry, and no VirtualService routes to it`
+          : `host "${host}" is neither a Service or ServiceEntry host known to the analysis nor a destination of any VirtualService`,
+        catalog.registry
+          ? 'Fix the host name (short names are relative to the DestinationRule namespace), start its workloads, or delete the rule if the service is gone.'
+          : 'Fix the host name (short names are relative to the DestinationRule namespace), or include the Service or ServiceEntry in the input.',
       ),
     );
   }
