@@ -393,7 +393,7 @@ describe('meshctl over a real grpc socket', () => {
     expect(io.out()).toBe('');
     expect(io.err()).toBe(
       `Error: cannot reach the control plane at 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}. ` +
-        'Start one with `npx mesh-control-plane` or set --control-plane / MESH_CONTROL_PLANE.\n',
+        'Start a local mesh with `meshctl up` (or `npx mesh-control-plane`), or set --control-plane / MESH_CONTROL_PLANE.\n',
     );
   });
 });

@@ -72,7 +72,7 @@ describe('describeRpcError', () => {
       exitCode: 3,
       message:
         'Error: cannot reach the control plane at localhost:15010: connect ECONNREFUSED 127.0.0.1:15010. ' +
-        'Start one with `npx mesh-control-plane` or set --control-plane / MESH_CONTROL_PLANE.',
+        'Start a local mesh with `meshctl up` (or `npx mesh-control-plane`), or set --control-plane / MESH_CONTROL_PLANE.',
     });
   });
 

@@ -87,7 +87,7 @@ export function describeRpcError(
           exitCode,
           message:
             `Error: cannot reach the control plane at ${address}: ${connectionReason(details)}. ` +
-            'Start one with `npx mesh-control-plane` or set --control-plane / MESH_CONTROL_PLANE.',
+            'Start a local mesh with `meshctl up` (or `npx mesh-control-plane`), or set --control-plane / MESH_CONTROL_PLANE.',
         };
       // The control plane answered, but its store did not: worth a retry, not a new address.
       return {

@@ -443,5 +443,8 @@ describe('control plane on the embedded store', () => {
     ) as Record<string, { resources: { name: string; body: ClusterBody }[] }>;
     expect(snap[TYPE_URLS.clusters]!.resources.map((r) => r.name)).toContain('inbound|9080||');
     expect((await httpGet(plane.httpPort, '/nope')).status).toBe(404);
+    // meshctl version shows the replica by the name proxy-status uses.
+    const version = JSON.parse((await httpGet(plane.httpPort, '/version')).body) as unknown;
+    expect(version).toMatchObject({ name: plane.name, version: expect.any(String) });
   });
 });

@@ -140,6 +140,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   };
 
   const http: HttpServer = createHttpServer({
+    name: options.name,
     readiness,
     metrics: () => metrics.render(),
     debug: {

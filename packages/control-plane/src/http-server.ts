@@ -1,6 +1,8 @@
-// :15014: health for orchestrators, metrics for Prometheus, and debug JSON for humans (the
-// answers to "did my change apply?" and "what does this proxy get?").
+// :15014: health for orchestrators, metrics for Prometheus, the version for `meshctl version`,
+// and debug JSON for humans (the answers to "did my change apply?" and "what does this proxy
+// get?").
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { VERSION } from './version.js';
 
 export interface Readiness {
   ready: boolean;
@@ -8,7 +10,19 @@ export interface Readiness {
   reasons: string[];
 }
 
+/** The body of `/version`; `meshctl version` reads it (packages/cli/src/version-remote.ts). */
+export interface VersionInfo {
+  /** mesh-control-plane's version (its package.json). */
+  version: string;
+  /** The replica's name (--name), as proxy-status shows it. */
+  name: string;
+  /** The Node.js running it, e.g. v20.19.0. */
+  nodeVersion: string;
+}
+
 export interface HttpEndpoints {
+  /** The replica's name, shown on /version. */
+  name: string;
   readiness(): Readiness;
   metrics(): string;
   /** `/debug/<name>` pages: name -> JSON body from the query parameters. */
@@ -40,6 +54,15 @@ function route(endpoints: HttpEndpoints, req: IncomingMessage, res: ServerRespon
     send(res, r.ready ? 200 : 503, 'application/json', `${JSON.stringify(r)}\n`);
     return;
   }
+  if (url.pathname === '/version') {
+    const info: VersionInfo = {
+      version: VERSION,
+      name: endpoints.name,
+      nodeVersion: process.version,
+    };
+    send(res, 200, 'application/json', `${JSON.stringify(info)}\n`);
+    return;
+  }
   if (url.pathname === '/metrics') {
     send(res, 200, 'text/plain; version=0.0.4', endpoints.metrics());
     return;
@@ -56,7 +79,7 @@ function route(endpoints: HttpEndpoints, req: IncomingMessage, res: ServerRespon
     res,
     404,
     'text/plain',
-    `not found: ${url.pathname}\ntry /healthz /readyz /metrics ${pages.join(' ')}\n`,
+    `not found: ${url.pathname}\ntry /healthz /readyz /metrics /version ${pages.join(' ')}\n`,
   );
 }
 
