@@ -176,9 +176,15 @@ describe.each([['embedded store'], ['etcd']])('the local mesh on the %s', (store
 
   afterAll(async () => {
     if (home) {
+      // What the supervisor saw (crashes, restarts), for a failure's post-mortem in CI's log.
+      const events = readFileSync(join(home, 'local-mesh/up.log'), 'utf8')
+        .split('\n')
+        .filter((l) => /✗|restarting|keeps exiting/.test(l));
+      if (events.length > 0)
+        process.stderr.write(`meshctl up (${store}) saw:\n${events.join('\n')}\n`);
       const down = await meshctl(home, ['down']);
       expect(down.code).toBe(0);
-      rmSync(home, { recursive: true, force: true });
+      if (!process.env.KEEP_MESH) rmSync(home, { recursive: true, force: true });
     }
     await etcd?.dispose();
   }, 60_000);
@@ -351,15 +357,25 @@ describe.each([['embedded store'], ['etcd']])('the local mesh on the %s', (store
       await new Promise((r) => setTimeout(r, 100));
       return logOf('httpbin-v2').includes(path);
     });
-    const before = logOf('httpbin-v1').split(marker).length;
     for (let i = 0; i < 5; i++) expect(await get(`${marker}-${i}`)).toMatch(/^HTTP\/1\.1 200/);
+    // Each request reached v1 once (the original) and v2 once (the copy, with Istio's -shadow Host).
+    const lines = (log: string, i: number) =>
+      log.split('\n').filter((l) => l.includes(`${marker}-${i} `));
     await settle(async () => {
+      const v1 = logOf('httpbin-v1');
       const v2 = logOf('httpbin-v2');
-      return [0, 1, 2, 3, 4].every((i) => v2.includes(`${marker}-${i}`));
+      return [0, 1, 2, 3, 4].every((i) => lines(v1, i).length > 0 && lines(v2, i).length > 0);
     });
-    // The copies carry Istio's -shadow Host; the originals went to v1 only.
-    expect(logOf('httpbin-v2')).toMatch(/httpbin-shadow/);
-    expect(logOf('httpbin-v1').split(marker).length - before).toBe(5);
+    const v1 = logOf('httpbin-v1');
+    const v2 = logOf('httpbin-v2');
+    for (let i = 0; i < 5; i++) {
+      expect(lines(v1, i)).toEqual([
+        expect.stringMatching(/ host=httpbin:8000 status=200 version=v1$/),
+      ]);
+      expect(lines(v2, i)).toEqual([
+        expect.stringMatching(/ host=httpbin-shadow:8000 status=200 version=v2$/),
+      ]);
+    }
   });
 
   it('TCP traffic shifting: all to tcp-echo v1, then 20% to v2', async () => {
@@ -398,6 +414,31 @@ spec:
     expect(count((await times(10, 2, () => page())).map((p) => p.version))).toEqual({ v3: 10 });
   });
 
+  it('meshctl analyze, with no files, checks the live mesh: config and registry together', async () => {
+    await apply('bookinfo/virtual-service-all-v1.yaml');
+    const healthy = await meshctl(home, ['analyze']);
+    expect(healthy.err).toMatch(
+      /^analyzed \d+ resources and \d+ workloads from the control plane at .*: 0 errors/m,
+    );
+    expect(healthy.code).toBe(0);
+    const wrongPort = await applyText(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings}
+spec:
+  hosts: [ratings]
+  http:
+  - route:
+    - destination: {host: ratings, subset: v1, port: {number: 8080}}
+`);
+    expect(wrongPort.code).toBe(0);
+    const found = await meshctl(home, ['analyze']);
+    expect(found.code).toBe(1);
+    expect(found.out).toMatch(
+      /Error \[MESH-A0024\] VirtualService default\/ratings: spec\.http\[0\]\.route\[0\]\.destination\.port\.number/,
+    );
+    await apply('bookinfo/virtual-service-all-v1.yaml');
+  });
+
   it('keeps serving when the control plane dies, restarts it, and takes new config again', async () => {
     await apply(
       'bookinfo/virtual-service-all-v1.yaml',
@@ -419,4 +460,104 @@ spec:
     expect(now.components.find((c) => c.name === 'control-plane')!.restarts).toBe(1);
     expect(logOf('control-plane')).toBeTruthy();
   }, 60_000);
+});
+
+describe('meshctl up in the foreground', () => {
+  let home: string;
+  let up: ReturnType<typeof spawn>;
+  let out = '';
+  let err = '';
+  let exit: Promise<number | null>;
+
+  // Generous: the machine may be running other test suites beside this one.
+  const waitFor = async (what: () => boolean, label: string, ms = 90_000) => {
+    const deadline = Date.now() + ms;
+    while (!what()) {
+      if (Date.now() > deadline) throw new Error(`no ${label}:\n${out}\n${err}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const readState = () =>
+    JSON.parse(readFileSync(join(home, 'local-mesh/state.json'), 'utf8')) as MeshState;
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'local-mesh-fg-'));
+    up = spawn(
+      process.execPath,
+      [
+        MESHCTL,
+        ...['up', '--demo', 'bookinfo', '--ingress-port', '0', '--tcp-port', '0'],
+        ...['--client-port', '0', '--control-plane-port', '0', '--control-plane-http-port', '0'],
+      ],
+      {
+        cwd: repo,
+        env: cleanEnv({ MESH_HOME: home, NO_COLOR: '1' }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    up.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    up.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    exit = new Promise((resolve) => up.once('exit', (code) => resolve(code)));
+    await waitFor(() => out.includes('Local mesh up in'), 'ready summary');
+  }, 120_000);
+
+  afterAll(async () => {
+    if (up.exitCode === null) up.kill('SIGKILL');
+    await meshctl(home, ['down']);
+    rmSync(home, { recursive: true, force: true });
+  }, 30_000);
+
+  it('shows progress for every component, then what runs where', () => {
+    for (const name of [
+      'control-plane',
+      'istio-ingressgateway',
+      'curl-sidecar',
+      'reviews-v3',
+      'reviews-v3-sidecar',
+    ])
+      expect(out).toMatch(new RegExp(`✓ ${name} +ready in \\d+\\.\\d s`));
+    expect(out).toMatch(/✓ config +gateway\.networking\.istio\.io\/bookinfo-gateway created/);
+    expect(out).toContain('Ctrl-C (or meshctl down) stops it.');
+  });
+
+  it('reads a sidecar by its proxy id, with no address given', async () => {
+    const ps = await meshctl(home, ['proxy-status']);
+    const id = /^(productpage-v1-\d+\.default)\s/m.exec(ps.out)?.[1];
+    expect(id).toBeDefined();
+    const clusters = await meshctl(home, ['proxy-config', 'clusters', id!]);
+    expect(clusters).toMatchObject({ code: 0 });
+    expect(clusters.out).toMatch(/^reviews\.default\.svc\.cluster\.local +9080 +v3 +outbound/m);
+  });
+
+  it('reports a crashed app and restarts it', async () => {
+    const before = readState().components.find((c) => c.name === 'reviews-v2')!;
+    process.kill(before.pid!, 'SIGKILL');
+    await waitFor(() => err.includes('reviews-v2 exited (SIGKILL)'), 'crash report');
+    await waitFor(() => /✓ reviews-v2 +restarted, ready in/.test(out), 'restart');
+    const after = readState().components.find((c) => c.name === 'reviews-v2')!;
+    expect(after.pid).not.toBe(before.pid);
+    expect(after.restarts).toBe(1);
+    const res = await fetch(`http://${readState().ingress.http}/productpage`);
+    expect(res.status).toBe(200);
+  });
+
+  it('stops every component on Ctrl-C and leaves nothing behind', async () => {
+    const pids = readState()
+      .components.map((c) => c.pid)
+      .filter((p): p is number => p !== undefined);
+    expect(pids.length).toBeGreaterThanOrEqual(22);
+    up.kill('SIGINT');
+    expect(await exit).toBe(0);
+    expect(out).toMatch(/Stopping the local mesh\.\.\.\nStopped\.\n$/);
+    expect(pids.filter(alive)).toEqual([]);
+    expect(() => readFileSync(join(home, 'local-mesh/state.json'))).toThrow();
+  });
 });

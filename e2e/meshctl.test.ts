@@ -230,7 +230,12 @@ describe('meshctl on bad input', () => {
     expect(help.code).toBe(0);
     expect(lines(help.out)[0]).toBe('Usage: meshctl [options] [command]');
     expect(help.err).toBe('');
-    expect(meshctl(['version'])).toEqual({ code: 0, out: '0.1.0\n', err: '' });
+    expect(meshctl(['version', '--client'])).toEqual({
+      code: 0,
+      out: 'client version: 0.1.0\n',
+      err: '',
+    });
+    expect(meshctl(['--version'])).toEqual({ code: 0, out: '0.1.0\n', err: '' });
     expect(meshctl(['analyse', '-f', 'x'])).toEqual({
       code: 2,
       out: '',

@@ -1,4 +1,9 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ControlPlaneDeps } from './connection.js';
 import { runMeshctl } from './program.js';
+import type { HttpGet } from './proxy-config-http.js';
 import { dr, routeToSubset, service, vs } from './test-support/fixtures.js';
 import { memoryIo } from './test-support/memory-io.js';
 import { VERSION } from './version.js';
@@ -38,10 +43,10 @@ describe('runMeshctl', () => {
     expect(io.err()).toBe('');
   });
 
-  it('prints the version with the version command, as istioctl version does', async () => {
+  it('prints the client version with version --client (version-command.test.ts: the rest)', async () => {
     const io = memoryIo();
-    expect(await runMeshctl(['version'], io)).toBe(0);
-    expect(io.out()).toBe(`${VERSION}\n`);
+    expect(await runMeshctl(['version', '--client'], io)).toBe(0);
+    expect(io.out()).toBe(`client version: ${VERSION}\n`);
   });
 
   it('suggests the closest command for a typo, with the meshctl prefix', async () => {
@@ -55,7 +60,7 @@ describe('runMeshctl', () => {
 
   it('names the missing flag on stderr', async () => {
     const io = memoryIo();
-    expect(await runMeshctl(['analyze'], io)).toBe(2);
+    expect(await runMeshctl(['validate'], io)).toBe(2);
     expect(io.err()).toBe(
       "meshctl: error: required option '-f, --filename <path>' not specified\n(run with --help for usage)\n",
     );
@@ -129,5 +134,84 @@ describe('runMeshctl', () => {
     io.stderr = (t: string) => void (err += t);
     expect(await runMeshctl(['validate', '-f', 'x.yaml', '--debug'], io)).toBe(3);
     expect(err).toMatch(/^meshctl: internal error: boom\nError: boom\n\s+at /);
+  });
+});
+
+describe('runMeshctl analyze without -f: the live mesh (analyze-live.test.ts: the rest)', () => {
+  /** MESH_HOME with a running local mesh whose control plane HTTP port is `http`, or none. */
+  const meshHome = (http?: string): ControlPlaneDeps => {
+    const home = mkdtempSync(join(tmpdir(), 'meshctl-analyze-'));
+    if (http) {
+      mkdirSync(join(home, 'local-mesh'));
+      writeFileSync(
+        join(home, 'local-mesh', 'state.json'),
+        JSON.stringify({
+          pid: process.pid,
+          startedAt: '',
+          ready: true,
+          controlPlane: '127.0.0.1:1',
+          controlPlaneHttp: http,
+          store: 'embedded',
+          components: [],
+        }),
+      );
+    }
+    return {
+      env: { MESH_HOME: home },
+      homeDir: home,
+      connect: () => Promise.reject(new Error('analyze does not use gRPC')),
+    };
+  };
+  const emptyMesh = () => {
+    const urls: string[] = [];
+    const httpGet: HttpGet = async (url) => {
+      urls.push(url);
+      return { status: 200, body: '[]' };
+    };
+    return { urls, deps: { httpGet } };
+  };
+
+  it.each([
+    {
+      flags: ['--control-plane-http', 'cp.example:15014'],
+      local: '127.0.0.1:7777',
+      at: 'cp.example:15014',
+    },
+    { flags: [], local: '127.0.0.1:7777', at: '127.0.0.1:7777' },
+    { flags: [], local: undefined, at: 'localhost:15014' },
+  ])(
+    'reads the control plane at $at (flags $flags, local mesh $local)',
+    async ({ flags, local, at }) => {
+      const io = memoryIo();
+      const { urls, deps } = emptyMesh();
+      expect(await runMeshctl(['analyze', ...flags], io, meshHome(local), deps)).toBe(0);
+      expect(urls).toEqual([`http://${at}/debug/configz`, `http://${at}/debug/registryz`]);
+      expect(io.err()).toBe(
+        `analyzed 0 resources and 0 workloads from the control plane at ${at}: 0 errors, 0 warnings\n`,
+      );
+    },
+  );
+
+  it('reports every namespace unless -n names one', async () => {
+    const io = memoryIo();
+    const { deps } = emptyMesh();
+    expect(
+      await runMeshctl(['analyze', '-n', 'shop', '-o', 'json'], io, meshHome('127.0.0.1:7'), deps),
+    ).toBe(0);
+    expect(JSON.parse(io.out())).toMatchObject({ controlPlane: '127.0.0.1:7', namespace: 'shop' });
+  });
+
+  it.each([
+    { args: ['analyze', '--exclude', 'tasks'], says: '--exclude' },
+    {
+      args: ['analyze', '-f', 'ok', '--control-plane-http', 'cp:15014'],
+      says: '--control-plane-http',
+    },
+  ])('exits 2 on $says used with the other mode', async ({ args, says }) => {
+    const io = memoryIo(files);
+    const { urls, deps } = emptyMesh();
+    expect(await runMeshctl(args, io, meshHome(), deps)).toBe(2);
+    expect(io.err()).toContain(`meshctl: error: ${says}`);
+    expect(urls).toEqual([]);
   });
 });

@@ -21,6 +21,7 @@ import { OUTPUT_FORMATS, type OutputFormat } from './report.js';
 import { runValidate } from './validate.js';
 import { runDown } from './local-mesh/down.js';
 import { DEMOS, runUp, type Demo, type LocalMeshDeps } from './local-mesh/up.js';
+import { runningMesh, type LocalMeshState } from './local-mesh/state.js';
 import { meshHome } from './token.js';
 import { VERSION } from './version.js';
 
@@ -31,16 +32,24 @@ export interface ProgramResult {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-function addInputOptions(command: Command): Command {
-  return command
-    .requiredOption(
+const FILENAME_HELP =
+  'file, directory (walked recursively for .yaml, .yml and .json) or - for stdin; repeatable';
+
+/** -f, -n, -o, --exclude; `analyze` (live) takes no -f to read the live mesh instead. */
+function addInputOptions(command: Command, live = false): Command {
+  if (live)
+    command.option(
       '-f, --filename <path>',
-      'file, directory (walked recursively for .yaml, .yml and .json) or - for stdin; repeatable',
+      `${FILENAME_HELP}. Without -f: the live mesh, read from the control plane`,
       collect,
-    )
+    );
+  else command.requiredOption('-f, --filename <path>', FILENAME_HELP, collect);
+  return command
     .option(
       '-n, --namespace <ns>',
-      'namespace for resources that do not set metadata.namespace',
+      live
+        ? 'namespace for resources that do not set metadata.namespace; without -f: report on this namespace only (default there: every namespace)'
+        : 'namespace for resources that do not set metadata.namespace',
       'default',
     )
     .addOption(
@@ -151,9 +160,91 @@ Examples:
 
   program
     .command('version')
-    .description('print the meshctl version (same as --version)')
-    .action(() => {
-      io.stdout(`${VERSION}\n`);
+    .summary("print meshctl's version and the control plane's, like istioctl version")
+    .description(
+      "Print this meshctl's version and the control plane's, read from the /version page of its HTTP port: --control-plane-http, else that of the local mesh `meshctl up` runs, else localhost:15014. When the control plane cannot be asked, the client version is still printed, the reason goes to stderr, and the exit code is 0, as with istioctl version. `meshctl --version` prints the client version alone.",
+    )
+    .option('--client', 'print the client version only; do not ask the control plane')
+    .option('--short', 'versions only, without the replica and its address (text output)')
+    .addOption(
+      program
+        .createOption('-o, --output <format>', 'output format')
+        .choices(['text', 'json', 'yaml'])
+        .default('text'),
+    )
+    .option(
+      '--control-plane-http <address>',
+      "the control plane's HTTP port, HOST:PORT (default: the local mesh's, else localhost:15014)",
+    )
+    .option(
+      '--timeout <duration>',
+      'deadline of the request, e.g. 10s, 500ms, 1m; 0 for none',
+      DEFAULT_TIMEOUT,
+    )
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 printed (also when the control plane cannot be asked), 2 usage error.
+
+Examples:
+  meshctl version
+  meshctl version --short
+  meshctl version --client                  # no request: this meshctl only
+  meshctl version -o json | jq -r .controlPlane.version
+  meshctl version --control-plane-http cp.example:15014`,
+    )
+    .action(
+      async (opts: {
+        client?: boolean;
+        short?: boolean;
+        output: 'text' | 'json' | 'yaml';
+        controlPlaneHttp?: string;
+        timeout: string;
+      }) => {
+        // Loaded on use, like the completion generator: other commands never read them.
+        const { runVersion } = await import('./version-command.js');
+        const d = deps();
+        result.exitCode = await runVersion(
+          {
+            client: opts.client ?? false,
+            short: opts.short ?? false,
+            output: opts.output,
+            ...(opts.controlPlaneHttp !== undefined && { controlPlaneHttp: opts.controlPlaneHttp }),
+            timeout: opts.timeout,
+            debug: program.opts<{ debug?: boolean }>().debug ?? false,
+          },
+          io,
+          {
+            env: d.env,
+            homeDir: d.homeDir,
+            httpGet: (proxyConfig ?? nodeProxyConfigDeps()).httpGet,
+          },
+        );
+      },
+    );
+
+  program
+    .command('completion')
+    .summary('print a bash or zsh completion script')
+    .description(
+      "Print a completion script for bash or zsh, generated from meshctl's own commands: command names and aliases, flags, -o values, get and delete resource types, proxy-config types, up --demo names, and file names for -f. Load it in your shell's startup file to complete meshctl on Tab.",
+    )
+    .addArgument(program.createArgument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  # bash: this shell, then every new one
+  source <(meshctl completion bash)
+  echo 'source <(meshctl completion bash)' >> ~/.bashrc
+
+  # zsh (compinit loaded): this shell, or installed for every new one
+  source <(meshctl completion zsh)
+  meshctl completion zsh > "\${fpath[1]}/_meshctl"`,
+    )
+    .action(async (shell: 'bash' | 'zsh') => {
+      const { completionScript } = await import('./completion.js');
+      io.stdout(completionScript(shell, program));
     });
 
   addInputOptions(
@@ -183,33 +274,92 @@ Examples:
   addInputOptions(
     program
       .command('analyze')
-      .summary('validate, then check resources against each other, like istioctl analyze')
+      .summary(
+        'check resources against each other, in files or in the live mesh, like istioctl analyze',
+      )
       .description(
-        'Validate, then check the resources against each other (missing subsets, unknown hosts, conflicts), like istioctl analyze. Findings are printed on stdout as "<file>:<line>: <Severity> [<code>] <Kind> <ns>/<name>: <path>: <message>" followed by a hint line, and a summary on stderr.',
+        'Validate, then check the resources against each other (missing subsets, unknown hosts, conflicts), like istioctl analyze. With -f, the files; without -f, the live mesh: the config stored in the control plane and the workloads registered with it, read from its HTTP port (--control-plane-http, else that of the local mesh `meshctl up` runs, else localhost:15014), which adds the checks that need the registry (routes to subsets with no endpoints, selectors that select no workload, VirtualServices no gateway proxy serves, ports no workload serves). Findings are printed on stdout as "<file>:<line>: <Severity> [<code>] <Kind> <ns>/<name>: <path>: <message>" (no file:line for the live mesh) followed by a hint line, and a summary on stderr.',
       ),
+    true,
   )
     .option(
       '--known-host <host>',
       'a host that exists outside the given files (short names resolve in --namespace); repeatable. Kubernetes Services (apiVersion v1) in the files count automatically',
       collect,
     )
+    .option(
+      '--control-plane-http <address>',
+      "without -f: the control plane's HTTP port, HOST:PORT (default: the local mesh's, else localhost:15014)",
+    )
+    .option(
+      '--timeout <duration>',
+      'without -f: deadline of each request, e.g. 10s, 500ms, 1m; 0 for none',
+      DEFAULT_TIMEOUT,
+    )
     .addHelpText(
       'after',
       `
+Exit codes: 0 no errors, 1 errors found, 2 usage error, 3 the control plane cannot be read
+(without -f) or an internal error.
+
 Examples:
   # Bookinfo: Services, DestinationRules, VirtualServices and Gateway together
   meshctl analyze -f samples/bookinfo --exclude tasks
 
   # routes to a Service that lives in the cluster, not in these files
-  meshctl analyze -f reviews-vs.yaml --known-host reviews.default.svc.cluster.local`,
+  meshctl analyze -f reviews-vs.yaml --known-host reviews.default.svc.cluster.local
+
+  # the live mesh (meshctl up's, or --control-plane-http): every namespace, or one
+  meshctl analyze
+  meshctl analyze -n shop -o json`,
     )
-    .action(async (opts: ParsedInputOptions & { knownHost?: string[] }) => {
-      const options: AnalyzeOptions = {
-        ...commonOptions(opts, program),
-        knownHosts: opts.knownHost ?? [],
-      };
-      result.exitCode = await runAnalyze(options, io);
-    });
+    .action(
+      async (
+        opts: Omit<ParsedInputOptions, 'filename'> & {
+          filename?: string[];
+          knownHost?: string[];
+          controlPlaneHttp?: string;
+          timeout: string;
+        },
+        command: Command,
+      ) => {
+        const { filename } = opts;
+        if (filename === undefined) {
+          if (opts.exclude !== undefined)
+            command.error('error: --exclude filters -f directories; without -f there are none');
+          // Loaded on use, like version and completion: analyzing files never reads the mesh.
+          const { runAnalyzeLive } = await import('./analyze-live.js');
+          result.exitCode = await runAnalyzeLive(
+            {
+              controlPlaneHttp:
+                opts.controlPlaneHttp ??
+                localMeshOf(deps()).localMesh?.controlPlaneHttp ??
+                'localhost:15014',
+              // -n defaults to "default" for files; the live mesh is reported whole unless given.
+              ...(command.getOptionValueSource('namespace') === 'cli' && {
+                namespace: opts.namespace,
+              }),
+              output: opts.output,
+              timeout: opts.timeout,
+              debug: program.opts<{ debug?: boolean }>().debug ?? false,
+              knownHosts: opts.knownHost ?? [],
+            },
+            io,
+            proxyConfig ?? nodeProxyConfigDeps(),
+          );
+          return;
+        }
+        if (opts.controlPlaneHttp !== undefined)
+          command.error(
+            'error: --control-plane-http reads the live mesh; with -f, analyze checks the files only',
+          );
+        const options: AnalyzeOptions = {
+          ...commonOptions({ ...opts, filename }, program),
+          knownHosts: opts.knownHost ?? [],
+        };
+        result.exitCode = await runAnalyze(options, io);
+      },
+    );
 
   addConnectionOptions(
     program
@@ -506,6 +656,7 @@ Examples:
             output: opts.output,
             timeout: opts.timeout,
             debug: program.opts<{ debug?: boolean }>().debug ?? false,
+            ...localMeshOf(deps()),
           },
           io,
           proxyConfig ?? nodeProxyConfigDeps(),
@@ -625,6 +776,12 @@ Examples:
     });
 
   return program;
+}
+
+/** The local mesh under MESH_HOME, when one runs: commands find its addresses there. */
+function localMeshOf(d: ControlPlaneDeps): { localMesh?: LocalMeshState } {
+  const state = runningMesh(meshHome(d.env, d.homeDir));
+  return state ? { localMesh: state } : {};
 }
 
 function portOption(value: string): number {

@@ -31,6 +31,7 @@ import {
 } from './proxy-config-source.js';
 import { EXIT_UNREACHABLE, formatTimeout } from './rpc.js';
 import { renderTable } from './table.js';
+import { localProxyAdmin, type LocalMeshState } from './local-mesh/state.js';
 
 export type ProxyConfigOutput = 'table' | 'json' | 'yaml';
 export const PROXY_CONFIG_OUTPUTS: readonly ProxyConfigOutput[] = ['table', 'json', 'yaml'];
@@ -49,6 +50,8 @@ export interface ProxyConfigOptions {
   /** --cluster: only this cluster (clusters and endpoints). */
   cluster?: string;
   output?: ProxyConfigOutput;
+  /** The local mesh `meshctl up` runs, if any: its proxies and control plane need no address. */
+  localMesh?: LocalMeshState;
   /** Deadline of each HTTP request, as --timeout of the other commands. */
   timeout?: string;
   debug?: boolean;
@@ -107,11 +110,15 @@ function sourceOf(options: ProxyConfigOptions): Source {
       );
     return {
       kind: 'control-plane',
-      address: controlPlaneHttpAddress(options.controlPlaneHttp),
+      address: controlPlaneHttpAddress(
+        options.controlPlaneHttp ?? options.localMesh?.controlPlaneHttp,
+      ),
       proxyId: proxy,
     };
   }
   if (options.admin !== undefined) return { kind: 'admin', address: adminAddress(options.admin) };
+  const local = proxy && options.localMesh && localProxyAdmin(options.localMesh, proxy);
+  if (local) return { kind: 'admin', address: local };
   if (proxy)
     throw new InputError(
       `cannot reach proxy "${proxy}" by name: the control plane does not know proxies' admin addresses yet. ` +

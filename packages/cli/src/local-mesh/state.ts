@@ -23,6 +23,8 @@ export interface LocalMeshState {
   ready: boolean;
   /** host:port of the control plane's gRPC server. */
   controlPlane: string;
+  /** host:port of its HTTP server (health, metrics, /debug). */
+  controlPlaneHttp?: string;
   ingress?: { http: string; tcp?: string };
   /** HTTP_PROXY of the `curl` client sidecar: how a person (or a test) sends traffic into the mesh. */
   client?: string;
@@ -85,4 +87,14 @@ export function isAlive(pid: number): boolean {
 export function runningMesh(meshHome: string): LocalMeshState | undefined {
   const state = readState(meshHome);
   return state && isAlive(state.pid) ? state : undefined;
+}
+
+/**
+ * The admin address of a proxy of the local mesh, from its id as proxy-status lists it
+ * (`<workload>-<pid>.<namespace>`): the sidecar the state recorded with that pid.
+ */
+export function localProxyAdmin(state: LocalMeshState, proxyId: string): string | undefined {
+  const pid = Number(/-(\d+)\.[^.]+$/.exec(proxyId)?.[1]);
+  const component = state.components.find((c) => c.pid === pid && c.ports.admin !== undefined);
+  return component?.ports.admin;
 }

@@ -229,6 +229,7 @@ async function startMesh(
   );
   const m = controlPlane.readyMatch()!;
   state.controlPlane = `${m[1]}:${m[2]}`;
+  state.controlPlaneHttp = `${m[3]}:${m[4]}`;
   save();
 
   const ingressPort = await portOr(options.ingressPort);
