@@ -275,6 +275,18 @@ describe.each([['embedded store'], ['etcd']])('the local mesh on the %s', (store
     // sd of a fair split over 1,000 is 15.8: within a few percent means 440-560 (3.8 sd).
     expect(Math.abs(c.v3! - 500)).toBeLessThanOrEqual(60);
     expect(pages.find((p) => p.version === 'v3')!.body).toContain('color:red');
+    // meshctl describe says the same, from the control plane's view.
+    const described = await meshctl(home, ['describe', 'svc', 'reviews', '-o', 'json']);
+    expect(described.code).toBe(0);
+    const traffic = (
+      JSON.parse(described.out) as {
+        traffic: { destinations: { subset?: string; percent: number }[] }[];
+      }
+    ).traffic[0]!.destinations.map((d) => [d.subset, d.percent]);
+    expect(traffic).toEqual([
+      ['v1', 50],
+      ['v3', 50],
+    ]);
 
     await apply('bookinfo/tasks/virtual-service-reviews-v3.yaml');
     await settle(async () => (await times(10, 5, () => page())).every((p) => p.version === 'v3'));

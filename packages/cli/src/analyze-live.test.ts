@@ -252,7 +252,7 @@ describe('meshctl analyze (live mesh): when the control plane cannot be read', (
   it.each([
     { options: { controlPlaneHttp: 'not an address!' }, says: '--control-plane-http' },
     { options: { controlPlaneHttp: '127.0.0.1:1', timeout: 'soon' }, says: '--timeout' },
-    { options: { controlPlaneHttp: '127.0.0.1:1', output: 'yaml' as 'json' }, says: '-o' },
+    { options: { controlPlaneHttp: '127.0.0.1:1', output: 'xml' as 'json' }, says: '-o' },
   ])('usage errors exit 2 before any request: $says', async ({ options, says }) => {
     const { code, err } = await run(options);
     expect(err).toMatch(new RegExp(`^meshctl: error: ${says.replace(/-/g, '\\-')}`));

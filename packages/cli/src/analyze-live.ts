@@ -18,7 +18,7 @@ import { InputError } from './inputs.js';
 import type { CliIo } from './io.js';
 import { HttpGetError, type HttpGet } from './proxy-config-http.js';
 import { controlPlaneHttpAddress, UnexpectedAnswerError } from './proxy-config-source.js';
-import { findingLines, OUTPUT_FORMATS, type OutputFormat } from './report.js';
+import { findingLines, formatData, OUTPUT_FORMATS, type OutputFormat } from './report.js';
 import { EXIT_UNREACHABLE, formatTimeout } from './rpc.js';
 
 export interface AnalyzeLiveOptions {
@@ -124,8 +124,8 @@ export function analyzeLiveMesh(
 
 /** Findings as `analyze` prints them, without file:line, on stdout; the summary on stderr. */
 export function writeLiveReport(io: CliIo, format: OutputFormat, analysis: LiveAnalysis): void {
-  if (format === 'json') {
-    io.stdout(`${JSON.stringify(analysis.report, null, 2)}\n`);
+  if (format !== 'text') {
+    io.stdout(formatData(format, analysis.report));
   } else if (analysis.diagnostics.length > 0) {
     io.stdout(`${analysis.diagnostics.flatMap((d) => findingLines(d)).join('\n')}\n`);
   }

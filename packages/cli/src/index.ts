@@ -36,3 +36,10 @@ export {
 export { runUp, DEMOS, type Demo, type LocalMeshDeps, type UpOptions } from './local-mesh/up.js';
 export { runDown } from './local-mesh/down.js';
 export type { LocalMeshPrograms } from './local-mesh/plan.js';
+export {
+  runDescribe,
+  DESCRIBE_OUTPUTS,
+  type DescribeOptions,
+  type DescribeDeps,
+  type DescribeOutput,
+} from './describe.js';

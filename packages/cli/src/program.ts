@@ -14,6 +14,7 @@ import { GET_OUTPUTS, runGet, type GetOutput } from './get.js';
 import { EXIT_OK, EXIT_USAGE, reportInternalError } from './guard.js';
 import type { CliIo } from './io.js';
 import type { AnalyzeOptions, CommonOptions } from './options.js';
+import { DESCRIBE_OUTPUTS, runDescribe, type DescribeOutput } from './describe.js';
 import { PROXY_CONFIG_OUTPUTS, runProxyConfig, type ProxyConfigOutput } from './proxy-config.js';
 import { nodeProxyConfigDeps, type ProxyConfigDeps } from './proxy-config-http.js';
 import { PROXY_STATUS_OUTPUTS, runProxyStatus, type ProxyStatusOutput } from './proxy-status.js';
@@ -155,7 +156,9 @@ Examples:
   meshctl apply -f samples/bookinfo --exclude tasks
   meshctl get vs -A
   meshctl proxy-status
-  meshctl proxy-config routes --admin 127.0.0.1:15000`,
+  meshctl proxy-config routes --admin 127.0.0.1:15000
+  meshctl describe svc reviews
+  meshctl up --demo bookinfo`,
     );
 
   program
@@ -660,6 +663,84 @@ Examples:
           },
           io,
           proxyConfig ?? nodeProxyConfigDeps(),
+        );
+      },
+    );
+
+  program
+    .command('describe')
+    .summary('explain what config applies to a service or workload and where its traffic goes now')
+    .description(
+      "Describe a service or a workload, like istioctl x describe: the VirtualServices, DestinationRules (subsets, merged traffic policy), Gateways, ServiceEntries and Sidecars that apply, where a sidecar's traffic for it goes right now (weights, subsets, endpoints, decided by the @mesh/rules engine the proxies run), and what is wrong, in words. KIND is service (svc) or workload (wl). Read from the control plane's HTTP port (/debug/configz, /debug/registryz, /debug/syncz): --control-plane-http, else that of the local mesh `meshctl up` runs, else localhost:15014.",
+    )
+    .addArgument(
+      program
+        .createArgument('<kind>', 'service (svc) or workload (wl)')
+        .choices(['service', 'svc', 'workload', 'wl']),
+    )
+    .argument(
+      '<name>',
+      'a service (reviews, reviews.bookinfo, its FQDN, or a ServiceEntry host) or a workload (reviews-v1, or its proxy id)',
+    )
+    .option('-n, --namespace <ns>', 'namespace of the service or workload', 'default')
+    .addOption(
+      new Option('-o, --output <format>', 'output format: words, or the same facts as data')
+        .choices(DESCRIBE_OUTPUTS as string[])
+        .default('text'),
+    )
+    .option(
+      '--control-plane-http <address>',
+      "the control plane's HTTP port, HOST:PORT (default: the local mesh's, else localhost:15014)",
+    )
+    .option(
+      '--timeout <duration>',
+      'deadline of each HTTP request, e.g. 10s, 500ms, 1m; 0 for none',
+      DEFAULT_TIMEOUT,
+    )
+    .addHelpText(
+      'after',
+      `
+"Traffic now" is what a sidecar in the service's namespace gets for GET / without headers (HTTP
+ports) or a plain connection (TCP), routed by @mesh/rules as the proxies route it. Sync states
+come from the replica asked; a proxy connected to another replica shows as unknown.
+
+Exit codes: 0 described, 1 no such service or workload (the message lists those that exist),
+2 usage error, 3 the control plane cannot be reached or answered something else.
+
+Examples:
+  meshctl describe service reviews
+  meshctl describe svc reviews -n bookinfo -o yaml
+  meshctl describe workload reviews-v2
+  meshctl describe wl istio-ingressgateway -n istio-system
+  meshctl describe svc api.example.com                      # a ServiceEntry host
+  meshctl describe svc productpage --control-plane-http cp.example:15014
+  meshctl describe svc reviews -o json | jq '.traffic[].destinations[] | {subset, percent}'`,
+    )
+    .action(
+      async (
+        kind: string,
+        name: string,
+        opts: {
+          namespace: string;
+          output: DescribeOutput;
+          controlPlaneHttp?: string;
+          timeout: string;
+        },
+      ) => {
+        const localMesh = localMeshOf(deps()).localMesh;
+        result.exitCode = await runDescribe(
+          {
+            kind,
+            name,
+            namespace: opts.namespace,
+            controlPlaneHttp:
+              opts.controlPlaneHttp ?? localMesh?.controlPlaneHttp ?? 'localhost:15014',
+            output: opts.output,
+            timeout: opts.timeout,
+            debug: program.opts<{ debug?: boolean }>().debug ?? false,
+          },
+          io,
+          { httpGet: (proxyConfig ?? nodeProxyConfigDeps()).httpGet },
         );
       },
     );

@@ -1,10 +1,16 @@
 // How findings reach the user: text lines on stdout, a one-line summary on stderr, or one JSON
 // document on stdout for machines.
+import { stringify as stringifyYaml } from 'yaml';
 import { formatDiagnostic, type Diagnostic, type Severity } from '@mesh/rules';
 import type { CliIo } from './io.js';
 
-export type OutputFormat = 'text' | 'json';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json'];
+export type OutputFormat = 'text' | 'json' | 'yaml';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'yaml'];
+
+/** A report as data, in the -o format asked for (json or yaml). */
+export function formatData(format: 'json' | 'yaml', doc: unknown): string {
+  return format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : stringifyYaml(doc);
+}
 
 export interface Totals {
   resources: number;
@@ -57,7 +63,7 @@ export function writeReport(
   toLines: (d: Diagnostic, line?: number) => string[],
   lines: ReadonlyMap<Diagnostic, number> = new Map(),
 ): void {
-  if (format === 'json') {
+  if (format !== 'text') {
     const withLine = (d: Diagnostic): Diagnostic => {
       const line = lines.get(d);
       return line === undefined
@@ -72,7 +78,7 @@ export function writeReport(
       warnings: bySeverity('warning'),
       info: bySeverity('info'),
     };
-    io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+    io.stdout(formatData(format, doc));
   } else {
     const text = diagnostics.flatMap((d) => toLines(d, lines.get(d)));
     if (text.length > 0) io.stdout(`${text.join('\n')}\n`);

@@ -1,3 +1,4 @@
+import { parse as parseYaml } from 'yaml';
 import { join } from 'node:path';
 import { runValidate } from './validate.js';
 import {
@@ -103,6 +104,21 @@ describe('runValidate', () => {
       ],
     });
     expect(io.err()).toBe('validated 1 resource in 3 files: 1 error, 0 warnings\n');
+  });
+
+  it('prints the same document as YAML with -o yaml', async () => {
+    const files = { 'bad.yaml': UNKNOWN_FIELD, 'ok.yaml': routeToSubset('x', 'x', 'v1') };
+    const asJson = memoryIo(files);
+    const asYaml = memoryIo(files);
+    expect(await runValidate({ filenames: ['bad.yaml', 'ok.yaml'], output: 'json' }, asJson)).toBe(
+      1,
+    );
+    expect(await runValidate({ filenames: ['bad.yaml', 'ok.yaml'], output: 'yaml' }, asYaml)).toBe(
+      1,
+    );
+    expect(asYaml.out()).toMatch(/^resources: 1\nfiles: 2\nerrors:\n {2}- severity: error\n/);
+    expect(parseYaml(asYaml.out())).toEqual(JSON.parse(asJson.out()));
+    expect(asYaml.err()).toBe(asJson.err());
   });
 
   it('reads YAML from stdin with -f -', async () => {

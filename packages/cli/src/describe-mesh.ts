@@ -1,0 +1,563 @@
+// The mesh as describe reasons about it, built once from a MeshView: the services (registry
+// workloads grouped as the control plane groups them, plus ServiceEntry hosts), the config
+// compiled by @mesh/rules exactly as a sidecar compiles it, and small lookups over both.
+// Pure: no I/O.
+import type { ProxyStatusRow } from '@mesh/proto';
+import {
+  CLUSTER_DOMAIN,
+  compile,
+  destinationPolicy,
+  hostsIntersect,
+  ISTIO_ROOT_NAMESPACE,
+  resolveHost,
+  MESH_GATEWAY,
+  type CompiledConfig,
+  type CompiledHttpRoute,
+  type CompiledL4Route,
+  type Kind,
+  type Resource,
+  type ResourceOf,
+  type ServiceInfo,
+  type Sidecar,
+  type VirtualHostEntry,
+} from '@mesh/rules';
+import type { MeshView, WorkloadRecord } from './describe-source.js';
+
+export type Labels = Readonly<Record<string, string>>;
+
+/** Workload label naming the service a registered workload belongs to, before `app`. */
+export const SERVICE_NAME_LABEL = 'service.mesh.dev/name';
+/** Where a workload that registered no address is reached (the control plane's default). */
+const DEFAULT_WORKLOAD_ADDRESS = '127.0.0.1';
+
+export interface ServicePort {
+  number: number;
+  name?: string;
+  /** HTTP, HTTP2, GRPC, HTTPS, TLS or TCP: how proxies treat the port. */
+  protocol: string;
+  targetPort?: number;
+}
+
+export interface ServiceEndpoint {
+  /** IP or host name. */
+  address: string;
+  /** Endpoint port by service port number; a service port missing here is not served by it. */
+  ports: Readonly<Record<number, number>>;
+  labels: Labels;
+  ready: boolean;
+  /** `proxy <id>`, `WorkloadEntry ns/name`, `ServiceEntry ns/name` or `DNS`. */
+  source: string;
+  /** The registered workload behind it, when a proxy is. */
+  workload?: WorkloadRecord;
+}
+
+export interface MeshService {
+  /** Fully qualified host (or a ServiceEntry host as written, e.g. `api.example.com`). */
+  host: string;
+  /** What users call it: `reviews` for a registry service, the host for a ServiceEntry. */
+  name: string;
+  namespace: string;
+  ports: ServicePort[];
+  exportTo: string[];
+  /** `registry` or `ServiceEntry ns/name`. */
+  origin: string;
+  resolution?: string;
+  location?: string;
+  endpoints: ServiceEndpoint[];
+}
+
+export interface Mesh {
+  domain: string;
+  services: MeshService[];
+  workloads: WorkloadRecord[];
+  proxies: ReadonlyMap<string, ProxyStatusRow>;
+  resources: Resource[];
+  compiled: CompiledConfig;
+  /** Resources left out because @mesh/rules could not compile them (proxies NACK them too). */
+  uncompilable: string[];
+  unreadable: string[];
+}
+
+export function buildMesh(view: MeshView, domain: string = CLUSTER_DOMAIN): Mesh {
+  const resources = view.resources.map((s) => s.resource);
+  const services = [
+    ...registryServices(view.workloads, domain),
+    ...serviceEntryServices(resources, view.workloads, domain),
+  ];
+  const infos: ServiceInfo[] = services
+    .filter((s) => s.origin === 'registry')
+    .map((s) => ({
+      host: s.host,
+      ports: s.ports.map((p) => ({ ...p })),
+      namespace: s.namespace,
+      exportTo: [...s.exportTo],
+    }));
+  const { compiled, uncompilable } = compileAll(resources, infos, domain);
+  return {
+    domain,
+    services,
+    workloads: view.workloads,
+    proxies: new Map(view.proxies.map((p) => [p.proxyId, p])),
+    resources,
+    compiled,
+    uncompilable,
+    unreadable: view.unreadable,
+  };
+}
+
+/** One resource @mesh/rules cannot compile must not hide all the others. */
+function compileAll(
+  resources: readonly Resource[],
+  services: readonly ServiceInfo[],
+  domain: string,
+): { compiled: CompiledConfig; uncompilable: string[] } {
+  const options = { services, domain };
+  try {
+    return { compiled: compile(resources, options), uncompilable: [] };
+  } catch {
+    const uncompilable: string[] = [];
+    const usable = resources.filter((r) => {
+      try {
+        compile([r], options);
+        return true;
+      } catch (err) {
+        uncompilable.push(`${refOf(r)}: ${err instanceof Error ? err.message : String(err)}`);
+        return false;
+      }
+    });
+    try {
+      return { compiled: compile(usable, options), uncompilable };
+    } catch (err) {
+      uncompilable.push(`the rest: ${err instanceof Error ? err.message : String(err)}`);
+      return { compiled: compile([], options), uncompilable };
+    }
+  }
+}
+
+// --- services ---------------------------------------------------------------------------------
+
+/**
+ * The service a registered workload belongs to, as the control plane decides it
+ * (control-plane snapshot/services.ts, docs/ARCHITECTURE.md "Services come from..."): its
+ * `service.mesh.dev/name` label, else `app`, else its workload name.
+ */
+function registryServiceName(w: WorkloadRecord): string {
+  return (w.labels[SERVICE_NAME_LABEL] || w.labels['app'] || w.workloadName).toLowerCase();
+}
+
+/** The label that put the workload in its service, for words (`app=reviews`). */
+export function serviceNameSource(w: WorkloadRecord): string {
+  if (w.labels[SERVICE_NAME_LABEL])
+    return `label ${SERVICE_NAME_LABEL}=${w.labels[SERVICE_NAME_LABEL]}`;
+  if (w.labels['app']) return `label app=${w.labels['app']}`;
+  return 'its workload name';
+}
+
+function registryServices(workloads: readonly WorkloadRecord[], domain: string): MeshService[] {
+  const groups = new Map<string, WorkloadRecord[]>();
+  for (const w of workloads) {
+    const key = `${w.namespace}/${registryServiceName(w)}`;
+    groups.set(key, [...(groups.get(key) ?? []), w]);
+  }
+  return [...groups.keys()].sort().map((key) => {
+    const records = groups.get(key)!;
+    const first = records[0]!;
+    const name = registryServiceName(first);
+    // Workloads of one service may differ in ports; the service offers their union.
+    const ports = new Map<number, ServicePort>();
+    for (const w of records)
+      for (const p of w.ports)
+        if (!ports.has(p.number))
+          ports.set(p.number, {
+            number: p.number,
+            ...(p.name && { name: p.name }),
+            protocol: portProtocol(p),
+          });
+    return {
+      host: `${name}.${first.namespace}.${domain}`,
+      name,
+      namespace: first.namespace,
+      ports: [...ports.values()].sort((a, b) => a.number - b.number),
+      exportTo: ['*'],
+      origin: 'registry',
+      endpoints: records.map((w) => ({
+        address: w.addresses[0] ?? DEFAULT_WORKLOAD_ADDRESS,
+        // Other proxies dial the workload's sidecar inbound port (endpointPort), else the port.
+        ports: Object.fromEntries(w.ports.map((p) => [p.number, p.endpointPort || p.number])),
+        labels: w.labels,
+        ready: w.ready,
+        source: `proxy ${w.proxyId}`,
+        workload: w,
+      })),
+    };
+  });
+}
+
+function serviceEntryServices(
+  resources: readonly Resource[],
+  workloads: readonly WorkloadRecord[],
+  domain: string,
+): MeshService[] {
+  const entries = ofKind(resources, 'WorkloadEntry');
+  return ofKind(resources, 'ServiceEntry').flatMap((se) => {
+    const { namespace } = se.metadata;
+    const origin = `ServiceEntry ${namespace}/${se.metadata.name}`;
+    const ports: ServicePort[] = [];
+    for (const p of se.spec.ports ?? []) {
+      if (!p.number || ports.some((q) => q.number === p.number)) continue;
+      ports.push({
+        number: p.number,
+        ...(p.name && { name: p.name }),
+        protocol: portProtocol(p),
+        ...(p.targetPort && { targetPort: p.targetPort }),
+      });
+    }
+    const defaultPort = (p: ServicePort) => p.targetPort || p.number;
+    const fromEntry = (
+      e: { address?: string; ports?: Record<string, number>; labels?: Record<string, string> },
+      source: string,
+    ): ServiceEndpoint[] =>
+      e.address
+        ? [
+            {
+              address: e.address,
+              ports: Object.fromEntries(
+                ports.map((p) => [
+                  p.number,
+                  (p.name !== undefined ? e.ports?.[p.name] : undefined) ?? defaultPort(p),
+                ]),
+              ),
+              labels: e.labels ?? {},
+              ready: true,
+              source,
+            },
+          ]
+        : [];
+    const endpoints = (se.spec.endpoints ?? []).flatMap((e) => fromEntry(e, origin));
+    const selector = se.spec.workloadSelector?.labels;
+    if (se.spec.workloadSelector) {
+      for (const we of entries)
+        if (we.metadata.namespace === namespace && selects(selector, we.spec.labels ?? {}))
+          endpoints.push(...fromEntry(we.spec, `WorkloadEntry ${namespace}/${we.metadata.name}`));
+      for (const w of workloads)
+        if (w.namespace === namespace && selects(selector, w.labels))
+          endpoints.push({
+            address: w.addresses[0] ?? DEFAULT_WORKLOAD_ADDRESS,
+            ports: Object.fromEntries(
+              ports.map((p) => {
+                const wp =
+                  (p.name ? w.ports.find((x) => x.name === p.name) : undefined) ??
+                  w.ports.find((x) => x.number === p.number);
+                return [p.number, wp ? wp.endpointPort || wp.number : defaultPort(p)];
+              }),
+            ),
+            labels: w.labels,
+            ready: w.ready,
+            source: `proxy ${w.proxyId}`,
+            workload: w,
+          });
+    }
+    const resolution = (se.spec.resolution ?? 'NONE').toUpperCase();
+    const hosts = [...new Set((se.spec.hosts ?? []).map((h) => resolveHost(h, namespace, domain)))];
+    return hosts.map((host) => ({
+      host,
+      name: host,
+      namespace,
+      ports,
+      exportTo: se.spec.exportTo?.length ? [...se.spec.exportTo] : ['*'],
+      origin,
+      resolution,
+      ...(se.spec.location && { location: se.spec.location }),
+      // DNS resolution without endpoints: the proxy resolves the host itself.
+      endpoints:
+        endpoints.length === 0 && resolution.startsWith('DNS') && !host.startsWith('*')
+          ? [
+              {
+                address: host,
+                ports: Object.fromEntries(ports.map((p) => [p.number, defaultPort(p)])),
+                labels: {},
+                ready: true,
+                source: 'DNS',
+              },
+            ]
+          : endpoints,
+    }));
+  });
+}
+
+const PROTOCOLS: ReadonlyMap<string, string> = new Map([
+  ['http', 'HTTP'],
+  ['http_proxy', 'HTTP'],
+  ['grpc-web', 'HTTP'],
+  ['http2', 'HTTP2'],
+  ['grpc', 'GRPC'],
+  ['https', 'HTTPS'],
+  ['tls', 'TLS'],
+  ['tcp', 'TCP'],
+  ['mongo', 'TCP'],
+  ['mysql', 'TCP'],
+  ['redis', 'TCP'],
+  ['udp', 'TCP'],
+]);
+
+/**
+ * The protocol proxies give a port, as the control plane decides it (snapshot/protocol.ts):
+ * an explicit protocol, else Istio's `<protocol>[-<suffix>]` port naming; nothing is sniffed,
+ * so a port that says neither is TCP.
+ */
+export function portProtocol(port: { protocol?: string; name?: string }): string {
+  const explicit = PROTOCOLS.get((port.protocol ?? '').toLowerCase());
+  if (explicit) return explicit;
+  const name = (port.name ?? '').toLowerCase();
+  if (name === 'grpc-web' || name.startsWith('grpc-web-')) return 'HTTP';
+  return PROTOCOLS.get(name.split('-')[0] ?? '') ?? 'TCP';
+}
+
+export function isHttpProtocol(protocol: string): boolean {
+  return protocol === 'HTTP' || protocol === 'HTTP2' || protocol === 'GRPC';
+}
+
+// --- lookups ----------------------------------------------------------------------------------
+
+/** Istio label selection: every selector label present with the same value. */
+export function selects(selector: Labels | undefined, labels: Labels): boolean {
+  for (const [k, v] of Object.entries(selector ?? {}))
+    if (!Object.hasOwn(labels, k) || labels[k] !== v) return false;
+  return true;
+}
+
+export function ofKind<K extends Kind>(resources: readonly Resource[], kind: K): ResourceOf<K>[] {
+  return resources.filter((r) => r.kind === kind) as ResourceOf<K>[];
+}
+
+function refOf(r: { kind: string; metadata: { namespace: string; name: string } }): string {
+  return `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`;
+}
+
+export function serviceByHost(
+  mesh: Mesh,
+  host: string,
+  namespace?: string,
+): MeshService | undefined {
+  const all = mesh.services.filter((s) => s.host === host);
+  return all.find((s) => s.namespace === namespace) ?? all[0];
+}
+
+/** One endpoint of a service port, as a proxy dials it. */
+export interface EndpointRef {
+  address: string;
+  port: number;
+  ready: boolean;
+  /** Workload name when a proxy is behind it, else where it comes from. */
+  name: string;
+  proxyId?: string;
+}
+
+/**
+ * The endpoints of `service` on `port` that `subsetLabels` select (all when empty). Without a
+ * port (a route that leaves it to the request) each endpoint is shown on its first port.
+ */
+export function endpointsOf(
+  service: MeshService | undefined,
+  port: number | undefined,
+  subsetLabels: Labels,
+): EndpointRef[] {
+  if (!service) return [];
+  return service.endpoints.flatMap((e): EndpointRef[] => {
+    if (!selects(subsetLabels, e.labels)) return [];
+    const endpointPort =
+      port === undefined
+        ? service.ports.map((p) => e.ports[p.number]).find((n) => n !== undefined)
+        : e.ports[port];
+    if (endpointPort === undefined) return [];
+    return [
+      {
+        address: e.address,
+        port: endpointPort,
+        ready: e.ready,
+        name: e.workload?.workloadName ?? e.source,
+        ...(e.workload && { proxyId: e.workload.proxyId }),
+      },
+    ];
+  });
+}
+
+/** Subset labels of `subset` of `host` for a caller in `consumerNamespace`; undefined = unknown subset. */
+export function subsetLabelsOf(
+  mesh: Mesh,
+  host: string,
+  subset: string | undefined,
+  port: number | undefined,
+  consumerNamespace: string,
+): { labels: Labels } | { error: string } {
+  if (subset === undefined) return { labels: {} };
+  const policy = destinationPolicy(mesh.compiled, { host, subset, port, consumerNamespace });
+  return policy.ok ? { labels: policy.subsetLabels } : { error: policy.message };
+}
+
+/** Every VirtualHostEntry of a route table (mesh or one gateway), each once. */
+export function entriesOf(
+  table: CompiledConfig['mesh'],
+): { host: string; entry: VirtualHostEntry }[] {
+  const out: { host: string; entry: VirtualHostEntry }[] = [];
+  for (const part of [table.exact, table.wildcard])
+    for (const [host, list] of Object.entries(part))
+      for (const entry of list) out.push({ host, entry });
+  return out;
+}
+
+/** The compiled http route a decision names, from the table of its scope. */
+export function compiledHttpRoute(
+  mesh: Mesh,
+  scope: string,
+  vs: { namespace: string; name: string },
+  index: number,
+  delegate: { namespace: string; name: string; index: number } | undefined,
+): CompiledHttpRoute | undefined {
+  const table = scope === MESH_GATEWAY ? mesh.compiled.mesh : mesh.compiled.gateways[scope];
+  if (!table) return undefined;
+  for (const { entry } of entriesOf(table)) {
+    if (!sameRef(entry.virtualService, vs)) continue;
+    const found = entry.http.find(
+      (r) =>
+        r.index === index &&
+        (r.delegate === undefined
+          ? delegate === undefined
+          : delegate !== undefined &&
+            sameRef(r.delegate, delegate) &&
+            r.delegate.index === delegate.index),
+    );
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export function compiledL4Route(
+  mesh: Mesh,
+  scope: string,
+  vs: { namespace: string; name: string },
+  protocol: 'tcp' | 'tls',
+  index: number,
+): CompiledL4Route | undefined {
+  const table = scope === MESH_GATEWAY ? mesh.compiled.mesh : mesh.compiled.gateways[scope];
+  if (!table) return undefined;
+  for (const { entry } of entriesOf(table)) {
+    if (!sameRef(entry.virtualService, vs)) continue;
+    const found = entry[protocol].find((r) => r.index === index);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export function sameRef(
+  a: { namespace: string; name: string },
+  b: { namespace: string; name: string },
+): boolean {
+  return a.namespace === b.namespace && a.name === b.name;
+}
+
+// --- Sidecars ---------------------------------------------------------------------------------
+
+/**
+ * The Sidecar that applies to a workload with `labels` in `namespace`, as Istio picks it: one
+ * of its namespace whose selector matches, else the namespace-wide one, else the root
+ * namespace's (oldest first in each group). Without labels: the namespace-wide choice.
+ */
+export function sidecarFor(
+  mesh: Mesh,
+  namespace: string,
+  labels?: Labels,
+): ResourceOf<'Sidecar'> | undefined {
+  const all = ofKind(mesh.resources, 'Sidecar');
+  const inNs = (ns: string) => all.filter((s) => s.metadata.namespace === ns);
+  const local = inNs(namespace);
+  return (
+    (labels
+      ? local.find(
+          (s) =>
+            s.spec.workloadSelector !== undefined &&
+            selects(s.spec.workloadSelector.labels, labels),
+        )
+      : undefined) ??
+    local.find((s) => s.spec.workloadSelector === undefined) ??
+    inNs(ISTIO_ROOT_NAMESPACE).find((s) => s.spec.workloadSelector === undefined)
+  );
+}
+
+/** The egress hosts a Sidecar lists (all listeners together); empty = imports everything. */
+export function egressHosts(sidecar: Sidecar): string[] {
+  return (sidecar.spec.egress ?? []).flatMap((l) => l.hosts ?? []);
+}
+
+/**
+ * Does `sidecar`, applied to a proxy in `proxyNamespace`, import `host` declared in
+ * `hostNamespace`? As the control plane's scopeAdmits: `ns/dnsName` entries, `.` the proxy's
+ * namespace, `*` any, `~` none.
+ */
+export function sidecarImports(
+  sidecar: Sidecar,
+  proxyNamespace: string,
+  hostNamespace: string,
+  host: string,
+  domain: string,
+): boolean {
+  const hosts = egressHosts(sidecar);
+  if ((sidecar.spec.egress ?? []).length === 0) return true;
+  return hosts.some((entry) => {
+    const slash = entry.indexOf('/');
+    const raw = slash === -1 ? '*' : entry.slice(0, slash);
+    const ns = raw === '.' ? proxyNamespace : raw;
+    const dnsName = (slash === -1 ? entry : entry.slice(slash + 1)).toLowerCase();
+    if (ns === '~') return false;
+    if (ns !== '*' && ns !== hostNamespace) return false;
+    if (dnsName === '*') return true;
+    return hostsIntersect(resolveHost(dnsName, hostNamespace, domain), host);
+  });
+}
+
+// --- sync -------------------------------------------------------------------------------------
+
+export type SyncWord = 'SYNCED' | 'STALE' | 'ERROR' | 'NOT SENT' | 'UNKNOWN';
+
+export interface SyncSummary {
+  /** The worst of the four types; UNKNOWN when this replica does not hold the proxy's stream. */
+  state: SyncWord;
+  /** Per type (clusters, endpoints, listeners, routes), when known. */
+  types?: Record<string, SyncWord>;
+  /** NACK messages, `routes: ...`. */
+  errors?: string[];
+  /** Why UNKNOWN, in words. */
+  note?: string;
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  'type.mesh.dev/mesh.v1.Cluster': 'clusters',
+  'type.mesh.dev/mesh.v1.Endpoints': 'endpoints',
+  'type.mesh.dev/mesh.v1.Listener': 'listeners',
+  'type.mesh.dev/mesh.v1.RouteTable': 'routes',
+};
+const RANK: readonly SyncWord[] = ['SYNCED', 'NOT SENT', 'STALE', 'ERROR'];
+
+export function syncOf(mesh: Mesh, w: WorkloadRecord): SyncSummary {
+  const row = mesh.proxies.get(w.proxyId);
+  if (!row)
+    return {
+      state: 'UNKNOWN',
+      note: w.controlPlane
+        ? `its stream is held by replica ${w.controlPlane}; ask that replica's HTTP port`
+        : 'not connected to the replica that was asked',
+    };
+  const types: Record<string, SyncWord> = {};
+  const errors: string[] = [];
+  let state: SyncWord = 'SYNCED';
+  for (const typeUrl of Object.keys(TYPE_NAMES)) {
+    const t = row.types.find((x) => x.typeUrl === typeUrl);
+    const word: SyncWord = !t ? 'NOT SENT' : t.state === 'NOT_SENT' ? 'NOT SENT' : t.state;
+    const name = TYPE_NAMES[typeUrl]!;
+    types[name] = word;
+    if (t?.state === 'ERROR')
+      errors.push(`${name}: ${t.lastError || 'rejected (no error detail)'}`);
+    if (RANK.indexOf(word) > RANK.indexOf(state)) state = word;
+  }
+  return { state, types, ...(errors.length > 0 && { errors }) };
+}
