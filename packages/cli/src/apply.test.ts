@@ -1,3 +1,4 @@
+import { parse as parseYaml } from 'yaml';
 import type { ApplyRequest, ApplyResponse } from '@mesh/proto';
 import type { Diagnostic } from '@mesh/rules';
 import { runApply } from './apply.js';
@@ -80,6 +81,37 @@ describe('runApply', () => {
       'destinationrule.networking.istio.io/reviews configured (dry run)\nvirtualservice.networking.istio.io/reviews configured (dry run)\n',
     );
   });
+
+  it.each(['json', 'yaml'] as const)(
+    'prints the results as one %s document with -o',
+    async (output) => {
+      const fake = fakeControlPlane({ apply: answering('created') });
+      const io = memoryIo(files);
+      expect(await runApply({ filenames: ['bookinfo/reviews.yaml'], output }, io, fake.deps)).toBe(
+        0,
+      );
+      const doc: unknown = output === 'json' ? JSON.parse(io.out()) : parseYaml(io.out());
+      expect(doc).toEqual({
+        dryRun: false,
+        results: [
+          {
+            kind: 'DestinationRule',
+            namespace: 'default',
+            name: 'reviews',
+            outcome: 'created',
+            resourceVersion: '1',
+          },
+          {
+            kind: 'VirtualService',
+            namespace: 'default',
+            name: 'reviews',
+            outcome: 'created',
+            resourceVersion: '2',
+          },
+        ],
+      });
+    },
+  );
 
   it('prints the warnings the control plane returns after the results, with file and line', async () => {
     const warning: Diagnostic = {

@@ -15,6 +15,7 @@ import {
 } from './documents.js';
 import { EXIT_FINDINGS, EXIT_OK, guarded } from './guard.js';
 import type { CliIo } from './io.js';
+import { formatData } from './report.js';
 import { loadInputs, type InputFile } from './inputs.js';
 import { resourceType } from './kinds.js';
 import { conflictHint, GRPC_STATUS, RpcError } from './rpc.js';
@@ -27,6 +28,8 @@ export interface ApplyOptions extends ControlPlaneOptions {
   exclude?: readonly string[];
   /** Validate and report outcomes; write nothing. */
   dryRun?: boolean;
+  /** text: one line per resource (kubectl's); json/yaml: `{dryRun, results: [...]}`. */
+  output?: 'text' | 'json' | 'yaml';
 }
 
 export const SKIP_NOTE = 'not a mesh resource (meshctl stores networking.istio.io kinds)';
@@ -93,9 +96,12 @@ export function runApply(
         }
         throw err;
       }
+      const output = options.output ?? 'text';
+      if (output !== 'text') io.stdout(formatData(output, { dryRun, results: response.results }));
       const suffix = dryRun ? ' (dry run)' : '';
-      for (const r of response.results)
-        io.stdout(`${resourceType(r.kind)}/${r.name} ${r.outcome}${suffix}\n`);
+      if (output === 'text')
+        for (const r of response.results)
+          io.stdout(`${resourceType(r.kind)}/${r.name} ${r.outcome}${suffix}\n`);
       if (response.diagnostics.length > 0)
         io.stderr(`${diagnosticLines(response.diagnostics, files, split.resources).join('\n')}\n`);
       return EXIT_OK;

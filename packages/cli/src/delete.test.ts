@@ -1,3 +1,4 @@
+import { parse as parseYaml } from 'yaml';
 import type { DeleteRequest } from '@mesh/proto';
 import { runDelete, targetsFromArgs } from './delete.js';
 import { GRPC_STATUS, RpcError } from './rpc.js';
@@ -98,6 +99,18 @@ describe('runDelete', () => {
     const io = memoryIo();
     expect(await runDelete({ resources: ['vs', 'a', 'b'] }, io, fake.deps)).toBe(1);
     expect(io.out()).toBe('virtualservice.networking.istio.io "b" deleted\n');
+    expect(io.err()).toBe('Error: VirtualService default/a not found\n');
+  });
+
+  it('prints what it deleted as one YAML document with -o yaml, errors still on stderr', async () => {
+    const fake = fakeControlPlane({ delete: store('VirtualService/default/b') });
+    const io = memoryIo();
+    expect(await runDelete({ resources: ['vs', 'a', 'b'], output: 'yaml' }, io, fake.deps)).toBe(1);
+    expect(parseYaml(io.out())).toEqual({
+      results: [
+        expect.objectContaining({ kind: 'VirtualService', namespace: 'default', name: 'b' }),
+      ],
+    });
     expect(io.err()).toBe('Error: VirtualService default/a not found\n');
   });
 

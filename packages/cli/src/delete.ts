@@ -1,4 +1,4 @@
-import type { ResourceKey } from '@mesh/proto';
+import type { DocumentResult, ResourceKey } from '@mesh/proto';
 import { DEFAULT_NAMESPACE, hasErrors } from '@mesh/rules';
 import { writeSkipped } from './apply.js';
 import {
@@ -11,6 +11,7 @@ import { diagnosticLines, ref, splitDocuments } from './documents.js';
 import { EXIT_FINDINGS, EXIT_OK, guarded } from './guard.js';
 import { InputError, loadInputs } from './inputs.js';
 import type { CliIo } from './io.js';
+import { formatData } from './report.js';
 import { parseKind, resourceType } from './kinds.js';
 import { describeRpcError, GRPC_STATUS, RpcError } from './rpc.js';
 
@@ -23,6 +24,8 @@ export interface DeleteOptions extends ControlPlaneOptions {
   exclude?: readonly string[];
   /** A resource that is already gone is not an error. */
   ignoreNotFound?: boolean;
+  /** text: one line per deletion (kubectl's); json/yaml: `{results: [...]}` once all are done. */
+  output?: 'text' | 'json' | 'yaml';
 }
 
 // Answers about one resource; the others still get their turn, as with kubectl delete.
@@ -74,11 +77,15 @@ export function runDelete(
 
     return withControlPlane(options, io, deps, async (client, context) => {
       let exitCode = EXIT_OK;
+      const output = options.output ?? 'text';
+      const deleted: DocumentResult[] = [];
       for (const target of targets) {
         const key = { kind: target.kind, namespace: target.namespace, name: target.name };
         try {
           const { result } = await client.delete({ ...key, resourceVersion: '' });
-          io.stdout(`${resourceType(result.kind)} "${result.name}" deleted\n`);
+          deleted.push(result);
+          if (output === 'text')
+            io.stdout(`${resourceType(result.kind)} "${result.name}" deleted\n`);
         } catch (err) {
           if (!(err instanceof RpcError) || !PER_RESOURCE.has(err.code)) throw err;
           if (err.code === GRPC_STATUS.NOT_FOUND) {
@@ -88,6 +95,7 @@ export function runDelete(
           exitCode = EXIT_FINDINGS;
         }
       }
+      if (output !== 'text') io.stdout(formatData(output, { results: deleted }));
       return exitCode;
     });
   });

@@ -389,6 +389,11 @@ Examples:
       .option(
         '--dry-run',
         'validate against the stored config and print what would change; write nothing',
+      )
+      .addOption(
+        new Option('-o, --output <format>', 'output format: a line per resource, or data')
+          .choices(['text', 'json', 'yaml'])
+          .default('text'),
       ),
   )
     .addHelpText(
@@ -399,8 +404,9 @@ Examples:
   # Bookinfo's base config (Services and Deployments in the files are skipped)
   meshctl apply -f samples/bookinfo --exclude tasks
 
-  # what would change, without writing
+  # what would change, without writing; as data
   meshctl apply -f reviews-v2.yaml --dry-run
+  meshctl apply -f samples/bookinfo/virtual-service-all-v1.yaml -o json
 
   # edit what is stored; a resourceVersion in the file makes the write fail if it changed since
   meshctl get vs reviews -o yaml > reviews.yaml && $EDITOR reviews.yaml && meshctl apply -f reviews.yaml`,
@@ -412,6 +418,7 @@ Examples:
           namespace: string;
           exclude?: string[];
           dryRun?: boolean;
+          output: 'text' | 'json' | 'yaml';
         },
       ) => {
         result.exitCode = await runApply(
@@ -421,6 +428,7 @@ Examples:
             namespace: opts.namespace,
             exclude: opts.exclude ?? [],
             dryRun: opts.dryRun ?? false,
+            output: opts.output,
           },
           io,
           deps(),
@@ -500,7 +508,12 @@ Examples:
         'skip matching paths while walking directories; repeatable',
         collect,
       )
-      .option('--ignore-not-found', 'a resource that does not exist is not an error'),
+      .option('--ignore-not-found', 'a resource that does not exist is not an error')
+      .addOption(
+        new Option('-o, --output <format>', 'output format: a line per deletion, or data')
+          .choices(['text', 'json', 'yaml'])
+          .default('text'),
+      ),
   )
     .addHelpText(
       'after',
@@ -519,6 +532,7 @@ Examples:
           namespace: string;
           exclude?: string[];
           ignoreNotFound?: boolean;
+          output: 'text' | 'json' | 'yaml';
         },
       ) => {
         result.exitCode = await runDelete(
@@ -529,6 +543,7 @@ Examples:
             namespace: opts.namespace,
             exclude: opts.exclude ?? [],
             ignoreNotFound: opts.ignoreNotFound ?? false,
+            output: opts.output,
           },
           io,
           deps(),
