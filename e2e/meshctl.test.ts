@@ -257,7 +257,7 @@ describe('meshctl on bad input', () => {
 
   it('bad flags exit 2', () => {
     expect(meshctl(['validate']).code).toBe(2);
-    expect(meshctl(['validate', '-f', bad, '-o', 'yaml']).code).toBe(2);
+    expect(meshctl(['validate', '-f', bad, '-o', 'xml']).code).toBe(2);
     expect(meshctl(['frobnicate']).code).toBe(2);
   });
 });
