@@ -235,9 +235,13 @@ describe('meshctl analyze (live mesh): when the control plane cannot be read', (
   });
 
   it.each([
-    { page: '/debug/configz', body: { resources: [] }, says: 'is not a list of resources' },
+    { page: '/debug/configz', body: { resources: [] }, says: '/debug/configz: expected a list' },
     { page: '/debug/configz', body: 'not json', says: 'with something that is not JSON' },
-    { page: '/debug/registryz', body: [{ proxyId: 'x' }], says: '[0] is not a workload' },
+    {
+      page: '/debug/registryz',
+      body: [{ proxyId: 'x' }],
+      says: '/debug/registryz[0].workloadName: expected a string',
+    },
   ])('$page answering $says: exit 3', async ({ page, body, says }) => {
     const address = await controlPlane({
       '/debug/configz': { body: HEALTHY },

@@ -7,17 +7,25 @@ import {
   DEFAULT_NAMESPACE,
   hasErrors,
   resolveHost,
+  validateResource,
   type Diagnostic,
+  type RegisteredWorkload,
   type Resource,
   type Severity,
+  type WorkloadRegistry,
 } from '@mesh/rules';
-import { readLiveMesh, type LiveMesh } from './analyze-live-source.js';
 import { parseTimeout } from './connection.js';
+import {
+  readDebugPages,
+  type DebugPages,
+  type StoredConfig,
+  type WorkloadRecord,
+} from './debug-pages.js';
 import { EXIT_FINDINGS, EXIT_OK, guarded } from './guard.js';
 import { InputError } from './inputs.js';
 import type { CliIo } from './io.js';
-import { HttpGetError, type HttpGet } from './proxy-config-http.js';
-import { controlPlaneHttpAddress, UnexpectedAnswerError } from './proxy-config-source.js';
+import { HttpGetError, UnexpectedAnswerError, type HttpGet } from './proxy-config-http.js';
+import { controlPlaneHttpAddress } from './proxy-config-source.js';
 import { findingLines, formatData, OUTPUT_FORMATS, type OutputFormat } from './report.js';
 import { EXIT_UNREACHABLE, formatTimeout } from './rpc.js';
 
@@ -36,6 +44,18 @@ export interface AnalyzeLiveOptions {
 
 export interface AnalyzeLiveDeps {
   httpGet: HttpGet;
+}
+
+/** The live mesh as the analysis takes it. */
+export interface LiveMesh {
+  /** `host:port` of the control plane's HTTP port that answered. */
+  address: string;
+  /**
+   * Oldest first (the order stands for creation order in Istio's "oldest wins" rules), each with
+   * what parsing and validation say about it: errors keep it out of the analysis.
+   */
+  resources: StoredConfig[];
+  registry: WorkloadRegistry;
 }
 
 /** The document `-o json` prints: `meshctl analyze -o json`'s, with the mesh instead of files. */
@@ -69,7 +89,11 @@ export function runAnalyzeLive(
     const address = controlPlaneHttpAddress(options.controlPlaneHttp);
     let mesh: LiveMesh;
     try {
-      mesh = await readLiveMesh(deps.httpGet, address, timeoutMs);
+      const pages = await readDebugPages(deps.httpGet, address, timeoutMs, [
+        'configz',
+        'registryz',
+      ]);
+      mesh = liveMesh(address, pages);
     } catch (err) {
       const message = describeLiveFailure(err, address, timeoutMs);
       if (message === undefined) throw err;
@@ -80,6 +104,35 @@ export function runAnalyzeLive(
     writeLiveReport(io, options.output, analysis);
     return hasErrors(analysis.diagnostics) ? EXIT_FINDINGS : EXIT_OK;
   });
+}
+
+/** The stored resources, validated, and the registry as the analyzers take it. */
+function liveMesh(address: string, pages: Pick<DebugPages, 'configz' | 'registryz'>): LiveMesh {
+  return {
+    address,
+    resources: pages.configz.map((stored) => ({
+      ...stored,
+      diagnostics: [
+        ...stored.diagnostics,
+        ...(stored.resource ? validateResource(stored.resource) : []),
+      ],
+    })),
+    registry: { workloads: pages.registryz.map(registeredWorkload) },
+  };
+}
+
+function registeredWorkload(w: WorkloadRecord): RegisteredWorkload {
+  return {
+    id: w.proxyId,
+    namespace: w.namespace,
+    workloadName: w.workloadName,
+    labels: w.labels,
+    ports: w.ports.map((p) => ({
+      number: p.number,
+      ...(p.name !== '' && { name: p.name }),
+      ...(p.protocol !== '' && { protocol: p.protocol }),
+    })),
+  };
 }
 
 /**

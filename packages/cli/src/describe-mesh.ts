@@ -1,4 +1,4 @@
-// The mesh as describe reasons about it, built once from a MeshView: the services (registry
+// The mesh as describe reasons about it, built once from the debug pages: the services (registry
 // workloads grouped as the control plane groups them, plus ServiceEntry hosts), the config
 // compiled by @mesh/rules exactly as a sidecar compiles it, and small lookups over both.
 // Pure: no I/O.
@@ -7,34 +7,36 @@ import {
   CLUSTER_DOMAIN,
   compile,
   destinationPolicy,
+  groupByService,
   hostsIntersect,
   ISTIO_ROOT_NAMESPACE,
+  portProtocol,
   resolveHost,
   MESH_GATEWAY,
+  selects,
+  serviceNameLabel,
   type CompiledConfig,
   type CompiledHttpRoute,
   type CompiledL4Route,
   type Kind,
+  type Labels,
+  type PortProtocol,
   type Resource,
   type ResourceOf,
   type ServiceInfo,
   type Sidecar,
   type VirtualHostEntry,
 } from '@mesh/rules';
-import type { MeshView, WorkloadRecord } from './describe-source.js';
+import type { DebugPages, WorkloadRecord } from './debug-pages.js';
 
-export type Labels = Readonly<Record<string, string>>;
-
-/** Workload label naming the service a registered workload belongs to, before `app`. */
-export const SERVICE_NAME_LABEL = 'service.mesh.dev/name';
 /** Where a workload that registered no address is reached (the control plane's default). */
 const DEFAULT_WORKLOAD_ADDRESS = '127.0.0.1';
 
 export interface ServicePort {
   number: number;
   name?: string;
-  /** HTTP, HTTP2, GRPC, HTTPS, TLS or TCP: how proxies treat the port. */
-  protocol: string;
+  /** How proxies treat the port (@mesh/rules' portProtocol, as the control plane decides it). */
+  protocol: PortProtocol;
   targetPort?: number;
 }
 
@@ -75,14 +77,19 @@ export interface Mesh {
   compiled: CompiledConfig;
   /** Resources left out because @mesh/rules could not compile them (proxies NACK them too). */
   uncompilable: string[];
+  /** Stored entries this meshctl could not read (a newer control plane?), in words. */
   unreadable: string[];
 }
 
-export function buildMesh(view: MeshView, domain: string = CLUSTER_DOMAIN): Mesh {
-  const resources = view.resources.map((s) => s.resource);
+export function buildMesh(pages: DebugPages, domain: string = CLUSTER_DOMAIN): Mesh {
+  const resources = pages.configz.flatMap((s) => (s.resource ? [s.resource] : []));
+  const unreadable = pages.configz.flatMap((s) =>
+    s.resource ? [] : [`${s.at}: ${s.diagnostics[0]?.message ?? 'not a resource'}`],
+  );
+  const workloads = pages.registryz;
   const services = [
-    ...registryServices(view.workloads, domain),
-    ...serviceEntryServices(resources, view.workloads, domain),
+    ...registryServices(workloads, domain),
+    ...serviceEntryServices(resources, workloads, domain),
   ];
   const infos: ServiceInfo[] = services
     .filter((s) => s.origin === 'registry')
@@ -96,12 +103,12 @@ export function buildMesh(view: MeshView, domain: string = CLUSTER_DOMAIN): Mesh
   return {
     domain,
     services,
-    workloads: view.workloads,
-    proxies: new Map(view.proxies.map((p) => [p.proxyId, p])),
+    workloads,
+    proxies: new Map(pages.syncz.map((p) => [p.proxyId, p])),
     resources,
     compiled,
     uncompilable,
-    unreadable: view.unreadable,
+    unreadable,
   };
 }
 
@@ -136,61 +143,36 @@ function compileAll(
 
 // --- services ---------------------------------------------------------------------------------
 
-/**
- * The service a registered workload belongs to, as the control plane decides it
- * (control-plane snapshot/services.ts, docs/ARCHITECTURE.md "Services come from..."): its
- * `service.mesh.dev/name` label, else `app`, else its workload name.
- */
-function registryServiceName(w: WorkloadRecord): string {
-  return (w.labels[SERVICE_NAME_LABEL] || w.labels['app'] || w.workloadName).toLowerCase();
-}
-
-/** The label that put the workload in its service, for words (`app=reviews`). */
+/** The label that put the workload in its service, for words (`label app=reviews`). */
 export function serviceNameSource(w: WorkloadRecord): string {
-  if (w.labels[SERVICE_NAME_LABEL])
-    return `label ${SERVICE_NAME_LABEL}=${w.labels[SERVICE_NAME_LABEL]}`;
-  if (w.labels['app']) return `label app=${w.labels['app']}`;
-  return 'its workload name';
+  const label = serviceNameLabel(w.labels);
+  return label ? `label ${label}=${w.labels[label]}` : 'its workload name';
 }
 
+/** Services formed by registered workloads, grouped as the control plane groups them. */
 function registryServices(workloads: readonly WorkloadRecord[], domain: string): MeshService[] {
-  const groups = new Map<string, WorkloadRecord[]>();
-  for (const w of workloads) {
-    const key = `${w.namespace}/${registryServiceName(w)}`;
-    groups.set(key, [...(groups.get(key) ?? []), w]);
-  }
-  return [...groups.keys()].sort().map((key) => {
-    const records = groups.get(key)!;
-    const first = records[0]!;
-    const name = registryServiceName(first);
-    // Workloads of one service may differ in ports; the service offers their union.
-    const ports = new Map<number, ServicePort>();
-    for (const w of records)
-      for (const p of w.ports)
-        if (!ports.has(p.number))
-          ports.set(p.number, {
-            number: p.number,
-            ...(p.name && { name: p.name }),
-            protocol: portProtocol(p),
-          });
-    return {
-      host: `${name}.${first.namespace}.${domain}`,
-      name,
-      namespace: first.namespace,
-      ports: [...ports.values()].sort((a, b) => a.number - b.number),
-      exportTo: ['*'],
-      origin: 'registry',
-      endpoints: records.map((w) => ({
-        address: w.addresses[0] ?? DEFAULT_WORKLOAD_ADDRESS,
-        // Other proxies dial the workload's sidecar inbound port (endpointPort), else the port.
-        ports: Object.fromEntries(w.ports.map((p) => [p.number, p.endpointPort || p.number])),
-        labels: w.labels,
-        ready: w.ready,
-        source: `proxy ${w.proxyId}`,
-        workload: w,
-      })),
-    };
-  });
+  return groupByService(workloads, domain).map((service) => ({
+    host: service.host,
+    name: service.name,
+    namespace: service.namespace,
+    // The union of the workloads' ports, each named as the first workload declaring it names it.
+    ports: service.ports.map((p) => ({
+      number: p.number,
+      ...(p.name && { name: p.name }),
+      protocol: portProtocol(p),
+    })),
+    exportTo: ['*'],
+    origin: 'registry',
+    endpoints: service.workloads.map((w) => ({
+      address: w.addresses[0] ?? DEFAULT_WORKLOAD_ADDRESS,
+      // Other proxies dial the workload's sidecar inbound port (endpointPort), else the port.
+      ports: Object.fromEntries(w.ports.map((p) => [p.number, p.endpointPort || p.number])),
+      labels: w.labels,
+      ready: w.ready,
+      source: `proxy ${w.proxyId}`,
+      workload: w,
+    })),
+  }));
 }
 
 function serviceEntryServices(
@@ -285,46 +267,12 @@ function serviceEntryServices(
   });
 }
 
-const PROTOCOLS: ReadonlyMap<string, string> = new Map([
-  ['http', 'HTTP'],
-  ['http_proxy', 'HTTP'],
-  ['grpc-web', 'HTTP'],
-  ['http2', 'HTTP2'],
-  ['grpc', 'GRPC'],
-  ['https', 'HTTPS'],
-  ['tls', 'TLS'],
-  ['tcp', 'TCP'],
-  ['mongo', 'TCP'],
-  ['mysql', 'TCP'],
-  ['redis', 'TCP'],
-  ['udp', 'TCP'],
-]);
-
-/**
- * The protocol proxies give a port, as the control plane decides it (snapshot/protocol.ts):
- * an explicit protocol, else Istio's `<protocol>[-<suffix>]` port naming; nothing is sniffed,
- * so a port that says neither is TCP.
- */
-export function portProtocol(port: { protocol?: string; name?: string }): string {
-  const explicit = PROTOCOLS.get((port.protocol ?? '').toLowerCase());
-  if (explicit) return explicit;
-  const name = (port.name ?? '').toLowerCase();
-  if (name === 'grpc-web' || name.startsWith('grpc-web-')) return 'HTTP';
-  return PROTOCOLS.get(name.split('-')[0] ?? '') ?? 'TCP';
-}
-
-export function isHttpProtocol(protocol: string): boolean {
+/** Is the port's traffic routed by HTTP routes (so describe sends it a request, not a connection)? */
+export function isHttpProtocol(protocol: PortProtocol): boolean {
   return protocol === 'HTTP' || protocol === 'HTTP2' || protocol === 'GRPC';
 }
 
 // --- lookups ----------------------------------------------------------------------------------
-
-/** Istio label selection: every selector label present with the same value. */
-export function selects(selector: Labels | undefined, labels: Labels): boolean {
-  for (const [k, v] of Object.entries(selector ?? {}))
-    if (!Object.hasOwn(labels, k) || labels[k] !== v) return false;
-  return true;
-}
 
 export function ofKind<K extends Kind>(resources: readonly Resource[], kind: K): ResourceOf<K>[] {
   return resources.filter((r) => r.kind === kind) as ResourceOf<K>[];

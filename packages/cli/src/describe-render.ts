@@ -1,6 +1,6 @@
 // `meshctl describe` as text for people: one fact per line, problems named at the end. Pure.
-import { formatDuration } from '@mesh/rules';
-import { SERVICE_NAME_LABEL, type Labels, type SyncSummary } from './describe-mesh.js';
+import { formatDuration, serviceNameLabel, type Labels } from '@mesh/rules';
+import type { SyncSummary } from './describe-mesh.js';
 import type {
   DescribedDestination,
   DescribedGateway,
@@ -377,7 +377,7 @@ function syncWords(s: SyncSummary): string {
 
 /** Labels without the one that names the service (`app=reviews` on every reviews workload). */
 function withoutServiceLabel(labels: Labels): Labels {
-  const key = labels[SERVICE_NAME_LABEL] !== undefined ? SERVICE_NAME_LABEL : 'app';
+  const key = serviceNameLabel(labels);
   return Object.fromEntries(Object.entries(labels).filter(([k]) => k !== key));
 }
 

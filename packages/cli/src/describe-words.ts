@@ -7,6 +7,7 @@ import {
   type FaultPolicy,
   type HTTPMatchRequest,
   type L4MatchAttributes,
+  type Labels,
   type LoadBalancerSettings,
   type OutlierDetection,
   type ResolvedTrafficPolicy,
@@ -15,7 +16,6 @@ import {
   type TLSMatchAttributes,
   type TrafficPolicy,
 } from '@mesh/rules';
-import type { Labels } from './describe-mesh.js';
 
 /** `app=reviews, version=v1`; `none` when empty. */
 export function labelWords(labels: Labels | undefined): string {

@@ -1,21 +1,25 @@
 // `meshctl describe workload`: one registered workload (all its proxies), the services it
 // serves, the DestinationRule subsets that select it, the routes that reach it and its share of
 // traffic now. Derived from each of its services' descriptions, so both views agree. Pure.
-import { MESH_GATEWAY, type ResolvedTrafficPolicy, type TrafficPolicy } from '@mesh/rules';
+import {
+  MESH_GATEWAY,
+  portProtocol,
+  selects,
+  type Labels,
+  type ResolvedTrafficPolicy,
+  type TrafficPolicy,
+} from '@mesh/rules';
 import {
   egressHosts,
   entriesOf,
   ofKind,
-  portProtocol,
-  selects,
   serviceNameSource,
   sidecarFor,
   syncOf,
-  type Labels,
   type Mesh,
   type SyncSummary,
 } from './describe-mesh.js';
-import type { WorkloadRecord } from './describe-source.js';
+import type { WorkloadRecord } from './debug-pages.js';
 import {
   describeGateway,
   routesInto,

@@ -4,10 +4,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
+import type { DebugPage } from './debug-pages.js';
 import { runDescribe, type DescribeOptions } from './describe.js';
 import { renderService, renderWorkload } from './describe-render.js';
 import { describeService, type Found } from './describe-service.js';
-import type { DebugPage } from './describe-source.js';
 import { describeWorkload } from './describe-workload.js';
 import { nodeHttpGet } from './proxy-config-http.js';
 import { memoryIo } from './test-support/memory-io.js';
@@ -151,7 +151,7 @@ describe('meshctl describe (in-process, real HTTP)', () => {
     expect(r.code).toBe(3);
     expect(r.err).toMatch(
       new RegExp(
-        `^Error: ${other.address.replace(/\./g, '\\.')} answered 404 to GET /debug/(configz|registryz|syncz)\\. Is --control-plane-http pointing at a mesh control plane's HTTP port \\(not its gRPC port\\)\\?\\n$`,
+        `^Error: the control plane at ${other.address.replace(/\./g, '\\.')} answered /debug/(configz|registryz|syncz) with HTTP 404: not found: /debug/\\w+\\. Is --control-plane-http pointing at a mesh control plane's HTTP port \\(not its gRPC port\\)\\?\\n$`,
       ),
     );
   });

@@ -1,20 +1,20 @@
 // `meshctl describe service|workload NAME`: which VirtualServices, DestinationRules, Gateways,
 // ServiceEntries and Sidecars apply, and where traffic goes now, from the control plane's HTTP
-// debug port. Fetching (describe-source.ts) is kept apart from the pure derivation
+// debug port. Fetching (debug-pages.ts) is kept apart from the pure derivation
 // (describe-service.ts, describe-workload.ts) and rendering (describe-render.ts).
 import { DEFAULT_NAMESPACE } from '@mesh/rules';
 import { stringify as stringifyYaml } from 'yaml';
 import { parseTimeout } from './connection.js';
+import { DEBUG_PAGES, readDebugPages, type DebugPages } from './debug-pages.js';
 import { buildMesh } from './describe-mesh.js';
 import { renderService, renderWorkload } from './describe-render.js';
 import { describeService } from './describe-service.js';
-import { readMeshView, type MeshView } from './describe-source.js';
 import { describeWorkload } from './describe-workload.js';
 import { EXIT_FINDINGS, EXIT_OK, guarded } from './guard.js';
 import { InputError } from './inputs.js';
 import type { CliIo } from './io.js';
-import { HttpGetError, type HttpGet } from './proxy-config-http.js';
-import { controlPlaneHttpAddress, UnexpectedAnswerError } from './proxy-config-source.js';
+import { HttpGetError, UnexpectedAnswerError, type HttpGet } from './proxy-config-http.js';
+import { controlPlaneHttpAddress } from './proxy-config-source.js';
 import { EXIT_UNREACHABLE, formatTimeout } from './rpc.js';
 
 export type DescribeKind = 'service' | 'workload';
@@ -72,16 +72,16 @@ export function runDescribe(
     const timeoutMs = parseTimeout(options.timeout);
     const address = controlPlaneHttpAddress(options.controlPlaneHttp);
 
-    let view: MeshView;
+    let pages: DebugPages;
     try {
-      view = await readMeshView(deps.httpGet, address, timeoutMs);
+      pages = await readDebugPages(deps.httpGet, address, timeoutMs, DEBUG_PAGES);
     } catch (err) {
       const failure = describeReadFailure(err, address, timeoutMs);
       if (!failure) throw err;
       io.stderr(`${failure}\n`);
       return EXIT_UNREACHABLE;
     }
-    const mesh = buildMesh(view);
+    const mesh = buildMesh(pages);
     const found =
       kind === 'service'
         ? describeService(mesh, name, namespace)
@@ -94,7 +94,7 @@ export function runDescribe(
     if (output === 'json') io.stdout(`${JSON.stringify(value, null, 2)}\n`);
     else if (output === 'yaml') io.stdout(stringifyYaml(value, { lineWidth: 0 }));
     else io.stdout(value.kind === 'service' ? renderService(value) : renderWorkload(value));
-    for (const u of view.unreadable)
+    for (const u of mesh.unreadable)
       io.stderr(`warning: skipped a stored resource this meshctl cannot read: ${u}\n`);
     return EXIT_OK;
   });

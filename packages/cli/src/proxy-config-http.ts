@@ -1,6 +1,7 @@
-// The one plain-HTTP GET that `meshctl proxy-config` makes (a proxy's admin port, the control
-// plane's debug port). Injected like CliIo, so the command runs in tests against a recording
-// double or a real node:http server on a loopback port.
+// The one plain-HTTP GET that meshctl makes (a proxy's admin port, the control plane's HTTP
+// port: proxy-config, describe, live analyze, version), and the JSON read on top of it. Injected
+// like CliIo, so the commands run in tests against a recording double or a real node:http server
+// on a loopback port.
 import { get } from 'node:http';
 
 export interface HttpResponse {
@@ -24,6 +25,37 @@ export class HttpGetError extends Error {
     readonly details: string,
   ) {
     super(`${reason}: ${details}`);
+  }
+}
+
+/** The answer was not what a mesh proxy or control plane sends: wrong port or version. */
+export class UnexpectedAnswerError extends Error {
+  override readonly name = 'UnexpectedAnswerError';
+}
+
+/**
+ * GET `url` and parse its JSON body. Anything but a 200 with JSON is an UnexpectedAnswerError
+ * naming `where` (`the control plane at 127.0.0.1:15014`) and the path, with the first line of
+ * a refusal: the 404 page of a wrong port says what that port is.
+ */
+export async function getJson(
+  httpGet: HttpGet,
+  url: string,
+  timeoutMs: number,
+  where: string,
+): Promise<unknown> {
+  const response = await httpGet(url, timeoutMs);
+  const path = new URL(url).pathname;
+  if (response.status !== 200) {
+    const said = response.body.trim().split('\n')[0] ?? '';
+    throw new UnexpectedAnswerError(
+      `${where} answered ${path} with HTTP ${response.status}${said ? `: ${said}` : ''}`,
+    );
+  }
+  try {
+    return JSON.parse(response.body) as unknown;
+  } catch {
+    throw new UnexpectedAnswerError(`${where} answered ${path} with something that is not JSON`);
   }
 }
 

@@ -2,7 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TYPE_URLS } from '@mesh/proto';
 import { InputError } from './inputs.js';
-import { HttpGetError, nodeHttpGet, type HttpGet } from './proxy-config-http.js';
+import {
+  HttpGetError,
+  nodeHttpGet,
+  UnexpectedAnswerError,
+  type HttpGet,
+} from './proxy-config-http.js';
 import {
   adminAddress,
   controlPlaneHttpAddress,
@@ -10,7 +15,6 @@ import {
   readFromAdmin,
   readFromControlPlane,
   TYPE_URL_OF,
-  UnexpectedAnswerError,
 } from './proxy-config-source.js';
 import {
   GATEWAY_CONFIG_DUMP,

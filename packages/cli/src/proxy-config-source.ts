@@ -10,7 +10,7 @@ import type {
   TypeUrl,
 } from '@mesh/proto';
 import { InputError } from './inputs.js';
-import type { HttpGet } from './proxy-config-http.js';
+import { getJson, UnexpectedAnswerError, type HttpGet } from './proxy-config-http.js';
 
 export const DEFAULT_ADMIN_PORT = 15000;
 export const DEFAULT_CONTROL_PLANE_HTTP = 'localhost:15014';
@@ -80,11 +80,6 @@ export interface ProxyConfig {
   endpoints: TypeSection<EndpointsBody>;
   /** The proxy's compiled clusters with live endpoint health; absent from the control plane. */
   live?: LiveCluster[];
-}
-
-/** The answer was not what a mesh proxy or control plane sends: wrong port or version. */
-export class UnexpectedAnswerError extends Error {
-  override readonly name = 'UnexpectedAnswerError';
 }
 
 /**
@@ -179,27 +174,6 @@ export async function readFromControlPlane(
     clusters: typeSection('clusters'),
     endpoints: typeSection('endpoints'),
   };
-}
-
-async function getJson(
-  httpGet: HttpGet,
-  url: string,
-  timeoutMs: number,
-  where: string,
-): Promise<unknown> {
-  const response = await httpGet(url, timeoutMs);
-  const path = new URL(url).pathname;
-  if (response.status !== 200) {
-    const said = response.body.trim().split('\n')[0] ?? '';
-    throw new UnexpectedAnswerError(
-      `${where} answered ${path} with HTTP ${response.status}${said ? `: ${said}` : ''}`,
-    );
-  }
-  try {
-    return JSON.parse(response.body) as unknown;
-  } catch {
-    throw new UnexpectedAnswerError(`${where} answered ${path} with something that is not JSON`);
-  }
 }
 
 /** A `{version, resources: [{name, version, body}]}` set, resources sorted by name. */

@@ -5,7 +5,7 @@ import { parseTimeout } from './connection.js';
 import { EXIT_FINDINGS, EXIT_OK, guarded } from './guard.js';
 import { InputError } from './inputs.js';
 import type { CliIo } from './io.js';
-import { HttpGetError, type ProxyConfigDeps } from './proxy-config-http.js';
+import { HttpGetError, UnexpectedAnswerError, type ProxyConfigDeps } from './proxy-config-http.js';
 import {
   CLUSTER_HEADERS,
   clusterRows,
@@ -25,7 +25,6 @@ import {
   NotConnectedError,
   readFromAdmin,
   readFromControlPlane,
-  UnexpectedAnswerError,
   type ConfigType,
   type ProxyConfig,
 } from './proxy-config-source.js';

@@ -14,6 +14,19 @@ export {
   gatewayServerHost,
   CLUSTER_DOMAIN,
 } from './hosts.js';
+export { portProtocol, type PortProtocol } from './protocol.js';
+export {
+  groupByService,
+  registryServiceHost,
+  registryServiceName,
+  selects,
+  serviceNameLabel,
+  SERVICE_NAME_LABEL,
+  type Labels,
+  type PortedWorkload,
+  type RegistryService,
+  type WorkloadIdentity,
+} from './workloads.js';
 export {
   analyze,
   FINDINGS,

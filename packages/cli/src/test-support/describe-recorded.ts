@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildMesh, type Mesh } from '../describe-mesh.js';
-import { decodeMeshView, type DebugPage } from '../describe-source.js';
+import { decodeDebugPages, type DebugPage } from '../debug-pages.js';
 
 export type Recording = 'demo' | 'tasks';
 
@@ -35,7 +35,7 @@ export function pageText(recording: Recording, page: DebugPage): string {
   return `${JSON.stringify(recordedPage(recording, page), null, 2)}\n`;
 }
 
-/** All three pages, parsed: what decodeMeshView takes. */
+/** All three pages, parsed: what decodeDebugPages takes. */
 export function recordedPages(recording: Recording): Record<DebugPage, unknown> {
   return {
     configz: recordedPage(recording, 'configz'),
@@ -48,7 +48,7 @@ export function recordedPages(recording: Recording): Record<DebugPage, unknown> 
 export function recordedMesh(recording: Recording, change?: (pages: RecordedPages) => void): Mesh {
   const pages = structuredClone(recordedPages(recording)) as RecordedPages;
   change?.(pages);
-  return buildMesh(decodeMeshView(pages));
+  return buildMesh(decodeDebugPages(pages));
 }
 
 /** The pages with just enough type to change them in tests. */

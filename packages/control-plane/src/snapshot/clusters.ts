@@ -1,9 +1,9 @@
 // Clusters and their endpoints: per service port the whole service plus one per DestinationRule
 // subset, and for a sidecar one inbound cluster per port of its own workload.
 import type { ClusterBody, EndpointBody, EndpointsBody } from '@mesh/proto';
-import { outboundClusterName } from '@mesh/rules';
+import { outboundClusterName, portProtocol, selects } from '@mesh/rules';
 import type { ProxyNode } from '../model.js';
-import { selects, sortedLabels } from './labels.js';
+import { sortedLabels } from './labels.js';
 import { compareText } from './order.js';
 import { inboundClusterName, uniqueNodePorts } from './listeners.js';
 import {
@@ -12,7 +12,6 @@ import {
   type ClusterPolicy,
   type PolicyIndex,
 } from './policy.js';
-import { portProtocol } from './protocol.js';
 import { DEFAULT_WORKLOAD_ADDRESS, type MeshService, type ServicePort } from './services.js';
 
 export interface ClusterSet {

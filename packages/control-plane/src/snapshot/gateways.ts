@@ -1,8 +1,7 @@
 // Which Gateways configure a proxy. Gateways from every namespace may select it, as with Istio's
 // default PILOT_SCOPE_GATEWAY_TO_NAMESPACE=false.
-import type { Gateway } from '@mesh/rules';
+import { selects, type Gateway } from '@mesh/rules';
 import type { ConfigView, ProxyNode } from '../model.js';
-import { selects } from './labels.js';
 import { attempt, storedOfKind, type Stored } from './stored.js';
 
 /**

@@ -2,8 +2,6 @@
 export { buildSnapshot } from './snapshot.js';
 export {
   servicesOf,
-  registryServiceName,
-  SERVICE_NAME_LABEL,
   DEFAULT_WORKLOAD_ADDRESS,
   type MeshService,
   type ServicePort,
@@ -13,6 +11,5 @@ export {
 export { servicesForProxy } from './visible-services.js';
 export { selectSidecar, egressScope, scopeAdmits, type EgressScope } from './sidecar-scope.js';
 export { gatewaysFor } from './gateways.js';
-export { portProtocol } from './protocol.js';
 export { setVersion, typeSnapshot } from './versions.js';
 export type { Stored } from './stored.js';

@@ -1,13 +1,6 @@
-// Label selection as Istio does it: every selector label must be present with the same value, so
-// an empty selector selects everything.
-export type Labels = Readonly<Record<string, string>>;
-
-export function selects(selector: Labels | undefined, labels: Labels): boolean {
-  for (const [key, value] of Object.entries(selector ?? {})) {
-    if (!Object.hasOwn(labels, key) || labels[key] !== value) return false;
-  }
-  return true;
-}
+// Labels as the snapshot carries them: key order made stable for content hashes. Selection is
+// @mesh/rules' `selects`.
+import type { Labels } from '@mesh/rules';
 
 /**
  * Labels with their keys sorted. Proxies send labels as a protobuf map, whose order is not

@@ -7,9 +7,8 @@ import type {
   OutboundListener,
   WorkloadPort,
 } from '@mesh/proto';
-import type { Gateway } from '@mesh/rules';
+import { portProtocol, type Gateway } from '@mesh/rules';
 import type { ProxyNode } from '../model.js';
-import { portProtocol } from './protocol.js';
 import { attempt, qualifiedName, type Stored } from './stored.js';
 
 export const OUTBOUND_LISTENER: OutboundListener = { name: 'outbound', direction: 'outbound' };

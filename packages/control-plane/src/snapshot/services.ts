@@ -3,15 +3,18 @@
 import type { ClusterBody, ListenerProtocol } from '@mesh/proto';
 import {
   CLUSTER_DOMAIN,
+  groupByService,
+  portProtocol,
   resolveHost,
+  selects,
+  type Labels,
   type Port,
   type ServiceEntry,
   type WorkloadEntry,
   type WorkloadEntrySpec,
 } from '@mesh/rules';
 import type { ConfigView, RegistryView, SnapshotOptions, WorkloadRecord } from '../model.js';
-import { selects, sortedLabels, type Labels } from './labels.js';
-import { portProtocol } from './protocol.js';
+import { sortedLabels } from './labels.js';
 import { attempt, qualifiedName, storedOfKind, type Stored } from './stored.js';
 
 export type Resolution = ClusterBody['resolution'];
@@ -47,9 +50,6 @@ export interface MeshService {
   /** Who declares it: `registry` or `ServiceEntry ns/name`. */
   readonly origin: string;
 }
-
-/** Workload label naming the service a registered workload belongs to, before `app`. */
-export const SERVICE_NAME_LABEL = 'service.mesh.dev/name';
 
 /** Where a workload that registered no address is reached: our local mesh runs on loopback. */
 export const DEFAULT_WORKLOAD_ADDRESS = '127.0.0.1';
@@ -87,50 +87,28 @@ export function servicesOf(
   return out;
 }
 
-export function registryServiceName(w: WorkloadRecord): string {
-  return (w.labels[SERVICE_NAME_LABEL] || w.labels['app'] || w.workloadName).toLowerCase();
-}
-
+/** One service per group of workloads @mesh/rules' groupByService forms. */
 function registryServices(workloads: readonly WorkloadRecord[], domain: string): MeshService[] {
-  const groups = new Map<string, WorkloadRecord[]>();
-  for (const w of workloads) {
-    const key = `${w.namespace}/${registryServiceName(w)}`;
-    const group = groups.get(key);
-    if (group) group.push(w);
-    else groups.set(key, [w]);
-  }
-  return [...groups.keys()].sort().map((key) => {
-    const records = groups.get(key) ?? [];
-    const first = records[0];
-    const namespace = first?.namespace ?? '';
-    // Workloads of one service may differ in ports; the service offers their union, and each
-    // endpoint serves only the ports its workload has. The first declaration names a port.
-    const ports = new Map<number, ServicePort>();
-    for (const w of records) {
-      for (const p of w.ports) {
-        if (!ports.has(p.number)) ports.set(p.number, servicePort(p.number, p.protocol, p.name));
-      }
-    }
-    return {
-      host: `${first ? registryServiceName(first) : ''}.${namespace}.${domain}`,
-      namespace,
-      ports: [...ports.values()].sort((a, b) => a.number - b.number),
-      exportTo: ['*'],
-      resolution: 'STATIC' as const,
-      endpoints: records.map((w) => ({
-        address: w.addresses[0] ?? DEFAULT_WORKLOAD_ADDRESS,
-        // Other proxies dial the workload's sidecar inbound port (endpointPort, or the service
-        // port itself under transparent capture); targetPort is the app behind the sidecar.
-        ports: Object.fromEntries(w.ports.map((p) => [p.number, p.endpointPort || p.number])),
-        labels: sortedLabels(w.labels),
-        ready: w.ready,
-        weight: 1,
-        locality: w.locality,
-        source: `proxy ${w.proxyId}`,
-      })),
-      origin: 'registry',
-    };
-  });
+  return groupByService(workloads, domain).map((service) => ({
+    host: service.host,
+    namespace: service.namespace,
+    // The union of the workloads' ports; each endpoint serves only the ports its workload has.
+    ports: service.ports.map((p) => servicePort(p.number, p.protocol, p.name)),
+    exportTo: ['*'],
+    resolution: 'STATIC' as const,
+    endpoints: service.workloads.map((w) => ({
+      address: w.addresses[0] ?? DEFAULT_WORKLOAD_ADDRESS,
+      // Other proxies dial the workload's sidecar inbound port (endpointPort, or the service
+      // port itself under transparent capture); targetPort is the app behind the sidecar.
+      ports: Object.fromEntries(w.ports.map((p) => [p.number, p.endpointPort || p.number])),
+      labels: sortedLabels(w.labels),
+      ready: w.ready,
+      weight: 1,
+      locality: w.locality,
+      source: `proxy ${w.proxyId}`,
+    })),
+    origin: 'registry',
+  }));
 }
 
 function servicePort(

@@ -1,7 +1,12 @@
 // Sidecar egress scoping: which services and VirtualServices a sidecar proxy imports.
-import { hostsIntersect, ISTIO_ROOT_NAMESPACE, resolveHost, type Sidecar } from '@mesh/rules';
+import {
+  hostsIntersect,
+  ISTIO_ROOT_NAMESPACE,
+  resolveHost,
+  selects,
+  type Sidecar,
+} from '@mesh/rules';
 import type { ConfigView, ProxyNode } from '../model.js';
-import { selects } from './labels.js';
 import { attempt, storedOfKind, type Stored } from './stored.js';
 
 /**

@@ -9,6 +9,7 @@
 // endpoints) are skipped: MESH-A0002 and MESH-A0007 speak about hosts that do not exist.
 import type { DestinationRule } from '../api/resources.js';
 import type { Diagnostic } from '../diagnostics.js';
+import { selects, type Labels } from '../workloads.js';
 import { destinationRulesFor, type Catalog } from './catalog.js';
 import { finding, nsName } from './finding.js';
 import {
@@ -17,9 +18,7 @@ import {
   endpointsOfHost,
   formatLabels,
   hasLabels,
-  selects,
   type EndpointLabels,
-  type Labels,
 } from './registry.js';
 
 export function emptySubset(catalog: Catalog): Diagnostic[] {

@@ -12,10 +12,11 @@
 // analyzer for either case.
 import type { Gateway, VirtualService } from '../api/resources.js';
 import type { Diagnostic } from '../diagnostics.js';
+import { selects } from '../workloads.js';
 import { visibleIn, type Catalog } from './catalog.js';
 import { finding, nsName } from './finding.js';
 import { gatewayKey, MESH_GATEWAY, visibility } from './references.js';
-import { hasLabels, selects, type RegisteredWorkload, type RegistryIndex } from './registry.js';
+import { hasLabels, type RegisteredWorkload, type RegistryIndex } from './registry.js';
 
 export function gatewayUnserved(catalog: Catalog): Diagnostic[] {
   const registry = catalog.registry;

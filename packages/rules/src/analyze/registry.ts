@@ -1,11 +1,8 @@
 // The workloads a control plane has registered, as the live analyzers (MESH-A0021..A0025) see
 // them: plain data the caller fetched, so analysis stays pure. Services are formed from workloads
-// the way the control plane forms them (packages/control-plane/src/snapshot/services.ts): by the
-// `service.mesh.dev/name` label, else `app`, else the workload name, in the workload's namespace.
-import { CLUSTER_DOMAIN } from '../hosts.js';
+// by the rule the control plane forms them by (workloads.ts).
 import type { ServiceEntry, WorkloadEntry } from '../api/resources.js';
-
-export type Labels = Readonly<Record<string, string>>;
+import { registryServiceHost, selects, type Labels } from '../workloads.js';
 
 export interface RegisteredWorkloadPort {
   number: number;
@@ -30,15 +27,6 @@ export interface WorkloadRegistry {
   workloads: readonly RegisteredWorkload[];
 }
 
-/** Workload label naming the service a registered workload belongs to, before `app`. */
-const SERVICE_NAME_LABEL = 'service.mesh.dev/name';
-
-/** `reviews.default.svc.cluster.local` for a workload labelled app=reviews in default. */
-export function registryServiceHost(w: RegisteredWorkload): string {
-  const name = (w.labels[SERVICE_NAME_LABEL] || w.labels['app'] || w.workloadName).toLowerCase();
-  return `${name}.${w.namespace}.${CLUSTER_DOMAIN}`;
-}
-
 export interface RegistryIndex {
   workloads: readonly RegisteredWorkload[];
   /** Registered workloads by the service host they form. */
@@ -54,14 +42,6 @@ export function indexRegistry(registry: WorkloadRegistry): RegistryIndex {
     else byHost.set(host, [w]);
   }
   return { workloads: registry.workloads, byHost };
-}
-
-/** Istio's label selection: every selector label present with the same value. */
-export function selects(selector: Labels | undefined, labels: Labels): boolean {
-  for (const [key, value] of Object.entries(selector ?? {})) {
-    if (!Object.hasOwn(labels, key) || labels[key] !== value) return false;
-  }
-  return true;
 }
 
 export function hasLabels(selector: Labels | undefined): selector is Labels {

@@ -10,14 +10,13 @@
 //   workloads: its hosts get no endpoints from it.
 import type { Gateway, ServiceEntry, Sidecar } from '../api/resources.js';
 import type { Diagnostic } from '../diagnostics.js';
+import { selects, type Labels } from '../workloads.js';
 import type { Catalog } from './catalog.js';
 import { finding } from './finding.js';
 import {
   describeCandidates,
   formatLabels,
   hasLabels,
-  selects,
-  type Labels,
   type RegisteredWorkload,
   type RegistryIndex,
 } from './registry.js';

@@ -6,13 +6,8 @@ import type { ValidationContext } from './context.js';
 import { checkNamespacedHost } from './host-names.js';
 import { isIPAddress } from './ip.js';
 import { isIstioDnsLabel } from './names.js';
-import {
-  checkPort,
-  checkProtocol,
-  isHttpProtocol,
-  isTlsProtocol,
-  normalizeProtocol,
-} from './ports.js';
+import { normalizeProtocol } from '../protocol.js';
+import { checkPort, checkProtocol, isHttpProtocol, isTlsProtocol } from './ports.js';
 import { checkServerTls, serverTlsMode } from './server-tls.js';
 import { unixAddressProblem, UNIX_PREFIX } from './unix-address.js';
 

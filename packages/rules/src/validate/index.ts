@@ -22,13 +22,8 @@ export {
   isValidHostName,
   isHostSubsetOf,
 } from './host-names.js';
-export {
-  normalizeProtocol,
-  isHttpProtocol,
-  isTlsProtocol,
-  isValidPort,
-  PROTOCOL_NAMES,
-} from './ports.js';
+export { normalizeProtocol, PROTOCOL_NAMES } from '../protocol.js';
+export { isHttpProtocol, isTlsProtocol, isValidPort } from './ports.js';
 export { RETRY_ON_POLICIES, unknownRetryOnPolicies } from './retry-on.js';
 export { GRPC_STATUS, GRPC_STATUS_NAMES, type GrpcStatusName } from './grpc-status.js';
 export { isIPAddress, isIPv4, isIPv6, isCidr } from './ip.js';

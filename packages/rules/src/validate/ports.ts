@@ -1,30 +1,8 @@
-// Port numbers, port names and the protocol names Istio recognises (pkg/config/protocol).
+// Port numbers, port names and protocol names, as Istio validates them.
 import type { PathSegment } from '../diagnostics.js';
+import { normalizeProtocol, PROTOCOL_NAMES } from '../protocol.js';
 import type { ValidationContext } from './context.js';
 import { isIstioDnsLabel } from './names.js';
-
-/** Istio's protocols, keyed by their lower-case spelling (names are case-insensitive). */
-const PROTOCOLS: Readonly<Record<string, string>> = {
-  http: 'HTTP',
-  https: 'HTTPS',
-  http2: 'HTTP2',
-  http_proxy: 'HTTP_PROXY',
-  grpc: 'GRPC',
-  'grpc-web': 'GRPC-Web',
-  tcp: 'TCP',
-  tls: 'TLS',
-  udp: 'UDP',
-  mongo: 'Mongo',
-  redis: 'Redis',
-  mysql: 'MySQL',
-};
-
-export const PROTOCOL_NAMES: readonly string[] = Object.values(PROTOCOLS);
-
-/** The canonical protocol name, or undefined when Istio does not know it. */
-export function normalizeProtocol(protocol: string): string | undefined {
-  return PROTOCOLS[protocol.toLowerCase()];
-}
 
 export function isHttpProtocol(protocol: string | undefined): boolean {
   const p = normalizeProtocol(protocol ?? '');

@@ -1,17 +1,18 @@
 // Decoding the control plane's debug pages at the one boundary where raw JSON is seen.
-import { decodeMeshView } from './describe-source.js';
-import { UnexpectedAnswerError } from './proxy-config-source.js';
+import { decodeDebugPages } from './debug-pages.js';
+import { UnexpectedAnswerError } from './proxy-config-http.js';
 import { recordedPages } from './test-support/describe-recorded.js';
 
-describe('decodeMeshView', () => {
+describe('decodeDebugPages', () => {
   it('decodes the recorded pages into typed resources, workloads and sync rows', () => {
-    const view = decodeMeshView(recordedPages('tasks'));
-    expect(view.resources.map((r) => `${r.resource.kind} ${r.resource.metadata.name}`)).toContain(
+    const view = decodeDebugPages(recordedPages('tasks'));
+    expect(view.configz.map((r) => `${r.resource?.kind} ${r.resource?.metadata.name}`)).toContain(
       'VirtualService reviews',
     );
-    expect(view.resources).toHaveLength(15);
-    expect(view.workloads).toHaveLength(12);
-    expect(view.workloads.find((w) => w.workloadName === 'reviews-v1')).toEqual({
+    expect(view.configz).toHaveLength(15);
+    expect(view.configz.filter((r) => !r.resource)).toEqual([]);
+    expect(view.registryz).toHaveLength(12);
+    expect(view.registryz.find((w) => w.workloadName === 'reviews-v1')).toEqual({
       proxyId: 'reviews-v1-744.default',
       workloadName: 'reviews-v1',
       namespace: 'default',
@@ -24,27 +25,58 @@ describe('decodeMeshView', () => {
       locality: '',
       controlPlane: 'control-plane-vm-552',
     });
-    expect(view.proxies).toHaveLength(12);
-    expect(view.unreadable).toEqual([]);
+    expect(view.syncz).toHaveLength(12);
+  });
+
+  it('decodes only the pages it is given', () => {
+    const { configz, registryz } = recordedPages('demo');
+    expect(Object.keys(decodeDebugPages({ configz, registryz }))).toEqual(['configz', 'registryz']);
   });
 
   it('keeps creation order (it decides which VirtualService sidecars use), whatever the page order', () => {
     const pages = recordedPages('tasks') as { configz: unknown[] };
     pages.configz.reverse();
-    const revisions = decodeMeshView(pages as never).resources.map((r) => r.createRevision);
+    const revisions = decodeDebugPages(pages as never).configz.map((r) => r.createRevision);
     expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
   });
 
   it('ignores the bookkeeping `source` a writer stored with a resource', () => {
     const pages = recordedPages('demo') as { configz: { resource: Record<string, unknown> }[] };
     pages.configz[0]!.resource.source = { file: 'samples/bookinfo/bookinfo-gateway.yaml' };
-    const view = decodeMeshView(pages as never);
-    expect(view.unreadable).toEqual([]);
-    expect(view.resources[0]!.resource.source?.file).toBeUndefined();
+    const { configz } = decodeDebugPages(pages as never);
+    expect(configz[0]!.diagnostics).toEqual([]);
+    expect(configz[0]!.resource?.source?.file).toBeUndefined();
+  });
+
+  it('keeps an entry it cannot type, named as far as the page names it, with the reason', () => {
+    const pages = recordedPages('demo') as { configz: unknown[] };
+    pages.configz.push({
+      resource: { kind: 'Telemetry', apiVersion: 'telemetry.istio.io/v1', metadata: { name: 't' } },
+      resourceVersion: '9',
+      createRevision: 9,
+    });
+    const stored = decodeDebugPages(pages as never).configz.at(-1);
+    expect(stored).toMatchObject({
+      resource: undefined,
+      kind: 'Telemetry',
+      namespace: '',
+      name: 't',
+      at: 'configz[7]',
+      diagnostics: [
+        expect.objectContaining({
+          message: 'not an Istio networking resource (telemetry.istio.io/v1); skipped',
+        }),
+      ],
+    });
   });
 
   it.each([
     ['configz is not a list', { configz: {} }, '/debug/configz: expected a list'],
+    [
+      'a stored entry without a resource',
+      { configz: [{ resourceVersion: '1', createRevision: 1 }] },
+      '/debug/configz[0].resource: expected an object',
+    ],
     [
       'a workload without a proxy id',
       { registryz: [{ workloadName: 'x', namespace: 'default' }] },
@@ -64,7 +96,7 @@ describe('decodeMeshView', () => {
     'a page of the wrong shape is an UnexpectedAnswerError naming the field: %s',
     (_what, change, message) => {
       const pages = { ...recordedPages('demo'), ...change };
-      expect(() => decodeMeshView(pages)).toThrow(new UnexpectedAnswerError(message));
+      expect(() => decodeDebugPages(pages)).toThrow(new UnexpectedAnswerError(message));
     },
   );
 });
