@@ -17,6 +17,7 @@ import type { AnalyzeOptions, CommonOptions } from './options.js';
 import { DESCRIBE_OUTPUTS, runDescribe, type DescribeOutput } from './describe.js';
 import { PROXY_CONFIG_OUTPUTS, runProxyConfig, type ProxyConfigOutput } from './proxy-config.js';
 import { nodeProxyConfigDeps, type ProxyConfigDeps } from './proxy-config-http.js';
+import { DEFAULT_CONTROL_PLANE_HTTP } from './proxy-config-source.js';
 import { PROXY_STATUS_OUTPUTS, runProxyStatus, type ProxyStatusOutput } from './proxy-status.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './report.js';
 import { runValidate } from './validate.js';
@@ -128,6 +129,9 @@ export function createProgram(
 ): Command {
   // Made on first use: validate and analyze never read the environment or home directory.
   const deps = () => controlPlane ?? nodeControlPlaneDeps();
+  /** --control-plane-http, else the local mesh's control plane, else localhost:15014. */
+  const controlPlaneHttpOf = (flag: string | undefined): string =>
+    flag ?? localMeshOf(deps()).localMesh?.controlPlaneHttp ?? DEFAULT_CONTROL_PLANE_HTTP;
   const program = new Command('meshctl')
     .description(
       'Check Istio traffic configuration (networking.istio.io) before you apply it, then apply it to the mesh control plane.',
@@ -334,10 +338,7 @@ Examples:
           const { runAnalyzeLive } = await import('./analyze-live.js');
           result.exitCode = await runAnalyzeLive(
             {
-              controlPlaneHttp:
-                opts.controlPlaneHttp ??
-                localMeshOf(deps()).localMesh?.controlPlaneHttp ??
-                'localhost:15014',
+              controlPlaneHttp: controlPlaneHttpOf(opts.controlPlaneHttp),
               // -n defaults to "default" for files; the live mesh is reported whole unless given.
               ...(command.getOptionValueSource('namespace') === 'cli' && {
                 namespace: opts.namespace,
@@ -742,14 +743,12 @@ Examples:
           timeout: string;
         },
       ) => {
-        const localMesh = localMeshOf(deps()).localMesh;
         result.exitCode = await runDescribe(
           {
             kind,
             name,
             namespace: opts.namespace,
-            controlPlaneHttp:
-              opts.controlPlaneHttp ?? localMesh?.controlPlaneHttp ?? 'localhost:15014',
+            controlPlaneHttp: controlPlaneHttpOf(opts.controlPlaneHttp),
             output: opts.output,
             timeout: opts.timeout,
             debug: program.opts<{ debug?: boolean }>().debug ?? false,
