@@ -1,43 +1,37 @@
-import { forwardedHeaders } from './forwarded-headers.js';
+import {
+  FORWARDED_HEADERS,
+  forwardedHeaders,
+  REVIEWS_FORWARDED_HEADERS,
+} from './forwarded-headers.js';
+import { TRACE_AND_AUTH_HEADERS } from './test-support/headers.js';
 
 describe('forwardedHeaders', () => {
-  it('copies trace headers, end-user and user-agent, and nothing else', () => {
+  it("forwards Istio's list (less cookie, plus b3 and baggage), and nothing else", () => {
+    expect(Object.keys(TRACE_AND_AUTH_HEADERS).sort()).toEqual([...FORWARDED_HEADERS].sort());
     expect(
       forwardedHeaders({
-        'x-request-id': 'r1',
-        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-        tracestate: 'a=b',
-        b3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1',
-        'x-b3-traceid': 't',
-        'x-b3-spanid': 's',
-        'x-b3-parentspanid': 'p',
-        'x-b3-sampled': '1',
-        'x-b3-flags': '0',
-        'x-ot-span-context': 'ot',
+        ...TRACE_AND_AUTH_HEADERS,
         'end-user': 'jason',
-        'user-agent': 'curl/8',
         cookie: 'session=jason',
-        authorization: 'Bearer x',
         host: 'productpage:9080',
         'content-length': '0',
+        'x-forwarded-for': '10.0.0.1',
       }),
-    ).toEqual({
-      'x-request-id': 'r1',
-      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-      tracestate: 'a=b',
-      b3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1',
-      'x-b3-traceid': 't',
-      'x-b3-spanid': 's',
-      'x-b3-parentspanid': 'p',
-      'x-b3-sampled': '1',
-      'x-b3-flags': '0',
-      'x-ot-span-context': 'ot',
-      'end-user': 'jason',
-      'user-agent': 'curl/8',
-    });
+    ).toEqual(TRACE_AND_AUTH_HEADERS);
   });
 
-  it('gives nothing for a request without any of them', () => {
+  it('adds end-user for reviews only', () => {
+    expect(REVIEWS_FORWARDED_HEADERS).toEqual([...FORWARDED_HEADERS, 'end-user']);
+    expect(
+      forwardedHeaders(
+        { 'x-request-id': 'r', 'end-user': 'jason', cookie: 'c' },
+        REVIEWS_FORWARDED_HEADERS,
+      ),
+    ).toEqual({ 'x-request-id': 'r', 'end-user': 'jason' });
+  });
+
+  it('joins a repeated header, and gives nothing for a request without any of them', () => {
+    expect(forwardedHeaders({ baggage: ['a=1', 'b=2'] })).toEqual({ baggage: 'a=1, b=2' });
     expect(forwardedHeaders({ host: 'x', accept: '*/*' })).toEqual({});
   });
 });

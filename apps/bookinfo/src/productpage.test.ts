@@ -1,8 +1,11 @@
+import type { ServerResponse } from 'node:http';
 import { bookDetails } from './details.js';
 import { DEFAULT_CALLS } from './productpage.js';
 import { DETAILS_UNAVAILABLE, REVIEWS_UNAVAILABLE } from './render.js';
 import { RATINGS_UNAVAILABLE } from './reviews.js';
 import type { RunningService } from './service.js';
+import { sessionCookie } from './session.js';
+import { TRACE_AND_AUTH_HEADERS } from './test-support/headers.js';
 import {
   closedPort,
   forwardProxy,
@@ -247,14 +250,89 @@ describe('productpage', () => {
     expect(logout.status).toBe(302);
     expect(logout.headers['set-cookie']?.[0]).toMatch(/^session=; Path=\/; Max-Age=0/);
 
-    // Signed out, nobody's end-user is sent, except one the caller sent itself.
-    await send(page.port, '/productpage', { headers: { 'end-user': 'tester' } });
+    // Signed out, no end-user is sent, not even one the caller sent itself: as productpage.py,
+    // only the session says who the user is, so `curl -H 'end-user: jason'` is not routed as
+    // jason. Signed in, the session wins over such a header.
+    await send(page.port, '/productpage', { headers: { 'end-user': 'jason' } });
     await send(page.port, '/productpage');
+    await send(page.port, '/productpage', { headers: { cookie, 'end-user': 'mallory' } });
+    await send(page.port, '/api/v1/products/0', { headers: { 'end-user': 'jason' } });
     expect(reviewsSpy.requests.map((r) => r.headers['end-user'])).toEqual([
       'jason',
-      'tester',
+      undefined,
+      undefined,
+      'jason',
+    ]);
+    expect(detailsSpy.requests.map((r) => r.headers['end-user'])).toEqual([
+      'jason',
+      undefined,
+      undefined,
+      'jason',
       undefined,
     ]);
+  });
+
+  it('passes every trace and auth header on to details, and through reviews to ratings, on both attempts', async () => {
+    const detailsSpy = await answering(bookDetails(0));
+    // ratings holds its first answer until the second call comes: productpage's first attempt
+    // at reviews times out meanwhile, and it asks reviews again.
+    let held: ServerResponse | undefined;
+    const answer = (res: ServerResponse) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end('{"id":0,"ratings":{"Reviewer1":3,"Reviewer2":2}}');
+    const ratingsSpy = await recorder((_req, res) => {
+      if (!held) return void (held = res);
+      answer(res);
+      answer(held);
+    });
+    const reviews = await start(
+      { service: 'reviews', version: 'v2' },
+      { services: `ratings=${HOST}:${ratingsSpy.port}` },
+    );
+    const page = await productpage(
+      `details=${HOST}:${detailsSpy.port},reviews=${HOST}:${reviews.port}`,
+      { productpageCalls: { reviews: { timeoutMs: 300, retries: 1 } } },
+    );
+    const answered = await send(page.port, '/productpage', {
+      headers: {
+        ...TRACE_AND_AUTH_HEADERS,
+        cookie: sessionCookie('jason').split(';')[0]!,
+        'end-user': 'mallory',
+      },
+    });
+    expect(answered.body).toContain('data-reviews-version="v2"');
+    expect(answered.body).toContain('★★★☆☆');
+    expect(ratingsSpy.requests).toHaveLength(2);
+    expect(detailsSpy.requests).toHaveLength(1);
+    for (const call of [...ratingsSpy.requests, ...detailsSpy.requests]) {
+      expect(call.headers).toMatchObject({ ...TRACE_AND_AUTH_HEADERS, 'end-user': 'jason' });
+      expect(call.headers.cookie).toBeUndefined();
+    }
+  });
+
+  it('calls details first, then reviews once details has answered, as productpage.py', async () => {
+    const events: string[] = [];
+    const slowDetails = await recorder((_req, res) => {
+      events.push('details asked');
+      setTimeout(() => {
+        events.push('details answered');
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(bookDetails(0)));
+      }, 150);
+    });
+    const reviewsSpy = await recorder((_req, res) => {
+      events.push('reviews asked');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(V1_REVIEWS));
+    });
+    const page = await productpage(
+      `details=${HOST}:${slowDetails.port},reviews=${HOST}:${reviewsSpy.port}`,
+    );
+    const answer = await send(page.port, '/productpage');
+    expect(answer.body).toContain('William Shakespeare');
+    expect(answer.body).toContain('data-reviews-version="v1"');
+    expect(events).toEqual(['details asked', 'details answered', 'reviews asked']);
   });
 
   it('refuses a user name that cannot be a header, and signs nobody in on an empty form', async () => {

@@ -1,5 +1,6 @@
-import { RATINGS_CALL, RATINGS_UNAVAILABLE } from './reviews.js';
+import { RATINGS_CALLS, RATINGS_UNAVAILABLE } from './reviews.js';
 import type { RunningService } from './service.js';
+import { TRACE_AND_AUTH_HEADERS } from './test-support/headers.js';
 import { closedPort, getJson, HOST, recordingServer, startOnPort0 } from './test-support/http.js';
 
 const TEXT1 = 'An extremely entertaining play by Shakespeare. The slapstick humour is refreshing!';
@@ -86,7 +87,7 @@ describe('reviews', () => {
         const reviews = await start(
           { service: 'reviews', version: 'v3' },
           { services: `ratings=${HOST}:${port}` },
-          { ratingsCall: { timeoutMs: 200, retries: 0 } },
+          { ratingsCalls: { v3: { timeoutMs: 200, retries: 0 } } },
         );
         const { status, body } = await getJson(reviews.port, '/reviews/0');
         expect(status).toBe(200);
@@ -94,13 +95,51 @@ describe('reviews', () => {
       }
       // No retry: Bookinfo's reviews calls ratings once.
       expect([failing.requests.length, hanging.requests.length]).toEqual([1, 1]);
-      expect(RATINGS_CALL).toEqual({ timeoutMs: 10_000, retries: 0 });
     } finally {
       await Promise.all([failing.close(), hanging.close()]);
     }
   });
 
-  it('forwards trace headers and end-user to ratings, but not the cookie', async () => {
+  it("waits for ratings 10 s in v2 and 2.5 s in v3, without retry, as Istio's reviews", () => {
+    expect(RATINGS_CALLS).toEqual({
+      v2: { timeoutMs: 10_000, retries: 0 },
+      v3: { timeoutMs: 2_500, retries: 0 },
+    });
+  });
+
+  it('v3 gives up on a hanging ratings after its own, shorter timeout; v2 waits longer', async () => {
+    const hanging = await recordingServer(() => {});
+    try {
+      // 4 to 1 as the defaults, both handed to both versions: each must pick its own.
+      const ratingsCalls = {
+        v2: { timeoutMs: 800, retries: 0 },
+        v3: { timeoutMs: 200, retries: 0 },
+      };
+      const timed = async (version: string) => {
+        const reviews = await start(
+          { service: 'reviews', version },
+          { services: `ratings=${HOST}:${hanging.port}` },
+          { ratingsCalls },
+        );
+        const started = Date.now();
+        const { status, body } = await getJson(reviews.port, '/reviews/0');
+        const ratings = (body as { reviews: { rating: unknown }[] }).reviews.map((r) => r.rating);
+        return { status, ratings, ms: Date.now() - started };
+      };
+      const [v2, v3] = await Promise.all([timed('v2'), timed('v3')]);
+      const unavailable = [{ error: RATINGS_UNAVAILABLE }, { error: RATINGS_UNAVAILABLE }];
+      expect(v3).toMatchObject({ status: 200, ratings: unavailable });
+      expect(v3.ms).toBeGreaterThanOrEqual(190);
+      expect(v3.ms).toBeLessThan(700);
+      expect(v2).toMatchObject({ status: 200, ratings: unavailable });
+      expect(v2.ms).toBeGreaterThanOrEqual(790);
+      expect(hanging.requests).toHaveLength(2);
+    } finally {
+      await hanging.close();
+    }
+  });
+
+  it('forwards trace and auth headers and end-user to ratings, but not the cookie', async () => {
     const spy = await recordingServer((_req, res) =>
       res.writeHead(200).end('{"id":0,"ratings":{"Reviewer1":1,"Reviewer2":2}}'),
     );
@@ -110,9 +149,7 @@ describe('reviews', () => {
         { services: `ratings=${HOST}:${spy.port}` },
       );
       const { body } = await getJson(reviews.port, '/reviews/3', {
-        'x-request-id': 'req-1',
-        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-        'x-b3-traceid': 'abc',
+        ...TRACE_AND_AUTH_HEADERS,
         'end-user': 'jason',
         cookie: 'session=jason',
       });
@@ -121,10 +158,8 @@ describe('reviews', () => {
       const [call] = spy.requests;
       expect(call!.url).toBe('/ratings/3');
       expect(call!.headers).toMatchObject({
+        ...TRACE_AND_AUTH_HEADERS,
         host: 'ratings:9080',
-        'x-request-id': 'req-1',
-        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-        'x-b3-traceid': 'abc',
         'end-user': 'jason',
       });
       expect(call!.headers.cookie).toBeUndefined();

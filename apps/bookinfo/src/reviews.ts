@@ -1,7 +1,7 @@
 // reviews-v1/v2/v3: the versions Istio's routing tasks shift traffic between. v1 shows no stars
 // and never calls ratings; v2 calls ratings and shows black stars; v3 red ones. Every answer says
 // which version served it, so routing can be seen at a glance.
-import { forwardedHeaders } from './forwarded-headers.js';
+import { forwardedHeaders, REVIEWS_FORWARDED_HEADERS } from './forwarded-headers.js';
 import { json, type Route } from './http-service.js';
 import { productId } from './product-id.js';
 import type { CallPolicy, UpstreamClient } from './upstream-client.js';
@@ -21,14 +21,23 @@ const REVIEWS = [
 
 const STAR_COLOR: Readonly<Record<string, string>> = { v2: 'black', v3: 'red' };
 
-/** Bookinfo's reviews waits 10 s for ratings and does not retry. */
-export const RATINGS_CALL: CallPolicy = { timeoutMs: 10_000, retries: 0 };
+/**
+ * How long each version waits for ratings; no retry. From Istio's reviews
+ * (LibertyRestEndpoint.java: `Integer timeout = star_color.equals("black") ? 10000 : 2500;`):
+ * v2 (black stars) waits 10 s, v3 (red) 2.5 s, as Istio's fault-injection task says ("reviews:v3
+ * ... reduces the reviews to ratings service timeout from 10s to 2.5s").
+ */
+export const RATINGS_CALLS: Readonly<Record<string, CallPolicy>> = {
+  v2: { timeoutMs: 10_000, retries: 0 },
+  v3: { timeoutMs: 2_500, retries: 0 },
+};
 
 export interface ReviewsOptions {
   readonly version: string;
   /** Needed by v2 and v3 only. */
   readonly upstream?: UpstreamClient;
-  readonly ratingsCall?: CallPolicy;
+  /** Overrides of RATINGS_CALLS by version, for tests that cannot wait seconds. */
+  readonly ratingsCalls?: Readonly<Record<string, CallPolicy>>;
 }
 
 export type Rating = { stars: number; color: string } | { error: string };
@@ -45,7 +54,10 @@ export function reviewsRoutes(options: ReviewsOptions): Route[] {
   if (color !== undefined && !upstream) {
     throw new Error(`reviews ${options.version} calls ratings: it needs an upstream client`);
   }
-  const ratingsCall = options.ratingsCall ?? RATINGS_CALL;
+  const ratingsCall = options.ratingsCalls?.[options.version] ?? RATINGS_CALLS[options.version];
+  if (color !== undefined && !ratingsCall) {
+    throw new Error(`reviews ${options.version}: no timeout for its ratings call`);
+  }
   return [
     {
       method: 'GET',
@@ -53,11 +65,11 @@ export function reviewsRoutes(options: ReviewsOptions): Route[] {
       handle: async (req) => {
         const id = productId(req.params['id']);
         let reviews: Review[] = REVIEWS.map((r) => ({ ...r }));
-        if (color !== undefined && upstream) {
+        if (color !== undefined && upstream && ratingsCall) {
           const result = await upstream.getJson(
             'ratings',
             `/ratings/${id}`,
-            forwardedHeaders(req.headers),
+            forwardedHeaders(req.headers, REVIEWS_FORWARDED_HEADERS),
             ratingsCall,
           );
           const stars = result.ok ? starsByReviewer(result.body) : {};

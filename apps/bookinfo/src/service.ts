@@ -22,7 +22,7 @@ export interface RunningService {
 /** Knobs the command line does not have, for tests. */
 export interface ServiceTuning {
   readonly productpageCalls?: ProductpageOptions['calls'];
-  readonly ratingsCall?: ReviewsOptions['ratingsCall'];
+  readonly ratingsCalls?: ReviewsOptions['ratingsCalls'];
 }
 
 /** Where httpbin's access lines go (one line each, without its newline): stdout by default. */
@@ -83,7 +83,7 @@ function routesOf(args: ServiceArgs, upstream: UpstreamClient, tuning: ServiceTu
       return reviewsRoutes({
         version: args.version,
         upstream,
-        ...(tuning.ratingsCall ? { ratingsCall: tuning.ratingsCall } : {}),
+        ...(tuning.ratingsCalls ? { ratingsCalls: tuning.ratingsCalls } : {}),
       });
     case 'ratings':
       return ratingsRoutes();

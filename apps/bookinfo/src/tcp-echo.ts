@@ -22,21 +22,25 @@ export function createTcpEcho(prefix: string): TcpEcho {
     // A reset from the peer is routine here, not a reason to crash.
     socket.on('error', () => socket.destroy());
     let pending: Buffer = Buffer.alloc(0);
-    const echo = (line: Buffer) => socket.write(Buffer.concat([head, line, Buffer.from('\n')]));
     socket.on('data', (chunk: Buffer) => {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      let nl: number;
-      while ((nl = pending.indexOf(NEWLINE)) !== -1) {
-        // Bytes before the newline as they came, \r included, as Istio's tcp-echo does.
-        echo(pending.subarray(0, nl));
-        pending = pending.subarray(nl + 1);
+      const end = pending.lastIndexOf(NEWLINE) + 1;
+      if (end > 0) {
+        const lines = pending.subarray(0, end);
+        pending = pending.subarray(end);
+        // Every line this chunk completes, echoed in one write. A client that sends and never
+        // reads: stop reading from it until it has taken what we owe it, so what we buffer for it
+        // stays about one chunk's echo (Istio's Go server blocks in conn.Write the same way).
+        if (!socket.write(echoOf(head, lines))) {
+          socket.pause();
+          socket.once('drain', () => socket.resume());
+        }
       }
       if (pending.length > MAX_LINE_BYTES) socket.destroy();
     });
-    socket.on('end', () => {
-      if (pending.length > 0) echo(pending);
-      socket.end();
-    });
+    // A last line without its newline is dropped, as Istio's tcp-echo does: its
+    // reader.ReadBytes('\n') returns io.EOF with those bytes, and it returns without echoing.
+    socket.on('end', () => socket.end());
   });
   return {
     server,
@@ -47,4 +51,19 @@ export function createTcpEcho(prefix: string): TcpEcho {
         for (const socket of sockets) socket.destroy();
       }),
   };
+}
+
+/** `lines` (each ending in \n) with `head` before each; bytes as they came, \r included, as Istio's. */
+function echoOf(head: Buffer, lines: Buffer): Buffer {
+  let count = 0;
+  for (let nl = lines.indexOf(NEWLINE); nl !== -1; nl = lines.indexOf(NEWLINE, nl + 1)) count++;
+  const out = Buffer.allocUnsafe(lines.length + count * head.length);
+  let at = 0;
+  for (let start = 0; start < lines.length;) {
+    const next = lines.indexOf(NEWLINE, start) + 1;
+    at += head.copy(out, at);
+    at += lines.copy(out, at, start, next);
+    start = next;
+  }
+  return out;
 }

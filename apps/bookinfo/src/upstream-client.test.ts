@@ -1,6 +1,8 @@
+import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import {
   ConfigError,
+  IDLE_CONNECTION_MS,
   parseServiceMap,
   UpstreamClient,
   upstreamConfigFromEnv,
@@ -210,5 +212,85 @@ describe('UpstreamClient', () => {
       sockets.forEach((s) => s.destroy());
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  describe('kept-alive connections', () => {
+    /** An HTTP server that counts connections and closes, and lets each test answer. */
+    const countingServer = async (answer: (res: ServerResponse, n: number) => void) => {
+      const stats = { opened: 0, closed: 0, requests: 0 };
+      const http = createHttpServer((_req, res) => answer(res, ++stats.requests));
+      http.on('connection', (socket: Socket) => {
+        stats.opened++;
+        socket.on('close', () => stats.closed++);
+      });
+      const port = await listen(http);
+      const close = () =>
+        new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeAllConnections();
+        });
+      return { port, stats, close };
+    };
+    const json = (res: ServerResponse) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it('close after 4 s idle by default', () => {
+      expect(IDLE_CONNECTION_MS).toBe(4000);
+    });
+
+    it('are reused while fresh, and closed by us once idle for the idle time', async () => {
+      const server = await countingServer((res) => json(res));
+      try {
+        const upstream = client(
+          { direct: parseServiceMap(`ratings=${HOST}:${server.port}`) },
+          { idleConnectionMs: 200 },
+        );
+        await upstream.getJson('ratings', '/ratings/0', {}, ONCE);
+        await sleep(50);
+        await upstream.getJson('ratings', '/ratings/0', {}, ONCE);
+        expect(server.stats).toEqual({ opened: 1, closed: 0, requests: 2 });
+        await sleep(400);
+        // Closed from our side: the server's own keep-alive timeout is 5 s.
+        expect(server.stats).toEqual({ opened: 1, closed: 1, requests: 2 });
+        await upstream.getJson('ratings', '/ratings/0', {}, ONCE);
+        expect(server.stats.opened).toBe(2);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('are not timed out in flight: an answer slower than the idle time, on a reused connection', async () => {
+      let inFlightTimeouts: (number | undefined)[] = [];
+      let upstream: UpstreamClient | undefined;
+      const server = await countingServer((res, n) => {
+        if (n === 1) return json(res);
+        // The client's sockets carry no timeout while a request is on them.
+        const agent = upstream!['agent'];
+        inFlightTimeouts = Object.values(agent.sockets)
+          .flat()
+          .map((socket) => socket!.timeout);
+        setTimeout(() => json(res), 500);
+      });
+      try {
+        upstream = client(
+          { direct: parseServiceMap(`ratings=${HOST}:${server.port}`) },
+          { idleConnectionMs: 150 },
+        );
+        expect(await upstream.getJson('ratings', '/ratings/0', {}, ONCE)).toMatchObject({
+          ok: true,
+        });
+        const started = Date.now();
+        expect(await upstream.getJson('ratings', '/ratings/0', {}, ONCE)).toMatchObject({
+          ok: true,
+        });
+        expect(Date.now() - started).toBeGreaterThanOrEqual(490);
+        expect(server.stats).toEqual({ opened: 1, closed: 0, requests: 2 });
+        expect(inFlightTimeouts).toHaveLength(1);
+        expect(inFlightTimeouts[0] ?? 0).toBe(0);
+      } finally {
+        await server.close();
+      }
+    });
   });
 });

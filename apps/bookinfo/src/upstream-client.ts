@@ -2,7 +2,8 @@
 // proxy (HTTP_PROXY), as absolute-form requests naming the logical service (`reviews:9080`): the
 // sidecar routes on that name, which is what makes VirtualServices apply. Tests and odd setups
 // name direct addresses instead (BOOKINFO_SERVICES).
-import { Agent, request, type IncomingMessage } from 'node:http';
+import { Agent, request, type ClientRequest, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** The port every Bookinfo service is known by, whatever port its process listens on. */
 export const SERVICE_PORT = 9080;
@@ -93,12 +94,67 @@ type Attempt =
 /** Answers larger than this are not Bookinfo answers; refusing them bounds our memory. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * How long a kept-alive connection may sit idle before we close it: under a Node server's 5 s
+ * keep-alive timeout, so that we, not the server, close it.
+ */
+export const IDLE_CONNECTION_MS = 4000;
+
+export interface UpstreamClientOptions {
+  /** IDLE_CONNECTION_MS by default; tests use less. */
+  readonly idleConnectionMs?: number;
+}
+
+/**
+ * Kept-alive connections that close after sitting idle for `idleMs`, and only then. An Agent's own
+ * `timeout` option would not do: it is a socket timeout on every socket, in-flight ones included,
+ * and a request slower than it survives only because Node's Agent destroys a timed-out socket
+ * when it is free. Here the idle clock runs from when a socket is handed back to the pool
+ * (keepSocketAlive) and stops when a request takes it (reuseSocket); the deadline of a request is
+ * the caller's per-attempt timer.
+ */
+class IdleExpiringAgent extends Agent {
+  private readonly idle = new WeakSet<Socket>();
+  private readonly watched = new WeakSet<Socket>();
+
+  constructor(private readonly idleMs: number) {
+    super({ keepAlive: true });
+  }
+
+  override keepSocketAlive(socket: Socket): boolean {
+    // Node's returns false when the server's Keep-Alive hint is too short to reuse the socket
+    // (@types/node says void).
+    const keep = Boolean(super.keepSocketAlive(socket) as unknown);
+    if (keep) {
+      this.idle.add(socket);
+      if (!this.watched.has(socket)) {
+        this.watched.add(socket);
+        socket.on('timeout', () => {
+          if (this.idle.has(socket)) socket.destroy();
+        });
+      }
+      socket.setTimeout(this.idleMs);
+    }
+    return keep;
+  }
+
+  override reuseSocket(socket: Socket, req: ClientRequest): void {
+    this.idle.delete(socket);
+    socket.setTimeout(0);
+    super.reuseSocket(socket, req);
+  }
+}
+
 export class UpstreamClient {
   // Kept-alive connections, as Bookinfo's own clients use: no connection set-up per call.
-  // Idle ones go after 4 s, before a Node server's 5 s keep-alive timeout closes them.
-  private readonly agent = new Agent({ keepAlive: true, timeout: 4000 });
+  private readonly agent: Agent;
 
-  constructor(private readonly config: UpstreamConfig) {}
+  constructor(
+    private readonly config: UpstreamConfig,
+    options: UpstreamClientOptions = {},
+  ) {
+    this.agent = new IdleExpiringAgent(options.idleConnectionMs ?? IDLE_CONNECTION_MS);
+  }
 
   /**
    * GET http://<service>:9080<path> and parse the JSON answer. Any failure (no answer in time, a
