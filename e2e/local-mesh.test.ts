@@ -177,9 +177,13 @@ describe.each([['embedded store'], ['etcd']])('the local mesh on the %s', (store
   afterAll(async () => {
     if (home) {
       // What the supervisor saw (crashes, restarts), for a failure's post-mortem in CI's log.
-      const events = readFileSync(join(home, 'local-mesh/up.log'), 'utf8')
-        .split('\n')
-        .filter((l) => /✗|restarting|keeps exiting/.test(l));
+      let log = '';
+      try {
+        log = readFileSync(join(home, 'local-mesh/up.log'), 'utf8');
+      } catch {
+        // up never got as far as writing it; its own error says why.
+      }
+      const events = log.split('\n').filter((l) => /✗|restarting|keeps exiting/.test(l));
       if (events.length > 0)
         process.stderr.write(`meshctl up (${store}) saw:\n${events.join('\n')}\n`);
       const down = await meshctl(home, ['down']);

@@ -37,11 +37,21 @@ function localMesh(): LocalMeshDeps {
     colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     stopRequested: () =>
       new Promise((resolve) => {
+        // Kept for the whole stop: a second Ctrl-C must not kill meshctl halfway through it,
+        // which would leave the rest of the mesh running (children get SIGKILL after a grace).
+        let asked = false;
         for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-          process.once(signal, () => resolve(signal));
+          process.on(signal, () => {
+            if (!asked) resolve(signal);
+            asked = true;
+          });
       }),
   };
 }
+
+// A closed terminal (SIGHUP, EIO) or a closed pipe must not crash meshctl: `up` still has a mesh
+// to stop, and nobody is left to read what it would have printed.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
 process.exitCode = await runMeshctl(
   process.argv.slice(2),

@@ -4,7 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { EXIT_FINDINGS, EXIT_OK } from '../guard.js';
 import type { CliIo } from '../io.js';
-import { isAlive, readState, removeState, statePath } from './state.js';
+import {
+  isAlive,
+  isSupervisor,
+  readState,
+  removeState,
+  statePath,
+  type LocalMeshState,
+} from './state.js';
 
 const STOP_TIMEOUT_MS = 30_000;
 
@@ -14,12 +21,11 @@ export async function runDown(home: string, io: CliIo): Promise<number> {
     io.stdout(`No local mesh is running (no ${statePath(home)}).\n`);
     return EXIT_OK;
   }
-  if (!isAlive(state.pid)) {
-    const left = state.components.filter((c) => c.pid !== undefined && isOurs(c.pid));
-    for (const c of left) signal(-c.pid!, 'SIGTERM');
+  if (!isSupervisor(state)) {
+    const stopped = await stopLeftovers(state);
     removeState(home, state.pid);
     io.stdout(
-      `The local mesh's supervisor (pid ${state.pid}) was gone; stopped ${left.length} component(s) it left running.\n`,
+      `The local mesh's supervisor (pid ${state.pid}) was gone; stopped ${stopped} component(s) it left running.\n`,
     );
     return EXIT_OK;
   }
@@ -35,6 +41,21 @@ export async function runDown(home: string, io: CliIo): Promise<number> {
   }
   io.stdout('Stopped.\n');
   return EXIT_OK;
+}
+
+/**
+ * Stops the components a dead supervisor left running (SIGTERM to each process group, SIGKILL
+ * after 5 s); resolves with how many there were.
+ */
+export async function stopLeftovers(state: LocalMeshState): Promise<number> {
+  const left = state.components
+    .map((c) => c.pid)
+    .filter((pid): pid is number => pid !== undefined && isOurs(pid));
+  for (const pid of left) signal(-pid, 'SIGTERM');
+  const deadline = Date.now() + 5000;
+  while (left.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of left.filter(isAlive)) signal(-pid, 'SIGKILL');
+  return left.length;
 }
 
 /** A recorded pid still running one of the mesh's programs, not a stranger that reused it. */

@@ -10,6 +10,11 @@ const ATTEMPTS = 200;
 /** Ports handed out by this process: not handed out twice before their component binds them. */
 const handedOut = new Set<number>();
 
+/** Ports the caller will bind itself (the user's fixed ports): never handed out by freePort. */
+export function reservePorts(ports: readonly number[]): void {
+  for (const port of ports) if (port > 0) handedOut.add(port);
+}
+
 /** A loopback port nothing listens on, outside the ephemeral range, not handed out before. */
 export async function freePort(): Promise<number> {
   const [ephemeralLow] = ephemeralRange();

@@ -5,6 +5,7 @@ import { resolveAddress } from '../connection.js';
 import {
   isAlive,
   localProxyAdmin,
+  processStartTime,
   readState,
   removeState,
   runningMesh,
@@ -66,6 +67,15 @@ describe('local mesh state', () => {
     writeState(home, state(2 ** 30));
     expect(isAlive(2 ** 30)).toBe(false);
     expect(readState(home)).toBeDefined();
+    expect(runningMesh(home)).toBeUndefined();
+  });
+
+  it('does not take a live process that reused the pid for the supervisor', () => {
+    const start = processStartTime(process.pid);
+    expect(start).toMatch(/^\d+$/);
+    writeState(home, { ...state(process.pid), pidStart: start! });
+    expect(runningMesh(home)?.pid).toBe(process.pid);
+    writeState(home, { ...state(process.pid), pidStart: String(Number(start) + 1) });
     expect(runningMesh(home)).toBeUndefined();
   });
 

@@ -18,6 +18,8 @@ export interface ComponentState {
 export interface LocalMeshState {
   /** The supervising `meshctl up` process. */
   pid: number;
+  /** When that process started (Linux /proc/<pid>/stat), so a reused pid is not taken for it. */
+  pidStart?: string;
   startedAt: string;
   /** Set once every component is ready and the demo answers; `up --detach` waits for it. */
   ready: boolean;
@@ -76,17 +78,49 @@ export function removeState(meshHome: string, pid: number): void {
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM: it exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed process nobody has reaped yet (a detached `up` orphaned to init) still answers
+  // kill(0); it is dead all the same.
+  return processState(pid) !== 'Z';
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, Z ...); undefined where there is no /proc. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
   }
 }
 
 /** The state of a mesh whose supervisor still runs; a file left by a dead one is not. */
 export function runningMesh(meshHome: string): LocalMeshState | undefined {
   const state = readState(meshHome);
-  return state && isAlive(state.pid) ? state : undefined;
+  return state && isSupervisor(state) ? state : undefined;
+}
+
+/** Whether the state's supervisor runs: its pid is alive and, where known, started when it did. */
+export function isSupervisor(state: LocalMeshState): boolean {
+  if (!isAlive(state.pid)) return false;
+  return state.pidStart === undefined || processStartTime(state.pid) === state.pidStart;
+}
+
+/**
+ * When a process started, in clock ticks since boot (field 22 of /proc/<pid>/stat); undefined
+ * where there is no /proc. A pid names one process only together with it.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from its closing one.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -5,15 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ComponentSpec } from './plan.js';
 import { freePort } from './ports.js';
-import { Supervisor, type SupervisorEvent } from './supervisor.js';
+import { componentEnv, Supervisor, type SupervisorEvent } from './supervisor.js';
 
 let dir: string;
 let events: SupervisorEvent[];
+/** `spawned` events, kept apart: most tests are about what follows them. */
+let spawned: SupervisorEvent[];
 let supervisor: Supervisor;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'supervisor-'));
   events = [];
+  spawned = [];
 });
 
 afterEach(async () => {
@@ -24,7 +27,10 @@ afterEach(async () => {
 function make(options: Partial<ConstructorParameters<typeof Supervisor>[0]> = {}): Supervisor {
   supervisor = new Supervisor({
     logDir: join(dir, 'logs'),
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => {
+      if (e.kind === 'spawned') spawned.push(e);
+      else events.push(e);
+    },
     readyTimeoutMs: 5000,
     stopGraceMs: 2000,
     ...options,
@@ -157,5 +163,64 @@ describe('Supervisor', () => {
     await s.stopAll();
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(() => process.kill(c.pid()!, 0)).toThrow();
+  });
+
+  it('says a component was spawned, with its pid, before it is ready', async () => {
+    const c = await make().start(program('app', server(), READY_LINE));
+    expect(spawned).toEqual([{ kind: 'spawned', name: 'app', pid: c.pid() }]);
+  });
+
+  it('treats a restart that never gets ready as one more exit: backoff, then give up', async () => {
+    const marker = join(dir, 'first-run-done');
+    // The first run gets ready and crashes; every later run dies before it is ready.
+    const source = `
+      const fs = require('node:fs');
+      if (fs.existsSync(${JSON.stringify(marker)})) { console.error('broken now'); process.exit(2); }
+      fs.writeFileSync(${JSON.stringify(marker)}, '');
+      setTimeout(() => console.log('serving on 1'), 50);
+      setTimeout(() => process.exit(1), 200);`;
+    await make({ maxRestarts: 2 }).start(program('relapsing', source, READY_LINE));
+    await until(() => events.some((e) => e.kind === 'gave-up'), 15_000);
+    expect(events.map((e) => e.kind)).toEqual([
+      'ready',
+      'exited',
+      'restarting',
+      'exited',
+      'restarting',
+      'exited',
+      'gave-up',
+    ]);
+    expect(events[3]).toMatchObject({ tail: expect.stringContaining('broken now') });
+  }, 20_000);
+
+  it('refuses to start anything once it is stopping', async () => {
+    const s = make();
+    await s.stopAll();
+    await expect(s.start(program('late', server(), READY_LINE))).rejects.toThrow(
+      'not starting late: the local mesh is stopping',
+    );
+    expect(spawned).toEqual([]);
+  });
+
+  it('kills every component at once when asked to, without waiting', async () => {
+    const s = make();
+    const c = await s.start(program('a', server(), READY_LINE));
+    s.killNow();
+    await until(() => {
+      try {
+        process.kill(c.pid()!, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    // Killed on purpose: not reported as a crash, not restarted.
+    expect(events.map((e) => e.kind)).toEqual(['ready']);
+  });
+
+  it("starts components without the user's MESH_* variables, which every mesh program reads", () => {
+    expect(
+      componentEnv({ PATH: '/bin', MESH_ETCD_ENDPOINTS: 'http://x', MESH_HOME: '/h', HOME: '/r' }),
+    ).toEqual({ PATH: '/bin', HOME: '/r' });
   });
 });

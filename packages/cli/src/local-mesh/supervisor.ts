@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { ComponentSpec } from './plan.js';
 
 export type SupervisorEvent =
+  /** A process was started (not ready yet): its pid is worth recording at once. */
+  | { kind: 'spawned'; name: string; pid: number | undefined }
   | { kind: 'ready'; name: string; ms: number; restart: boolean }
   | { kind: 'exited'; name: string; code: number | null; signal: string | null; tail: string }
   | { kind: 'restarting'; name: string; attempt: number; delayMs: number }
@@ -66,8 +68,14 @@ export class Supervisor {
     return this.#components;
   }
 
+  /** Set by stopAll: whoever is still starting things should give up. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
   /** Starts a component and resolves once it is ready; rejects with its log's tail if it is not. */
   async start(spec: ComponentSpec): Promise<Component> {
+    if (this.#stopping) throw new Error(`not starting ${spec.name}: the local mesh is stopping`);
     const log = join(this.options.logDir, `${spec.name}.log`);
     const running: Running = {
       spec,
@@ -90,7 +98,7 @@ export class Supervisor {
     let child: ChildProcess;
     try {
       child = spawn(spec.command, spec.args, {
-        env: { ...process.env, ...spec.env },
+        env: { ...componentEnv(process.env), ...spec.env },
         stdio: ['ignore', fd, fd],
         detached: true,
       });
@@ -98,6 +106,7 @@ export class Supervisor {
       closeSync(fd);
     }
     running.child = child;
+    this.options.onEvent({ kind: 'spawned', name: spec.name, pid: child.pid });
     let exitedEarly: string | undefined;
     let ready = false;
     running.exited = new Promise<void>((resolve) => {
@@ -118,6 +127,7 @@ export class Supervisor {
         throw new Error(`${spec.name} ${exitedEarly} before it was ready:\n${tailOf(log, offset)}`);
       }
       if (await this.#isReady(running, offset)) break;
+      if (this.#stopping) throw new Error(`${spec.name}: the local mesh is stopping`);
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
         throw new Error(
@@ -138,10 +148,11 @@ export class Supervisor {
     return match !== null;
   }
 
-  #onExit(running: Running, code: number | null, signal: string | null): void {
+  #onExit(running: Running, code: number | null, signal: string | null, why?: string): void {
     if (this.#stopping) return;
     const name = running.spec.name;
-    this.options.onEvent({ kind: 'exited', name, code, signal, tail: tailOf(running.log, 0) });
+    const tail = why ?? tailOf(running.log, 0);
+    this.options.onEvent({ kind: 'exited', name, code, signal, tail });
     const now = Date.now();
     running.restartTimes = running.restartTimes.filter((t) => now - t < this.#restartWindowMs);
     if (running.restartTimes.length >= this.#maxRestarts) {
@@ -156,11 +167,29 @@ export class Supervisor {
     setTimeout(() => {
       if (this.#stopping) return;
       this.#launch(running, true).catch((err: Error) => {
-        // A failed restart is one more exit: #onExit has run for it already if it died.
+        if (this.#stopping) return;
+        // A restart that never got ready is one more exit: back into the backoff, or give up.
         if (running.child?.exitCode === null) running.child.kill('SIGKILL');
-        this.options.onEvent({ kind: 'exited', name, code: null, signal: null, tail: err.message });
+        this.#onExit(running, null, null, err.message);
       });
     }, delayMs).unref();
+  }
+
+  /**
+   * SIGTERM to every component's process group at once, synchronously: for when this process
+   * is about to die and cannot wait for an orderly stop.
+   */
+  killNow(): void {
+    this.#stopping = true;
+    for (const c of this.#components) {
+      const pid = c.child?.pid;
+      if (pid === undefined || c.child?.exitCode !== null || c.child?.signalCode !== null) continue;
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        // Gone already.
+      }
+    }
   }
 
   /**
@@ -186,6 +215,17 @@ export class Supervisor {
     await c.exited;
     clearTimeout(timer);
   }
+}
+
+/**
+ * The environment a component starts with: this one without MESH_* variables, which every
+ * mesh program reads as flags (MESH_ETCD_ENDPOINTS, MESH_NAMESPACE, ...) and which would change
+ * all of them at once; the plan sets what each needs (MESH_HOME for the control plane).
+ */
+export function componentEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(env)) if (!key.startsWith('MESH_')) out[key] = value;
+  return out;
 }
 
 function sizeOf(path: string): number {

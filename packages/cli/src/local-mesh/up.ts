@@ -5,7 +5,15 @@
 // (or `meshctl down`), or hands them to a background copy of itself with --detach.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { runApply } from '../apply.js';
@@ -25,15 +33,17 @@ import {
   type LocalMeshPrograms,
   type ProxyPorts,
 } from './plan.js';
+import { stopLeftovers } from './down.js';
 import {
   localMeshDir,
+  processStartTime,
   readState,
   removeState,
   runningMesh,
   writeState,
   type LocalMeshState,
 } from './state.js';
-import { canListen, freePort } from './ports.js';
+import { canListen, freePort, reservePorts } from './ports.js';
 import { Supervisor, type Component, type SupervisorEvent } from './supervisor.js';
 
 export const DEMOS = ['bookinfo'] as const;
@@ -75,6 +85,23 @@ export async function runUp(options: UpOptions, io: CliIo, deps: LocalMeshDeps):
     io.stderr(`${alreadyRunning(running)}\n`);
     return EXIT_FINDINGS;
   }
+  const stale = readState(home);
+  if (stale) {
+    // A supervisor that died (kill -9, a crash) may have left its components running.
+    const stopped = await stopLeftovers(stale);
+    removeState(home, stale.pid);
+    if (stopped > 0)
+      io.stderr(
+        `Stopped ${stopped} component(s) left running by an earlier meshctl up (pid ${stale.pid}).\n`,
+      );
+  }
+  reservePorts([
+    options.ingressPort,
+    options.tcpPort,
+    options.clientPort,
+    options.controlPlanePort,
+    options.controlPlaneHttpPort,
+  ]);
   const busy = await busyPorts(options);
   if (busy.length > 0) {
     io.stderr(`Error: ${busy.join('; ')}\n`);
@@ -123,8 +150,10 @@ async function supervise(
   if (!options.keepConfig) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const { ok, bad } = marks(deps.colour);
+  const pidStart = processStartTime(process.pid);
   const state: LocalMeshState = {
     pid: process.pid,
+    ...(pidStart !== undefined && { pidStart }),
     startedAt: new Date().toISOString(),
     ready: false,
     controlPlane: '',
@@ -142,7 +171,10 @@ async function supervise(
     writeState(home, state);
   };
   const onEvent = (event: SupervisorEvent) => {
-    if (event.kind === 'ready') {
+    if (supervisor.stopping && event.kind !== 'spawned') return;
+    if (event.kind === 'spawned') {
+      // Recorded at once, so `meshctl down` finds it even if this process dies before it is ready.
+    } else if (event.kind === 'ready') {
       const c = supervisor.components().find((x) => x.spec.name === event.name);
       const where = c ? describePorts(c) : '';
       const what = event.restart ? 'restarted, ready' : 'ready';
@@ -174,25 +206,43 @@ async function supervise(
     return exitCode;
   };
 
-  const stopSignal = deps.stopRequested();
-  const interrupted = stopSignal.then((signal) => ({ signal }));
+  // A bug of ours must not leave twenty processes behind: stop them before dying.
+  const fatal = (err: unknown) => {
+    supervisor.killNow();
+    removeState(home, process.pid);
+    io.stderr(`meshctl: internal error, stopped the local mesh: ${String(err)}\n`);
+    process.exit(3);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
   try {
-    const startup = startMesh(options, io, deps, supervisor, state, dataDir, home, save);
-    const first = await Promise.race([startup.then(() => undefined), interrupted]);
-    if (first) {
-      io.stderr(`Interrupted (${first.signal}) while starting.\n`);
-      startup.catch(() => undefined);
+    return await runSupervised();
+  } finally {
+    process.off('uncaughtException', fatal);
+    process.off('unhandledRejection', fatal);
+  }
+
+  async function runSupervised(): Promise<number> {
+    const stopSignal = deps.stopRequested();
+    const interrupted = stopSignal.then((signal) => ({ signal }));
+    try {
+      const startup = startMesh(options, io, deps, supervisor, state, dataDir, home, save);
+      const first = await Promise.race([startup.then(() => undefined), interrupted]);
+      if (first) {
+        io.stderr(`Interrupted (${first.signal}) while starting.\n`);
+        startup.catch(() => undefined);
+        return await stop(EXIT_FINDINGS);
+      }
+    } catch (err) {
+      io.stderr(`Error: ${(err as Error).message}\n`);
       return await stop(EXIT_FINDINGS);
     }
-  } catch (err) {
-    io.stderr(`Error: ${(err as Error).message}\n`);
-    return await stop(EXIT_FINDINGS);
+    state.ready = true;
+    save();
+    io.stdout(`\n${summary(state, options, Date.now() - started)}\n`);
+    await stopSignal;
+    return stop(EXIT_OK);
   }
-  state.ready = true;
-  save();
-  io.stdout(`\n${summary(state, options, Date.now() - started)}\n`);
-  await stopSignal;
-  return stop(EXIT_OK);
 }
 
 /** Stopped first to last: nothing new comes in, then the apps, their sidecars, the control plane. */
@@ -261,7 +311,10 @@ async function startMesh(
     };
     specs.push([appSpec(w), sidecarSpec(w)]);
   }
-  const applied = options.demo === 'bookinfo' ? applyDemo(io, deps, state.controlPlane) : undefined;
+  const applied =
+    options.demo === 'bookinfo' ? applyDemo(io, deps, state.controlPlane, home) : undefined;
+  // Awaited below, after the starts; until then a failure must not go unhandled.
+  applied?.catch(() => undefined);
   // Each workload's app before its sidecar (the sidecar forwards to it), workloads side by side.
   await Promise.all(
     specs.map(async (group) => {
@@ -271,17 +324,24 @@ async function startMesh(
   save();
   const { ok } = marks(deps.colour);
   if (applied) io.stdout(`  ${ok} ${'config'.padEnd(28)} ${(await applied).join(', ')}\n`);
-  if (options.demo === 'bookinfo') await demoAnswers(ingressPort);
+  if (options.demo === 'bookinfo') await demoAnswers(ingressPort, () => supervisor.stopping);
 }
 
 /** The samples' Gateway and DestinationRules; resolves with meshctl apply's lines. */
-async function applyDemo(io: CliIo, deps: LocalMeshDeps, controlPlane: string): Promise<string[]> {
+async function applyDemo(
+  io: CliIo,
+  deps: LocalMeshDeps,
+  controlPlane: string,
+  home: string,
+): Promise<string[]> {
   const out: string[] = [];
   const err: string[] = [];
   const captured: CliIo = { ...io, stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
   const code = await runApply(
     {
       controlPlane,
+      // This control plane's own token: a MESH_TOKEN in the shell is for some other one.
+      token: readFileSync(join(home, 'token'), 'utf8').trim(),
       filenames: BOOKINFO_CONFIG.map((f) => join(deps.programs.samples, f)),
       namespace: 'default',
       timeout: '10s',
@@ -294,10 +354,11 @@ async function applyDemo(io: CliIo, deps: LocalMeshDeps, controlPlane: string): 
 }
 
 /** Until the ingress serves /productpage with its reviews: routes pushed to every proxy. */
-async function demoAnswers(ingressPort: number): Promise<void> {
+async function demoAnswers(ingressPort: number, stopping: () => boolean): Promise<void> {
   const deadline = Date.now() + DEMO_TIMEOUT_MS;
   let last = '';
   while (Date.now() < deadline) {
+    if (stopping()) throw new Error('stopped while waiting for /productpage');
     const res = await httpGet(`http://127.0.0.1:${ingressPort}/productpage`);
     if (res.status === 200 && res.body.includes('data-reviews-version')) return;
     last = res.status ? `${res.status} ${res.body.slice(0, 200)}` : res.body;
