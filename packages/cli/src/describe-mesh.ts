@@ -6,6 +6,7 @@ import type { ProxyStatusRow } from '@mesh/proto';
 import {
   CLUSTER_DOMAIN,
   compile,
+  DEFAULT_WORKLOAD_ADDRESS,
   destinationPolicy,
   groupByService,
   hostsIntersect,
@@ -14,6 +15,7 @@ import {
   resolveHost,
   MESH_GATEWAY,
   selects,
+  serviceEntryServices as entryServices,
   serviceNameLabel,
   type CompiledConfig,
   type CompiledHttpRoute,
@@ -28,9 +30,6 @@ import {
   type VirtualHostEntry,
 } from '@mesh/rules';
 import type { DebugPages, WorkloadRecord } from './debug-pages.js';
-
-/** Where a workload that registered no address is reached (the control plane's default). */
-const DEFAULT_WORKLOAD_ADDRESS = '127.0.0.1';
 
 export interface ServicePort {
   number: number;
@@ -175,96 +174,33 @@ function registryServices(workloads: readonly WorkloadRecord[], domain: string):
   }));
 }
 
+/** ServiceEntry hosts, with the endpoints @mesh/rules derives as the control plane sends them. */
 function serviceEntryServices(
   resources: readonly Resource[],
   workloads: readonly WorkloadRecord[],
   domain: string,
 ): MeshService[] {
   const entries = ofKind(resources, 'WorkloadEntry');
-  return ofKind(resources, 'ServiceEntry').flatMap((se) => {
-    const { namespace } = se.metadata;
-    const origin = `ServiceEntry ${namespace}/${se.metadata.name}`;
-    const ports: ServicePort[] = [];
-    for (const p of se.spec.ports ?? []) {
-      if (!p.number || ports.some((q) => q.number === p.number)) continue;
-      ports.push({
-        number: p.number,
-        ...(p.name && { name: p.name }),
-        protocol: portProtocol(p),
-        ...(p.targetPort && { targetPort: p.targetPort }),
-      });
-    }
-    const defaultPort = (p: ServicePort) => p.targetPort || p.number;
-    const fromEntry = (
-      e: { address?: string; ports?: Record<string, number>; labels?: Record<string, string> },
-      source: string,
-    ): ServiceEndpoint[] =>
-      e.address
-        ? [
-            {
-              address: e.address,
-              ports: Object.fromEntries(
-                ports.map((p) => [
-                  p.number,
-                  (p.name !== undefined ? e.ports?.[p.name] : undefined) ?? defaultPort(p),
-                ]),
-              ),
-              labels: e.labels ?? {},
-              ready: true,
-              source,
-            },
-          ]
-        : [];
-    const endpoints = (se.spec.endpoints ?? []).flatMap((e) => fromEntry(e, origin));
-    const selector = se.spec.workloadSelector?.labels;
-    if (se.spec.workloadSelector) {
-      for (const we of entries)
-        if (we.metadata.namespace === namespace && selects(selector, we.spec.labels ?? {}))
-          endpoints.push(...fromEntry(we.spec, `WorkloadEntry ${namespace}/${we.metadata.name}`));
-      for (const w of workloads)
-        if (w.namespace === namespace && selects(selector, w.labels))
-          endpoints.push({
-            address: w.addresses[0] ?? DEFAULT_WORKLOAD_ADDRESS,
-            ports: Object.fromEntries(
-              ports.map((p) => {
-                const wp =
-                  (p.name ? w.ports.find((x) => x.name === p.name) : undefined) ??
-                  w.ports.find((x) => x.number === p.number);
-                return [p.number, wp ? wp.endpointPort || wp.number : defaultPort(p)];
-              }),
-            ),
-            labels: w.labels,
-            ready: w.ready,
-            source: `proxy ${w.proxyId}`,
-            workload: w,
-          });
-    }
-    const resolution = (se.spec.resolution ?? 'NONE').toUpperCase();
-    const hosts = [...new Set((se.spec.hosts ?? []).map((h) => resolveHost(h, namespace, domain)))];
-    return hosts.map((host) => ({
-      host,
-      name: host,
-      namespace,
-      ports,
-      exportTo: se.spec.exportTo?.length ? [...se.spec.exportTo] : ['*'],
-      origin,
-      resolution,
-      ...(se.spec.location && { location: se.spec.location }),
-      // DNS resolution without endpoints: the proxy resolves the host itself.
-      endpoints:
-        endpoints.length === 0 && resolution.startsWith('DNS') && !host.startsWith('*')
-          ? [
-              {
-                address: host,
-                ports: Object.fromEntries(ports.map((p) => [p.number, defaultPort(p)])),
-                labels: {},
-                ready: true,
-                source: 'DNS',
-              },
-            ]
-          : endpoints,
-    }));
-  });
+  return ofKind(resources, 'ServiceEntry').flatMap((se) =>
+    entryServices(se, entries, workloads, domain).map((s) => ({
+      host: s.host,
+      name: s.host,
+      namespace: s.namespace,
+      ports: s.ports.map((p) => ({ ...p })),
+      exportTo: [...s.exportTo],
+      origin: s.origin,
+      resolution: s.resolution,
+      ...(s.location && { location: s.location }),
+      endpoints: s.endpoints.map((e) => ({
+        address: e.address,
+        ports: e.ports,
+        labels: e.labels,
+        ready: e.ready,
+        source: e.dns ? 'DNS' : e.source,
+        ...(e.workload && { workload: e.workload }),
+      })),
+    })),
+  );
 }
 
 /** Is the port's traffic routed by HTTP routes (so describe sends it a request, not a connection)? */

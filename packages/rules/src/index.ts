@@ -28,6 +28,15 @@ export {
   type WorkloadIdentity,
 } from './workloads.js';
 export {
+  serviceEntryServices,
+  DEFAULT_WORKLOAD_ADDRESS,
+  type EntryEndpoint,
+  type EntryService,
+  type EntryServicePort,
+  type Resolution,
+  type SelectableWorkload,
+} from './service-entries.js';
+export {
   analyze,
   FINDINGS,
   type AnalyzeOptions,

@@ -3,19 +3,17 @@
 import type { ClusterBody, ListenerProtocol } from '@mesh/proto';
 import {
   CLUSTER_DOMAIN,
+  DEFAULT_WORKLOAD_ADDRESS,
   groupByService,
   portProtocol,
-  resolveHost,
-  selects,
+  serviceEntryServices,
   type Labels,
-  type Port,
   type ServiceEntry,
   type WorkloadEntry,
-  type WorkloadEntrySpec,
 } from '@mesh/rules';
 import type { ConfigView, RegistryView, SnapshotOptions, WorkloadRecord } from '../model.js';
 import { sortedLabels } from './labels.js';
-import { attempt, qualifiedName, storedOfKind, type Stored } from './stored.js';
+import { attempt, storedOfKind } from './stored.js';
 
 export type Resolution = ClusterBody['resolution'];
 
@@ -51,10 +49,7 @@ export interface MeshService {
   readonly origin: string;
 }
 
-/** Where a workload that registered no address is reached: our local mesh runs on loopback. */
-export const DEFAULT_WORKLOAD_ADDRESS = '127.0.0.1';
-
-const RESOLUTIONS: readonly Resolution[] = ['STATIC', 'DNS', 'DNS_ROUND_ROBIN', 'NONE'];
+export { DEFAULT_WORKLOAD_ADDRESS };
 
 /**
  * All services, in precedence order: registry services (by namespace, name), then ServiceEntry
@@ -77,10 +72,10 @@ export function servicesOf(
     out.push(s);
   };
   registryServices(registry.workloads, domain).forEach(add);
-  const workloadEntries = storedOfKind(config, 'WorkloadEntry');
+  const workloadEntries = storedOfKind(config, 'WorkloadEntry').map((we) => we.resource);
   for (const se of storedOfKind(config, 'ServiceEntry')) {
     attempt(
-      () => serviceEntryServices(se, workloadEntries, registry.workloads, domain),
+      () => entryServices(se.resource, workloadEntries, registry.workloads, domain),
       [],
     ).forEach(add);
   }
@@ -115,146 +110,32 @@ function servicePort(
   number: number,
   protocol: string | undefined,
   name: string | undefined,
-  targetPort?: number,
 ): ServicePort {
-  return {
-    number,
-    protocol: portProtocol({ protocol, name }),
-    ...(name ? { name } : {}),
-    ...(targetPort ? { targetPort } : {}),
-  };
+  return { number, protocol: portProtocol({ protocol, name }), ...(name ? { name } : {}) };
 }
 
-function serviceEntryServices(
-  stored: Stored<ServiceEntry>,
-  workloadEntries: readonly Stored<WorkloadEntry>[],
+/** @mesh/rules' ServiceEntry services, with labels in the snapshot's stable order. */
+function entryServices(
+  se: ServiceEntry,
+  workloadEntries: readonly WorkloadEntry[],
   workloads: readonly WorkloadRecord[],
   domain: string,
 ): MeshService[] {
-  const se = stored.resource;
-  const { namespace } = se.metadata;
-  const origin = `ServiceEntry ${qualifiedName(se)}`;
-  const ports = uniquePorts(se.spec.ports ?? []);
-  const resolution = resolutionOf(se.spec.resolution);
-  const endpoints: ServiceEndpoint[] = (se.spec.endpoints ?? []).flatMap((e) =>
-    entryEndpoint(e, ports, origin),
-  );
-  const selector = se.spec.workloadSelector;
-  if (selector) {
-    // Istio semantics: a WorkloadEntry is an endpoint only of the ServiceEntries that select it
-    // (same namespace); it does not form a service of its own from its labels.
-    for (const we of workloadEntries) {
-      const r = we.resource;
-      if (r.metadata.namespace !== namespace || !selects(selector.labels, r.spec.labels ?? {}))
-        continue;
-      endpoints.push(...entryEndpoint(r.spec, ports, `WorkloadEntry ${qualifiedName(r)}`));
-    }
-    for (const w of workloads) {
-      if (w.namespace !== namespace || !selects(selector.labels, w.labels)) continue;
-      endpoints.push(workloadEndpoint(w, ports));
-    }
-  }
-  const exportTo = se.spec.exportTo && se.spec.exportTo.length > 0 ? se.spec.exportTo : ['*'];
-  const hosts = [...new Set((se.spec.hosts ?? []).map((h) => resolveHost(h, namespace, domain)))];
-  return hosts.map((host) => ({
-    host,
-    namespace,
-    ports,
-    exportTo: [...exportTo],
-    resolution,
-    endpoints:
-      endpoints.length === 0 && isDns(resolution) && !host.startsWith('*')
-        ? [dnsEndpoint(host, ports, origin)]
-        : endpoints,
-    origin,
-  }));
-}
-
-function uniquePorts(ports: readonly Port[]): ServicePort[] {
-  const out = new Map<number, ServicePort>();
-  for (const p of ports) {
-    if (!p.number || out.has(p.number)) continue;
-    out.set(p.number, servicePort(p.number, p.protocol, p.name, p.targetPort));
-  }
-  return [...out.values()];
-}
-
-function resolutionOf(value: string | undefined): Resolution {
-  const upper = (value ?? '').toUpperCase();
-  // Istio's enum default is NONE: forward to the address the app asked for.
-  return RESOLUTIONS.find((r) => r === upper) ?? 'NONE';
-}
-
-function isDns(resolution: Resolution): boolean {
-  return resolution === 'DNS' || resolution === 'DNS_ROUND_ROBIN';
-}
-
-/** The port an endpoint serves a service port on when it names none: targetPort, else the port. */
-function defaultEndpointPort(p: ServicePort): number {
-  return p.targetPort || p.number;
-}
-
-/** WorkloadEntry (or inline ServiceEntry endpoint): `ports` maps service port names to ports. */
-function entryEndpoint(
-  e: WorkloadEntrySpec,
-  ports: readonly ServicePort[],
-  source: string,
-): ServiceEndpoint[] {
-  // An entry without an address lives on another network, which this mesh does not reach.
-  if (!e.address) return [];
-  const named = e.ports ?? {};
-  return [
-    {
+  return serviceEntryServices(se, workloadEntries, workloads, domain).map((s) => ({
+    host: s.host,
+    namespace: s.namespace,
+    ports: s.ports,
+    exportTo: s.exportTo,
+    resolution: s.resolution,
+    endpoints: s.endpoints.map((e) => ({
       address: e.address,
-      ports: Object.fromEntries(
-        ports.map((p) => [
-          p.number,
-          (p.name && Object.hasOwn(named, p.name) ? named[p.name] : undefined) ??
-            defaultEndpointPort(p),
-        ]),
-      ),
+      ports: e.ports,
       labels: sortedLabels(e.labels),
-      ready: true,
-      // weight 0 is protobuf's "unset": Istio sends 1.
-      weight: e.weight || 1,
-      locality: e.locality ?? '',
-      source,
-    },
-  ];
-}
-
-/**
- * A registered workload a ServiceEntry selects: its proxy's port for a service port is the one of
- * the same name, else the same number, else the one fronting the service's target port.
- */
-function workloadEndpoint(w: WorkloadRecord, ports: readonly ServicePort[]): ServiceEndpoint {
-  const portFor = (p: ServicePort): number => {
-    const wp =
-      (p.name ? w.ports.find((x) => x.name === p.name) : undefined) ??
-      w.ports.find((x) => x.number === p.number) ??
-      w.ports.find((x) => x.targetPort !== 0 && x.targetPort === defaultEndpointPort(p));
-    return wp ? wp.endpointPort || wp.number : defaultEndpointPort(p);
-  };
-  return {
-    address: w.addresses[0] ?? DEFAULT_WORKLOAD_ADDRESS,
-    ports: Object.fromEntries(ports.map((p) => [p.number, portFor(p)])),
-    labels: sortedLabels(w.labels),
-    ready: w.ready,
-    weight: 1,
-    locality: w.locality,
-    source: `proxy ${w.proxyId}`,
-  };
-}
-
-/** DNS resolution without endpoints: the proxy resolves the host itself (Istio does the same). */
-function dnsEndpoint(host: string, ports: readonly ServicePort[], source: string): ServiceEndpoint {
-  return {
-    address: host,
-    ports: Object.fromEntries(ports.map((p) => [p.number, defaultEndpointPort(p)])),
-    labels: {},
-    ready: true,
-    weight: 1,
-    locality: '',
-    source,
-  };
+      ready: e.ready,
+      weight: e.weight,
+      locality: e.locality,
+      source: e.source,
+    })),
+    origin: s.origin,
+  }));
 }
