@@ -76,7 +76,8 @@ export interface LocalMeshDeps {
 }
 
 const DEMO_TIMEOUT_MS = 30_000;
-const DETACH_TIMEOUT_MS = 60_000;
+/** Longer than the background copy can take to give up by itself (30 s per start step). */
+const DETACH_TIMEOUT_MS = 120_000;
 
 export async function runUp(options: UpOptions, io: CliIo, deps: LocalMeshDeps): Promise<number> {
   const home = meshHomeOf(deps.controlPlane.env, deps.controlPlane.homeDir);
@@ -430,7 +431,7 @@ async function detach(
     await new Promise((r) => setTimeout(r, 100));
   }
   io.stderr(
-    `Error: the local mesh was not ready within ${DETACH_TIMEOUT_MS / 1000} s; see ${logFile}\n`,
+    `Error: the local mesh (pid ${child.pid}) was not ready within ${DETACH_TIMEOUT_MS / 1000} s and may still be starting; see ${logFile}, and stop it with meshctl down\n`,
   );
   return EXIT_FINDINGS;
 }
