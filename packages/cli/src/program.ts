@@ -22,7 +22,7 @@ import { PROXY_STATUS_OUTPUTS, runProxyStatus, type ProxyStatusOutput } from './
 import { OUTPUT_FORMATS, type OutputFormat } from './report.js';
 import { runValidate } from './validate.js';
 import { runDown } from './local-mesh/down.js';
-import { DEMOS, runUp, type Demo, type LocalMeshDeps } from './local-mesh/up.js';
+import { DEMOS, runUp, type LocalMeshDeps, type UpOptions } from './local-mesh/up.js';
 import { runningMesh, type LocalMeshState } from './local-mesh/state.js';
 import { meshHome } from './token.js';
 import { VERSION } from './version.js';
@@ -820,17 +820,12 @@ Examples:
   MESH_HOME=/tmp/mesh2 meshctl up --demo bookinfo --ingress-port 0 --tcp-port 0 --control-plane-port 0 --control-plane-http-port 0 --client-port 0`,
     )
     .action(
-      async (opts: {
-        demo?: Demo;
-        etcd?: string;
-        ingressPort: number;
-        tcpPort: number;
-        controlPlanePort: number;
-        controlPlaneHttpPort: number;
-        clientPort: number;
-        keepConfig?: boolean;
-        detach?: boolean;
-      }) => {
+      async (
+        opts: Omit<UpOptions, 'keepConfig' | 'detach' | 'relaunch'> & {
+          keepConfig?: boolean;
+          detach?: boolean;
+        },
+      ) => {
         if (!localMesh) {
           io.stderr('meshctl: error: this build of meshctl cannot start a local mesh\n');
           result.exitCode = EXIT_USAGE;

@@ -7,7 +7,7 @@ import {
   groupByService,
   portProtocol,
   serviceEntryServices,
-  type Labels,
+  type EntryEndpoint,
   type ServiceEntry,
   type WorkloadEntry,
 } from '@mesh/rules';
@@ -24,18 +24,8 @@ export interface ServicePort {
   readonly targetPort?: number;
 }
 
-export interface ServiceEndpoint {
-  /** IP or hostname. */
-  readonly address: string;
-  /** Endpoint port by service port number; a service port missing here is not served by it. */
-  readonly ports: Readonly<Record<number, number>>;
-  readonly labels: Labels;
-  readonly ready: boolean;
-  readonly weight: number;
-  readonly locality: string;
-  /** `proxy <id>`, `WorkloadEntry ns/name` or `ServiceEntry ns/name`. */
-  readonly source: string;
-}
+/** An endpoint as @mesh/rules derives it, without what only describe uses. */
+export type ServiceEndpoint = Omit<EntryEndpoint<never>, 'workload' | 'dns'>;
 
 export interface MeshService {
   /** Fully qualified host (or a ServiceEntry wildcard such as `*.example.com`). */
