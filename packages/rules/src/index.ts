@@ -49,3 +49,9 @@ export * from './compile/index.js';
 export * from './route/index.js';
 export * from './lb/index.js';
 export * from './policy/index.js';
+export {
+  DEFAULT_MESH_SETTINGS,
+  parseMeshConfig,
+  type MeshConfigResult,
+  type MeshSettings,
+} from './mesh-config.js';
