@@ -14,10 +14,17 @@ module.exports = {
         module: { type: 'commonjs' },
       },
     ],
+    // The OTLP exporter loads node:http with a dynamic import(), which jest's CommonJS runtime
+    // cannot run without --experimental-vm-modules; compiled to require() it runs as in Node.
+    '/node_modules/@opentelemetry/otlp-exporter-base/.+\\.js$': [
+      '@swc/jest',
+      { module: { type: 'commonjs' } },
+    ],
   },
+  transformIgnorePatterns: ['/node_modules/(?!@opentelemetry/otlp-exporter-base/)'],
   moduleNameMapper: {
     '^@mesh/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
-    '^@mesh/([a-z-]+)/testing$': path.join(__dirname, 'packages/$1/src/testing.ts'),
+    '^@mesh/([a-z-]+)/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/$2.ts'),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['**/*.test.ts'],

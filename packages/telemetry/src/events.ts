@@ -65,6 +65,43 @@ export interface HttpRequestEvent {
   readonly source: Peer;
   readonly destination: DestinationPeer;
   readonly connectionSecurityPolicy: ConnectionSecurityPolicy;
+  /** Present only when the request is sampled for tracing: the span this sidecar recorded. */
+  readonly span?: ProxySpan;
+}
+
+/**
+ * One sidecar's span of a request, published on the HTTP event of a sampled request. The proxy
+ * does propagation and sampling itself (trace-context.ts, no SDK); telemetry turns this into an
+ * OpenTelemetry span and exports it. Istio's shape: the source side records a `client` span, the
+ * destination side a `server` span, a gateway a `client` span.
+ */
+export interface ProxySpan {
+  /** 32 lowercase hex digits. */
+  readonly traceId: string;
+  /** This sidecar's span: 16 lowercase hex digits. It is what the next hop sees as its parent. */
+  readonly spanId: string;
+  /** The span this one is a child of (16 hex digits); absent when this sidecar started the trace. */
+  readonly parentSpanId?: string;
+  readonly kind: 'client' | 'server';
+  /** Wall-clock start, epoch milliseconds (fractional allowed); it ends `durationMs` later. */
+  readonly startTimeUnixMs: number;
+  readonly method: string;
+  /** `scheme://authority/path?query` as the request was received. */
+  readonly url: string;
+  /** Istio's span name: `<destination service FQDN>:<port>/*`, or the authority when unknown. */
+  readonly name: string;
+  /** Envoy's cluster name, e.g. `outbound|9080|v1|reviews.default.svc.cluster.local`. */
+  readonly upstreamCluster?: string;
+  /** `ip:port` of the upstream endpoint that answered last. */
+  readonly upstreamHost?: string;
+  /** Upstream attempts beyond the first (0 when none, or when the request never left). */
+  readonly retryCount: number;
+  /** x-request-id, when the request had one. */
+  readonly requestId?: string;
+  /** The protocol seen downstream, e.g. `HTTP/1.1`, `HTTP/2`. */
+  readonly protocol: string;
+  /** The W3C tracestate received, passed on unchanged; absent when there was none. */
+  readonly traceState?: string;
 }
 
 /**

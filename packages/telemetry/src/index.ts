@@ -9,6 +9,7 @@ export {
   type ListenerHealth,
   type Peer,
   type ProxyHealthSource,
+  type ProxySpan,
   type Reporter,
   type TcpConnectionEvent,
 } from './events.js';
@@ -27,3 +28,18 @@ export {
   type MeshMetrics,
   type MeshMetricsOptions,
 } from './mesh-metrics.js';
+export * from './control-plane-metrics.js';
+// Tracing: the proxy's pure propagation module, and the check apps make before loading the trace
+// SDK from `@mesh/telemetry/tracing` (createMeshTracing is deliberately not re-exported here).
+export {
+  extractTraceContext,
+  newSpanId,
+  newTraceId,
+  startSpanIds,
+  TRACE_HEADER_NAMES,
+  traceHeaders,
+  type SpanIds,
+  type TraceContext,
+} from './trace-context.js';
+export { tracingConfigured } from './tracing-config.js';
+export type { MeshTracing, MeshTracingOptions, TracingNode } from './tracing.js';

@@ -1,0 +1,11 @@
+// Test helpers other packages' tests (e2e) import as `@mesh/telemetry/testing`.
+export {
+  startOtlpReceiver,
+  type OtlpAttributes,
+  type OtlpReceiver,
+  type OtlpSpanKind,
+  type OtlpStatusCode,
+  type OtlpValue,
+  type ReceivedRequest,
+  type ReceivedSpan,
+} from './test-support/otlp-receiver.js';

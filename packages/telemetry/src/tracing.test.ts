@@ -1,0 +1,391 @@
+// Spans published on the real channel, exported by the real OTLP exporters over HTTP to a real
+// receiver that decodes what arrived on the wire.
+import type { HttpRequestEvent, ProxySpan } from './events.js';
+import { httpEvent, publishHttp } from './test-support/events.js';
+import { startOtlpReceiver, type OtlpReceiver } from './testing.js';
+import { createMeshTracing, type MeshTracing, type MeshTracingOptions } from './tracing.js';
+
+const node = {
+  id: 'sidecar~127.0.0.1~productpage-v1-7d9f.default~default.svc.cluster.local',
+  workload: 'productpage-v1',
+  namespace: 'default',
+  app: 'productpage',
+  version: 'v1',
+};
+
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PARENT = '00f067aa0ba902b7';
+const SPAN = 'b7ad6b7169203331';
+
+function clientSpan(over: Partial<ProxySpan> = {}): ProxySpan {
+  return {
+    traceId: TRACE,
+    spanId: SPAN,
+    parentSpanId: PARENT,
+    kind: 'client',
+    // Exactly representable, so the nanoseconds on the wire are exact too.
+    startTimeUnixMs: 1_700_000_000_123.5,
+    method: 'GET',
+    url: 'http://reviews:9080/reviews/0?x=1',
+    name: 'reviews.default.svc.cluster.local:9080/*',
+    upstreamCluster: 'outbound|9080|v2|reviews.default.svc.cluster.local',
+    upstreamHost: '127.0.0.1:20002',
+    retryCount: 1,
+    requestId: '8e6f1c1a-1d9b-4d53-9a4c-0b1e0f6a6b1e',
+    protocol: 'HTTP/1.1',
+    ...over,
+  };
+}
+
+function sampled(span: Partial<ProxySpan> = {}, over: Partial<HttpRequestEvent> = {}) {
+  return httpEvent({ durationMs: 3.25, span: clientSpan(span), ...over });
+}
+
+const open: Array<{ close(): Promise<void> } | MeshTracing> = [];
+afterEach(async () => {
+  for (const o of open.splice(0)) await ('flush' in o ? o.shutdown() : o.close());
+});
+
+async function receiver(): Promise<OtlpReceiver> {
+  const r = await startOtlpReceiver();
+  open.push(r);
+  return r;
+}
+
+type TestTracing = MeshTracing & { readonly errors: Error[] };
+
+function tracing(options: Partial<MeshTracingOptions> & { errors?: Error[] }): TestTracing {
+  const { errors = [], ...rest } = options;
+  const t = createMeshTracing({ node, onError: (e) => errors.push(e), ...rest });
+  open.push(t);
+  return Object.assign(t, { errors });
+}
+
+/** Flushes, fails at once (with the exporter's reason) if the export failed, then collects. */
+async function received(t: TestTracing, r: OtlpReceiver, n = 1) {
+  await t.flush();
+  const failed = t.errors.find((e) => e.message.startsWith('exporting'));
+  if (failed) throw failed;
+  return r.waitForSpans(n);
+}
+
+// W3C trace flags (sampled) | OTLP's "has is_remote" | "is_remote".
+const SAMPLED_REMOTE_PARENT = 0x01 | 0x100 | 0x200;
+const SAMPLED_NO_PARENT = 0x01 | 0x100;
+
+describe.each([
+  ['http/protobuf', 'application/x-protobuf'],
+  ['http/json', 'application/json'],
+])('OTLP %s', (protocol, contentType) => {
+  it('exports a client span with the ids, times, status, attributes and resource', async () => {
+    const r = await receiver();
+    const errors: Error[] = [];
+    const t = tracing({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol },
+      errors,
+    });
+
+    publishHttp(sampled({ traceState: 'congo=t61rcWkgMzE' }));
+    const [span] = await received(t, r);
+
+    expect(r.requests().map((q) => [q.path, q.contentType])).toEqual([['/v1/traces', contentType]]);
+    expect(span).toEqual({
+      traceId: TRACE,
+      spanId: SPAN,
+      parentSpanId: PARENT,
+      traceState: 'congo=t61rcWkgMzE',
+      flags: SAMPLED_REMOTE_PARENT,
+      name: 'reviews.default.svc.cluster.local:9080/*',
+      kind: 'client',
+      startTimeUnixNano: 1_700_000_000_123_500_000n,
+      endTimeUnixNano: 1_700_000_000_126_750_000n,
+      status: { code: 'unset', message: '' },
+      attributes: {
+        // Envoy's tags, as the strings Envoy sends.
+        component: 'proxy',
+        node_id: node.id,
+        'istio.namespace': 'default',
+        'istio.canonical_service': 'productpage',
+        'istio.canonical_revision': 'v1',
+        'http.method': 'GET',
+        'http.url': 'http://reviews:9080/reviews/0?x=1',
+        'http.protocol': 'HTTP/1.1',
+        'http.status_code': '200',
+        response_flags: '-',
+        request_size: '120',
+        response_size: '1800',
+        upstream_cluster: 'outbound|9080|v2|reviews.default.svc.cluster.local',
+        'upstream_cluster.name': 'outbound|9080|v2|reviews.default.svc.cluster.local',
+        upstream_address: '127.0.0.1:20002',
+        'guid:x-request-id': '8e6f1c1a-1d9b-4d53-9a4c-0b1e0f6a6b1e',
+        // Ours, and Istio's metric labels for both ends.
+        'retry.count': 1,
+        'istio.source_workload': 'productpage-v1',
+        'istio.source_workload_namespace': 'default',
+        'istio.destination_workload': 'reviews-v2',
+        'istio.destination_workload_namespace': 'default',
+        'istio.destination_service': 'reviews.default.svc.cluster.local',
+        // OpenTelemetry semantic conventions.
+        'http.request.method': 'GET',
+        'url.full': 'http://reviews:9080/reviews/0?x=1',
+        'http.response.status_code': 200,
+        'http.request.resend_count': 1,
+        'http.request.size': 120,
+        'http.response.size': 1800,
+      },
+      resource: expect.objectContaining({
+        'service.name': 'productpage.default',
+        'service.namespace': 'default',
+        'service.instance.id': node.id,
+        'k8s.namespace.name': 'default',
+        'telemetry.sdk.language': 'nodejs',
+      }),
+      scope: { name: 'mesh-proxy', version: '' },
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it('exports a root server span, in error for a 5xx, without a parent', async () => {
+    const r = await receiver();
+    const t = tracing({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol },
+    });
+
+    publishHttp(
+      sampled(
+        {
+          kind: 'server',
+          parentSpanId: undefined,
+          upstreamCluster: 'inbound|9080||',
+          retryCount: 0,
+          requestId: undefined,
+        },
+        { reporter: 'destination', responseCode: 503, responseFlags: 'UF' },
+      ),
+    );
+    const [span] = await received(t, r);
+
+    expect(span).toMatchObject({
+      traceId: TRACE,
+      spanId: SPAN,
+      parentSpanId: '',
+      traceState: '',
+      flags: SAMPLED_NO_PARENT,
+      kind: 'server',
+      status: { code: 'error' },
+    });
+    expect(span?.attributes).toMatchObject({
+      'http.status_code': '503',
+      'http.response.status_code': 503,
+      response_flags: 'UF',
+      error: 'true',
+      upstream_cluster: 'inbound|9080||',
+      'retry.count': 0,
+    });
+    expect(span?.attributes).not.toHaveProperty('guid:x-request-id');
+    expect(span?.attributes).not.toHaveProperty('http.request.resend_count');
+  });
+});
+
+describe('span status and attributes', () => {
+  it.each<[string, number, 'unset' | 'error']>([
+    ['a 2xx is unset', 200, 'unset'],
+    ['a 4xx is unset (Envoy marks only 5xx)', 404, 'unset'],
+    ['a 5xx is an error', 500, 'error'],
+    ['no response at all (0) is an error', 0, 'error'],
+  ])('%s', async (_rule, responseCode, code) => {
+    const r = await receiver();
+    const t = tracing({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url } });
+    publishHttp(sampled({}, { responseCode }));
+    const [span] = await received(t, r);
+    expect(span?.status.code).toBe(code);
+    expect(span?.attributes['error']).toBe(code === 'error' ? 'true' : undefined);
+    expect(span?.attributes['http.response.status_code']).toBe(responseCode || undefined);
+  });
+
+  it('unknown peers and a missing version are left out or defaulted as Istio does', async () => {
+    const r = await receiver();
+    const t = tracing({
+      node: { ...node, app: 'unknown', version: 'unknown' },
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url },
+    });
+    const unknownPeer = {
+      workload: 'unknown',
+      namespace: 'unknown',
+      app: 'unknown',
+      version: 'unknown',
+    };
+    publishHttp(
+      sampled(
+        {},
+        {
+          source: unknownPeer,
+          destination: {
+            ...unknownPeer,
+            service: 'unknown',
+            serviceName: 'unknown',
+            serviceNamespace: 'unknown',
+          },
+          requestProtocol: 'grpc',
+          grpcResponseStatus: '14',
+        },
+      ),
+    );
+    const [span] = await received(t, r);
+    expect(span?.resource['service.name']).toBe('productpage-v1.default');
+    expect(span?.attributes).toMatchObject({
+      'istio.canonical_service': 'productpage-v1',
+      'istio.canonical_revision': 'latest',
+      'grpc.status_code': '14',
+    });
+    for (const key of Object.keys(span?.attributes ?? {})) {
+      expect(key).not.toMatch(/^istio\.(source|destination)_/);
+    }
+  });
+});
+
+describe('exporter configuration', () => {
+  it('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as is; headers, gzip reach the collector', async () => {
+    const r = await receiver();
+    const t = tracing({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${r.url}/v1/traces`,
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc,x-tenant=generic',
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-tenant=traces',
+        OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+      },
+    });
+    publishHttp(sampled());
+    await received(t, r);
+    const [request] = r.requests();
+    expect(request?.headers).toMatchObject({
+      authorization: 'Bearer abc',
+      'x-tenant': 'traces',
+      'content-encoding': 'gzip',
+    });
+  });
+
+  it('without an env option the exporter reads process.env itself', async () => {
+    const r = await receiver();
+    const saved = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+    process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = r.url;
+    let t: TestTracing;
+    try {
+      t = tracing({}); // the exporter reads its settings here
+    } finally {
+      if (saved === undefined) delete process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+      else process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = saved;
+    }
+    publishHttp(sampled());
+    expect((await received(t, r)).map((s) => s.spanId)).toEqual([SPAN]);
+  });
+
+  it('grpc is reported as unsupported and http/protobuf is used', async () => {
+    const r = await receiver();
+    const errors: Error[] = [];
+    const t = tracing({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' },
+      errors,
+    });
+    expect(errors.map((e) => e.message)).toEqual([
+      'OTLP protocol grpc is not supported; using http/protobuf',
+    ]);
+    publishHttp(sampled());
+    await received(t, r);
+    expect(r.requests()[0]?.contentType).toBe('application/x-protobuf');
+  });
+
+  it('a failed export goes to onError; flush still resolves', async () => {
+    const r = await receiver();
+    const errors: Error[] = [];
+    const t = tracing({
+      env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${r.url}/not-traces` },
+      errors,
+    });
+    publishHttp(sampled());
+    await expect(t.flush()).resolves.toBeUndefined();
+    expect(r.requests().map((q) => q.path)).toEqual(['/not-traces']);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toBe('exporting 1 spans failed: Not Found (HTTP 404)');
+  });
+});
+
+describe('what is not exported', () => {
+  it('an event without a span exports nothing', async () => {
+    const r = await receiver();
+    const t = tracing({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url } });
+    publishHttp(httpEvent());
+    publishHttp(sampled({ spanId: 'aaaaaaaaaaaaaaaa' }));
+    await received(t, r);
+    expect(r.spans().map((s) => s.spanId)).toEqual(['aaaaaaaaaaaaaaaa']);
+  });
+
+  it('broken events never throw into the publisher; they are reported and skipped', async () => {
+    const r = await receiver();
+    const errors: Error[] = [];
+    const t = tracing({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url }, errors });
+    const broken: unknown[] = [
+      null,
+      42,
+      { span: 'not an object' },
+      sampled({ traceId: 'XYZ' }),
+      sampled({ traceId: '0'.repeat(32) }),
+      sampled({ spanId: '0'.repeat(16) }),
+      sampled({ parentSpanId: 'short' }),
+      sampled({ kind: 'internal' as ProxySpan['kind'] }),
+      sampled({ startTimeUnixMs: NaN }),
+      sampled({}, { durationMs: -1 }),
+      sampled({ retryCount: undefined as unknown as number }),
+      sampled({ url: undefined as unknown as string }),
+      // A getter that throws stands for any bug the checks do not foresee.
+      Object.defineProperty(sampled(), 'span', {
+        get() {
+          throw new Error('boom');
+        },
+      }),
+    ];
+    for (const event of broken) expect(() => publishHttp(event)).not.toThrow();
+    publishHttp(sampled({ spanId: 'cccccccccccccccc' }));
+    await received(t, r);
+
+    expect(r.spans().map((s) => s.spanId)).toEqual(['cccccccccccccccc']);
+    expect(errors.map((e) => e.message)).toEqual([
+      'dropped a span on mesh:proxy:http: span is not an object',
+      'dropped a span on mesh:proxy:http: bad traceId',
+      'dropped a span on mesh:proxy:http: bad traceId',
+      'dropped a span on mesh:proxy:http: bad spanId',
+      'dropped a span on mesh:proxy:http: bad parentSpanId',
+      'dropped a span on mesh:proxy:http: bad kind',
+      'dropped a span on mesh:proxy:http: bad startTimeUnixMs',
+      'dropped a span on mesh:proxy:http: bad durationMs',
+      'dropped a span on mesh:proxy:http: bad retryCount',
+      'dropped a span on mesh:proxy:http: bad url',
+      'boom',
+    ]);
+  });
+
+  it('an onError that throws does not reach the publisher either', () => {
+    tracing({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' },
+      onError: () => {
+        throw new Error('callback bug');
+      },
+    });
+    expect(() => publishHttp(sampled({ traceId: 'bad' }))).not.toThrow();
+  });
+});
+
+describe('shutdown', () => {
+  it('exports what is pending, stops listening, and is idempotent', async () => {
+    const r = await receiver();
+    const t = createMeshTracing({ node, env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url } });
+    publishHttp(sampled({ spanId: 'dddddddddddddddd' }));
+    const first = t.shutdown();
+    expect(t.shutdown()).toBe(first);
+    await first;
+    publishHttp(sampled({ spanId: 'eeeeeeeeeeeeeeee' }));
+    await t.flush();
+    expect(r.spans().map((s) => s.spanId)).toEqual(['dddddddddddddddd']);
+  });
+});
