@@ -5,7 +5,7 @@ import type { Server as HttpServer } from 'node:http';
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { loadMeshProtos, type ProxyNode } from '@mesh/proto';
-import { MESH_CONFIG_KEY, type ConfigStore } from '@mesh/store';
+import { CONFIG_PREFIX, MESH_CONFIG_KEY, type ConfigStore } from '@mesh/store';
 import type { bearerAuthorizer } from './auth.js';
 import { createConfigServiceHandlers } from './config-api/index.js';
 import { createDebouncer, DEFAULT_DEBOUNCE, type DebounceOptions } from './debounce.js';
@@ -13,10 +13,11 @@ import { DiscoveryServer } from './discovery.js';
 import { createHttpServer, type Readiness } from './http-server.js';
 import { Metrics } from './metrics.js';
 import { peerStatus, replicaKey, type ReplicaRecord } from './peers.js';
-import { registerLeased, type Registration } from './registry.js';
+import { PROXY_REGISTRY_PREFIX, registerLeased, type Registration } from './registry.js';
 import type { ProxySnapshot, SnapshotOptions } from './model.js';
 import { createSnapshotCache } from './snapshot-cache.js';
 import { servicesOf } from './snapshot/index.js';
+import { WatchLag } from './watch-lag.js';
 import { World, type WorldChange } from './world.js';
 
 export interface ControlPlaneOptions {
@@ -59,9 +60,12 @@ export interface ControlPlane {
 export const DEFAULT_REGISTRY_TTL_SECONDS = 15;
 export const DEFAULT_MAX_CONCURRENT_PUSHES = 8;
 
+/** istiod's push trigger reasons: config changes, and workload (endpoint) changes. */
+const TRIGGER_REASON = { config: 'config', registry: 'endpoint' } as const;
+
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const log = options.log ?? (() => undefined);
-  const metrics = new Metrics();
+  const metrics = new Metrics({ onError: (err) => log(`metrics: ${err.message}`) });
   let storeAvailable = true;
   let storeError = '';
   metrics.gaugeFrom('mesh_store_available', () => (storeAvailable ? 1 : 0));
@@ -69,23 +73,46 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const snapshots = createSnapshotCache(options.snapshot ?? {});
   const debouncer = createDebouncer<WorldChange>(options.debounce ?? DEFAULT_DEBOUNCE, (burst) => {
     metrics.observe('pilot_debounce_time', burst.waitedMs / 1000);
-    for (const area of new Set(burst.events.map((e) => e.area))) {
-      metrics.inc('pilot_push_triggers', { type: area });
-    }
-    snapshots.invalidate();
+    // As istiod: each change merged into the push counts, under its reason.
+    const byArea = { config: 0, registry: 0 };
     // A loop, not Math.min(...events): a burst of 100k+ events would overflow the call stack.
     let firstSeen = Infinity;
-    for (const e of burst.events) firstSeen = Math.min(firstSeen, e.seenAt);
+    for (const e of burst.events) {
+      byArea[e.area]++;
+      firstSeen = Math.min(firstSeen, e.seenAt);
+    }
+    for (const area of ['config', 'registry'] as const) {
+      if (byArea[area] > 0) {
+        metrics.inc('pilot_push_triggers', { type: TRIGGER_REASON[area] }, byArea[area]);
+      }
+    }
+    snapshots.invalidate();
     discovery.pushAll(firstSeen);
   });
-  const world = new World(options.store, {
-    onChange: (change) => debouncer.add(change),
+  // This replica's own writes are timed until its watch applies them (watch-lag.ts).
+  const watchLag: WatchLag = new WatchLag({
+    areaOf: (key) =>
+      key.startsWith(CONFIG_PREFIX)
+        ? 'config'
+        : key.startsWith(PROXY_REGISTRY_PREFIX)
+          ? 'registry'
+          : undefined,
+    applied: (area) => world.appliedRevision(area),
+    observe: (area, seconds) => metrics.observe('mesh_store_watch_lag_seconds', seconds, { area }),
+  });
+  const store = watchLag.wrap(options.store);
+  const world: World = new World(store, {
+    onChange: (change) => {
+      watchLag.onApplied(change.area);
+      debouncer.add(change);
+    },
     onBadValue: (key, err) => log(`skipping unreadable value at ${key}: ${String(err)}`),
   });
   metrics.gaugeFrom('mesh_config_revision', () => world.revision);
+  metrics.gaugeFrom('mesh_store_watch_revisions_behind', () => watchLag.revisionsBehind());
 
   const discovery: DiscoveryServer = new DiscoveryServer({
-    store: options.store,
+    store,
     metrics,
     name: options.name,
     // Before the first load the replica knows nothing; answering would wipe proxies' config.
@@ -110,11 +137,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   grpcServer.addService(
     protos.ConfigService.service,
     createConfigServiceHandlers({
-      store: options.store,
+      store,
       authorize: options.authorize,
       proxyStatus: async () => [
         ...discovery.status(),
-        ...(await peerStatus({ store: options.store, self: options.name, timeoutMs: 2000, log })),
+        ...(await peerStatus({ store, self: options.name, timeoutMs: 2000, log })),
       ],
       // Registry services are hosts too: routes to them are not "host not found".
       knownHosts: () => servicesOf(world.configView(), world.registry()).map((s) => s.host),
@@ -166,7 +193,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   // Probing the store keeps /readyz honest while no write is failing to tell us.
   const probe = async () => {
     try {
-      await options.store.get(MESH_CONFIG_KEY);
+      await store.get(MESH_CONFIG_KEY);
       if (!storeAvailable) log(`the ${options.storeDescription} is reachable again`);
       storeAvailable = true;
       storeError = '';
@@ -198,18 +225,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const registerReplica = async (): Promise<void> => {
     for (let delay = 500; !stopped && !replicaRegistration; delay = Math.min(delay * 2, 5000)) {
       try {
-        const registration = await registerLeased(
-          options.store,
-          replicaKey(options.name),
-          replica,
-          {
-            ttlSeconds: options.registryTtlSeconds ?? DEFAULT_REGISTRY_TTL_SECONDS,
-            onLost: () => {
-              replicaRegistration = undefined;
-              if (!stopped) registering = registering.then(registerReplica);
-            },
+        const registration = await registerLeased(store, replicaKey(options.name), replica, {
+          ttlSeconds: options.registryTtlSeconds ?? DEFAULT_REGISTRY_TTL_SECONDS,
+          onLost: () => {
+            replicaRegistration = undefined;
+            if (!stopped) registering = registering.then(registerReplica);
           },
-        );
+        });
         // close() may have run while the lease was being granted: leave nothing behind.
         if (stopped) await registration.close().catch(() => undefined);
         else replicaRegistration = registration;
@@ -222,6 +244,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
   const loading = world.start().then(() => {
     if (world.loaded) {
+      // Writes made while loading are in the list the world was loaded from.
+      watchLag.onApplied('config');
+      watchLag.onApplied('registry');
       log(`loaded ${world.configView().resources.length} resources at revision ${world.revision}`);
       discovery.pushAll(performance.now());
     }
@@ -255,6 +280,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         });
         await new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeAllConnections();
+        await metrics.close();
       })()),
   };
 }

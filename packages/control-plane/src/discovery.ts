@@ -81,8 +81,20 @@ interface Connection {
   heldForReply: boolean;
   /** A write did not complete in time; no pushes until it does. */
   stalled: boolean;
-  /** When the oldest change not yet ACKed was seen, per type: the convergence clock. */
-  readonly changeSeenAt: Map<TypeUrl, number>;
+  /**
+   * The convergence clock. Changes this proxy has not converged on yet, oldest first: a push
+   * round's generation and when its first change was seen. At most two (the oldest, and the
+   * rest merged into one with the latest generation and the earliest time, as istiod merges
+   * push requests), so a proxy that never answers costs nothing more.
+   */
+  readonly waiting: { gen: number; seenAt: number }[];
+  /** Per type: the generation up to which nothing is left to deliver (ACKed, refused, unchanged). */
+  readonly settledGen: Map<TypeUrl, number>;
+  /** Per type: the generation of the response awaiting its reply. */
+  readonly sentGen: Map<TypeUrl, number>;
+  /** Highest generation of a response the proxy ACKed, and of one it NACKed. */
+  ackedGen: number;
+  rejectedGen: number;
 }
 
 export class DiscoveryServer {
@@ -92,9 +104,18 @@ export class DiscoveryServer {
   private readonly running = new Set<Connection>();
   private readonly again = new Set<Connection>();
   private pumpScheduled = false;
+  /** Push rounds so far: a snapshot built now holds every change of every round up to this. */
+  private generation = 0;
 
   constructor(private readonly options: DiscoveryOptions) {
-    options.metrics.gaugeFrom('pilot_xds', () => this.connections.size);
+    options.metrics.gaugeFrom('pilot_xds', () => {
+      const byVersion = new Map<string, number>();
+      for (const conn of this.connections.values()) {
+        const version = conn.node.proxyVersion;
+        byVersion.set(version, (byVersion.get(version) ?? 0) + 1);
+      }
+      return [...byVersion].map(([version, n]) => [{ version }, n] as const);
+    });
   }
 
   readonly handlers: DiscoveryServiceHandlers = {
@@ -105,12 +126,19 @@ export class DiscoveryServer {
     return this.connections.size;
   }
 
-  /** Something changed in the world: every proxy gets what changed for it. */
+  /**
+   * Something changed in the world, first seen (store watch event applied) at `seenAt`: every
+   * proxy gets what changed for it.
+   */
   pushAll(seenAt: number): void {
+    const gen = ++this.generation;
     for (const conn of this.connections.values()) {
-      for (const type of conn.subscribed) {
-        if (!conn.changeSeenAt.has(type)) conn.changeSeenAt.set(type, seenAt);
-      }
+      // A proxy that connected after the change gets it with its first push: its clock starts then.
+      const since = Math.max(seenAt, conn.connectedAt);
+      const [first, rest] = conn.waiting;
+      if (!first) conn.waiting.push({ gen, seenAt: since });
+      else if (!rest) conn.waiting.push({ gen, seenAt: Math.max(since, first.seenAt) });
+      else conn.waiting[1] = { gen, seenAt: rest.seenAt };
       this.schedule(conn);
     }
   }
@@ -210,7 +238,11 @@ export class DiscoveryServer {
       connectedAt: performance.now(),
       heldForReply: false,
       stalled: false,
-      changeSeenAt: new Map(),
+      waiting: [],
+      settledGen: new Map(),
+      sentGen: new Map(),
+      ackedGen: 0,
+      rejectedGen: 0,
     };
     this.connections.set(conn.streamId, conn);
     this.options.log(`proxy ${node.id} (${node.namespace}) connected`);
@@ -298,7 +330,8 @@ export class DiscoveryServer {
         conn.subscribed.add(type);
         conn.syncs.set(type, newTypeSync());
         conn.pending.set(type, new Map());
-        if (!conn.changeSeenAt.has(type)) conn.changeSeenAt.set(type, performance.now());
+        conn.settledGen.delete(type);
+        conn.sentGen.delete(type);
         this.schedule(conn);
         return;
       }
@@ -319,24 +352,44 @@ export class DiscoveryServer {
           }
         }
         if (again) this.schedule(conn);
-        if (outcome === 'nack') {
-          this.options.metrics.inc('pilot_total_xds_rejects', { type: shortType(type) });
+        if (outcome === 'stale') return;
+        // The reply settles the response: ACKed, or refused and never sent again as it is.
+        const gen = conn.sentGen.get(type) ?? 0;
+        conn.settledGen.set(type, Math.max(conn.settledGen.get(type) ?? 0, gen));
+        if (outcome === 'ack') {
+          conn.ackedGen = Math.max(conn.ackedGen, gen);
+        } else {
+          conn.rejectedGen = Math.max(conn.rejectedGen, gen);
+          this.options.metrics.inc('pilot_total_xds_rejects', { type: metricType(type) });
           this.options.log(
             `proxy ${conn.node.id} rejected ${shortType(type)} ${sync.sentVersion}: ${req.errorDetail?.message ?? ''}`,
           );
-          conn.changeSeenAt.delete(type);
-        } else if (outcome === 'ack' && sync.ackedVersion === sync.wantedVersion) {
-          const seenAt = conn.changeSeenAt.get(type);
-          if (seenAt !== undefined) {
-            this.options.metrics.observe(
-              'pilot_proxy_convergence_time',
-              (performance.now() - seenAt) / 1000,
-              { type: shortType(type) },
-            );
-            conn.changeSeenAt.delete(type);
-          }
         }
+        this.converge(conn);
         return;
+      }
+    }
+  }
+
+  /**
+   * Ends the convergence clock of the changes every subscribed type has settled on. It is
+   * observed (once, from the oldest such change) when the proxy ACKed a response carrying it
+   * and refused none: a change no response to this proxy carried, or one it rejected, did not
+   * converge here (istiod too records only proxies it pushed, and NACKs as rejects).
+   */
+  private converge(conn: Connection): void {
+    if (conn.waiting.length === 0 || conn.subscribed.size === 0) return;
+    let reached = Infinity;
+    for (const type of conn.subscribed) reached = Math.min(reached, conn.settledGen.get(type) ?? 0);
+    let observed = false;
+    while (conn.waiting.length > 0 && conn.waiting[0]!.gen <= reached) {
+      const w = conn.waiting.shift()!;
+      if (!observed && w.gen > conn.rejectedGen && w.gen <= conn.ackedGen) {
+        observed = true;
+        this.options.metrics.observe(
+          'pilot_proxy_convergence_time',
+          (performance.now() - w.seenAt) / 1000,
+        );
       }
     }
   }
@@ -380,7 +433,10 @@ export class DiscoveryServer {
     // One proxy per turn of the event loop, so ACKs keep flowing during a push to thousands.
     await new Promise((resolve) => setImmediate(resolve));
     if (conn.closed) return;
-    const started = performance.now();
+    // Each type sent gets the time since the previous one was handed over (the first, since the
+    // push began, its snapshot build included): a push's types add up to the whole push.
+    let mark = performance.now();
+    const gen = this.generation;
     let snapshot: ProxySnapshot | undefined;
     try {
       snapshot = this.options.snapshotFor(conn.node);
@@ -390,7 +446,6 @@ export class DiscoveryServer {
       this.options.log(`cannot build config for ${conn.node.id}: ${(err as Error).stack ?? err}`);
       return;
     }
-    let sent = false;
     // Flow control by reply: a type whose last response is unanswered gets nothing new until the
     // proxy answers (then it gets the latest, merged). grpc-js buffers whatever is written to a
     // stream, so without this a proxy that stops reading would hold every push in our memory.
@@ -410,7 +465,8 @@ export class DiscoveryServer {
       }
       const planned = planResponse(sync, full);
       if (!planned) {
-        if (sync.ackedVersion === full.version) conn.changeSeenAt.delete(type);
+        // The proxy has this version, or refused it and is not sent it again.
+        conn.settledGen.set(type, gen);
         continue;
       }
       const nonce = `${conn.streamId}-${++conn.nonceSeq}`;
@@ -423,8 +479,8 @@ export class DiscoveryServer {
         incremental: planned.incremental,
       });
       recordSent(sync, nonce, planned, full, conn.pending.get(type)!);
-      this.options.metrics.inc('pilot_xds_pushes', { type: shortType(type) });
-      sent = true;
+      conn.sentGen.set(type, gen);
+      this.options.metrics.inc('pilot_xds_pushes', { type: metricType(type) });
       // grpc-js calls back once the message is handed to HTTP/2 (not once the peer has it), so
       // this paces a round: each push's buffers can be freed before the next slot fills. A peer
       // that stopped reading on a live TCP connection would hold the slot until keepalive gives
@@ -435,6 +491,7 @@ export class DiscoveryServer {
         new Promise<false>((r) => setTimeout(() => r(false), this.options.writeTimeoutMs).unref()),
       ]);
       if (!inTime) {
+        this.options.metrics.inc('pilot_xds_write_timeout');
         conn.stalled = true;
         this.options.log(`proxy ${conn.node.id} is not reading its stream; pushes to it wait`);
         void written.then(() => {
@@ -444,14 +501,30 @@ export class DiscoveryServer {
         return;
       }
       if (conn.closed) return;
+      const now = performance.now();
+      this.options.metrics.observe('pilot_xds_push_time', (now - mark) / 1000, {
+        type: metricType(type),
+      });
+      mark = now;
     }
-    if (sent) {
-      this.options.metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000);
-    }
+    // Types this push found unchanged may complete a change an earlier reply left open.
+    this.converge(conn);
   }
 }
 
-/** `type.mesh.dev/mesh.v1.Cluster` -> `Cluster`, for metric labels and logs. */
+const METRIC_TYPES: Readonly<Record<TypeUrl, string>> = {
+  [TYPE_URLS.clusters]: 'cds',
+  [TYPE_URLS.endpoints]: 'eds',
+  [TYPE_URLS.listeners]: 'lds',
+  [TYPE_URLS.routes]: 'rds',
+};
+
+/** istiod's `type` label for a type: cds, eds, lds, rds. */
+export function metricType(type: TypeUrl): string {
+  return METRIC_TYPES[type];
+}
+
+/** `type.mesh.dev/mesh.v1.Cluster` -> `Cluster`, for logs. */
 export function shortType(type: TypeUrl): string {
   return type.slice(type.lastIndexOf('.') + 1);
 }

@@ -8,11 +8,15 @@ import { createHttpServer, type HttpEndpoints, type VersionInfo } from './http-s
 let server: Server;
 let base: string;
 let ready = true;
+let metricsFail = false;
 
 const endpoints: HttpEndpoints = {
   name: 'control-plane-vm-123',
   readiness: () => (ready ? { ready, reasons: [] } : { ready, reasons: ['store down'] }),
-  metrics: () => 'pilot_xds 0\n',
+  metrics: async () => {
+    if (metricsFail) throw new Error('collection failed');
+    return 'pilot_xds 0\n';
+  },
   debug: { syncz: () => [{ proxyId: 'a.default' }] },
 };
 
@@ -63,8 +67,22 @@ describe('the other pages', () => {
     ready = true;
     expect(notReady.status).toBe(503);
     expect(JSON.parse(notReady.body)).toEqual({ ready: false, reasons: ['store down'] });
-    expect(await get('/metrics')).toMatchObject({ status: 200, body: 'pilot_xds 0\n' });
+    expect(await get('/metrics')).toMatchObject({
+      status: 200,
+      type: 'text/plain; version=0.0.4; charset=utf-8',
+      body: 'pilot_xds 0\n',
+    });
     expect(JSON.parse((await get('/debug/syncz')).body)).toEqual([{ proxyId: 'a.default' }]);
+  });
+
+  it('answers 500, not a hung request, when the metrics cannot be collected', async () => {
+    metricsFail = true;
+    const res = await get('/metrics');
+    metricsFail = false;
+    expect(res).toMatchObject({
+      status: 500,
+      body: 'metrics unavailable: Error: collection failed\n',
+    });
   });
 
   it('lists every page, /version included, on a path it does not serve', async () => {

@@ -24,7 +24,8 @@ export interface HttpEndpoints {
   /** The replica's name, shown on /version. */
   name: string;
   readiness(): Readiness;
-  metrics(): string;
+  /** The Prometheus exposition (text format 0.0.4), docs/telemetry.md. */
+  metrics(): Promise<string>;
   /** `/debug/<name>` pages: name -> JSON body from the query parameters. */
   debug: Readonly<Record<string, (query: URLSearchParams) => unknown>>;
 }
@@ -64,7 +65,10 @@ function route(endpoints: HttpEndpoints, req: IncomingMessage, res: ServerRespon
     return;
   }
   if (url.pathname === '/metrics') {
-    send(res, 200, 'text/plain; version=0.0.4', endpoints.metrics());
+    endpoints.metrics().then(
+      (text) => send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', text),
+      (err: unknown) => send(res, 500, 'text/plain', `metrics unavailable: ${String(err)}\n`),
+    );
     return;
   }
   const page = url.pathname.startsWith('/debug/')

@@ -1,118 +1,141 @@
-// The handful of control-plane metrics, in Prometheus text form at :15014/metrics. Names follow
-// istiod's (pilot_*) so existing dashboards and habits carry over. A stopgap until the telemetry
-// package publishes them through OpenTelemetry; the names are the contract, not this code.
+// The control plane's metrics at :15014/metrics: this table is the contract (names, types, labels,
+// buckets), documented in docs/telemetry.md. Names, types, labels and buckets are istiod's where
+// istiod has the metric (pilot/pkg/xds/monitoring.go), so Istio's dashboards and habits carry
+// over; mesh_* are ours. @mesh/telemetry keeps and prints them through the OpenTelemetry SDK.
+import {
+  createControlPlaneMetrics,
+  type ControlPlaneMetrics,
+  type CounterInstrument,
+  type GaugeReading,
+  type HistogramInstrument,
+  type MetricLabels,
+} from '@mesh/telemetry';
 
-type Labels = Readonly<Record<string, string>>;
+/** istiod's pilot_proxy_convergence_time buckets. */
+export const CONVERGENCE_BUCKETS_S: readonly number[] = [0.1, 0.5, 1, 3, 5, 10, 20, 30];
+/** istiod's pilot_xds_push_time and pilot_debounce_time buckets. */
+export const PILOT_TIME_BUCKETS_S: readonly number[] = [0.01, 0.1, 1, 3, 5, 10, 20, 30];
+/** Ours: a healthy watch applies a write within milliseconds, so the buckets start there. */
+export const WATCH_LAG_BUCKETS_S: readonly number[] = [
+  0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30,
+];
 
-const DURATION_BUCKETS_S = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30];
+type Def =
+  | { type: 'counter'; help: string; labels: readonly string[] }
+  | { type: 'histogram'; help: string; labels: readonly string[]; buckets: readonly number[] }
+  | { type: 'gauge'; help: string; labels: readonly string[] };
 
-interface Histogram {
-  buckets: number[];
-  sum: number;
-  count: number;
-}
+export const CONTROL_PLANE_METRICS = {
+  pilot_xds: {
+    type: 'gauge',
+    help: 'Proxies connected to this replica, by proxy version.',
+    labels: ['version'],
+  },
+  pilot_xds_pushes: {
+    type: 'counter',
+    help: 'Responses sent to proxies, by type (cds, eds, lds, rds).',
+    labels: ['type'],
+  },
+  pilot_xds_push_time: {
+    type: 'histogram',
+    help: "Seconds one type of one proxy's push took (its share of the push: building, diffing, encoding, handing to gRPC).",
+    labels: ['type'],
+    buckets: PILOT_TIME_BUCKETS_S,
+  },
+  pilot_total_xds_rejects: {
+    type: 'counter',
+    help: 'Responses the proxies rejected (NACKed), by type.',
+    labels: ['type'],
+  },
+  pilot_xds_write_timeout: {
+    type: 'counter',
+    help: 'Pushes set aside because the proxy did not read its stream within the write timeout.',
+    labels: [],
+  },
+  pilot_proxy_convergence_time: {
+    type: 'histogram',
+    help: 'Seconds from a config or registry change being seen in the store watch to the proxy ACKing all config that carries it.',
+    labels: [],
+    buckets: CONVERGENCE_BUCKETS_S,
+  },
+  pilot_debounce_time: {
+    type: 'histogram',
+    help: 'Seconds from the first change of a burst entering the debounce to the merged push.',
+    labels: [],
+    buckets: PILOT_TIME_BUCKETS_S,
+  },
+  pilot_push_triggers: {
+    type: 'counter',
+    help: 'Changes that triggered pushes, by reason (config, endpoint).',
+    labels: ['type'],
+  },
+  mesh_store_watch_lag_seconds: {
+    type: 'histogram',
+    help: "Seconds from a store write by this replica returning to this replica's watch applying it, by area (config, registry).",
+    labels: ['area'],
+    buckets: WATCH_LAG_BUCKETS_S,
+  },
+  mesh_store_watch_revisions_behind: {
+    type: 'gauge',
+    help: "Store revisions between this replica's newest write its watch has not applied yet and what the watch has applied; 0 when caught up.",
+    labels: [],
+  },
+  mesh_store_available: {
+    type: 'gauge',
+    help: '1 while the config store answers, else 0.',
+    labels: [],
+  },
+  mesh_config_revision: {
+    type: 'gauge',
+    help: 'Store revision this replica has caught up to.',
+    labels: [],
+  },
+} as const satisfies Record<string, Def>;
 
-interface Family {
-  help: string;
-  type: 'counter' | 'gauge' | 'histogram';
-  values: Map<string, number | Histogram>;
-}
+type Table = typeof CONTROL_PLANE_METRICS;
+type NamesOf<T extends Def['type']> = {
+  [K in keyof Table]: Table[K]['type'] extends T ? K : never;
+}[keyof Table];
+export type CounterName = NamesOf<'counter'>;
+export type HistogramName = NamesOf<'histogram'>;
+export type GaugeName = NamesOf<'gauge'>;
 
 export class Metrics {
-  private readonly families = new Map<string, Family>();
-  private readonly gauges = new Map<string, () => number>();
+  private readonly registry: ControlPlaneMetrics;
+  private readonly counters = new Map<string, CounterInstrument>();
+  private readonly histograms = new Map<string, HistogramInstrument>();
 
-  constructor() {
-    this.define('pilot_xds', 'gauge', 'Proxies connected to this replica.');
-    this.define('pilot_xds_pushes', 'counter', 'Responses sent, by type.');
-    this.define('pilot_xds_push_time', 'histogram', 'Seconds to build and send one proxy push.');
-    this.define('pilot_total_xds_rejects', 'counter', 'NACKs received, by type.');
-    this.define(
-      'pilot_proxy_convergence_time',
-      'histogram',
-      'Seconds from a config or registry change being seen to the proxy ACKing it.',
-    );
-    this.define('pilot_debounce_time', 'histogram', 'Seconds changes waited in the debounce.');
-    this.define('pilot_push_triggers', 'counter', 'Debounced pushes, by cause (config, registry).');
-    this.define('mesh_store_available', 'gauge', '1 while the config store answers, else 0.');
-    this.define('mesh_config_revision', 'gauge', 'Store revision this replica has caught up to.');
-  }
-
-  private define(name: string, type: Family['type'], help: string): void {
-    this.families.set(name, { help, type, values: new Map() });
-  }
-
-  /** A gauge read at scrape time. */
-  gaugeFrom(name: string, read: () => number): void {
-    this.gauges.set(name, read);
-  }
-
-  inc(name: string, labels: Labels = {}, by = 1): void {
-    const f = this.family(name);
-    const key = labelText(labels);
-    f.values.set(key, ((f.values.get(key) as number | undefined) ?? 0) + by);
-  }
-
-  observe(name: string, seconds: number, labels: Labels = {}): void {
-    const f = this.family(name);
-    const key = labelText(labels);
-    let h = f.values.get(key) as Histogram | undefined;
-    if (!h) f.values.set(key, (h = { buckets: DURATION_BUCKETS_S.map(() => 0), sum: 0, count: 0 }));
-    DURATION_BUCKETS_S.forEach((le, i) => {
-      if (seconds <= le) h.buckets[i]! += 1;
-    });
-    h.sum += seconds;
-    h.count += 1;
-  }
-
-  /** Counter value for tests and debug pages. */
-  value(name: string, labels: Labels = {}): number {
-    const v = this.family(name).values.get(labelText(labels));
-    return typeof v === 'number' ? v : (v?.count ?? 0);
-  }
-
-  render(): string {
-    const out: string[] = [];
-    for (const [name, f] of this.families) {
-      out.push(`# HELP ${name} ${f.help}`, `# TYPE ${name} ${f.type}`);
-      const read = this.gauges.get(name);
-      if (read) out.push(`${name} ${read()}`);
-      for (const [labels, v] of f.values) {
-        if (typeof v === 'number') {
-          out.push(`${name}${wrap(labels)} ${v}`);
-          continue;
-        }
-        DURATION_BUCKETS_S.forEach((le, i) => {
-          out.push(`${name}_bucket${wrap(join(labels, `le="${le}"`))} ${v.buckets[i]}`);
-        });
-        out.push(`${name}_bucket${wrap(join(labels, 'le="+Inf"'))} ${v.count}`);
-        out.push(`${name}_sum${wrap(labels)} ${v.sum}`, `${name}_count${wrap(labels)} ${v.count}`);
+  constructor(options: { onError?: (err: Error) => void } = {}) {
+    this.registry = createControlPlaneMetrics(options);
+    for (const [name, def] of Object.entries(CONTROL_PLANE_METRICS) as [string, Def][]) {
+      if (def.type === 'counter') {
+        this.counters.set(name, this.registry.counter(name, def.help, def.labels));
+      } else if (def.type === 'histogram') {
+        this.histograms.set(name, this.registry.histogram(name, def.help, def.buckets, def.labels));
       }
     }
-    return `${out.join('\n')}\n`;
   }
 
-  private family(name: string): Family {
-    const f = this.families.get(name);
-    if (!f) throw new Error(`metric ${name} is not defined`);
-    return f;
+  /** A gauge, read at scrape time; each gauge is given its reader once. */
+  gaugeFrom(name: GaugeName, read: () => GaugeReading): void {
+    const def = CONTROL_PLANE_METRICS[name];
+    this.registry.gauge(name, def.help, read, def.labels);
   }
-}
 
-function labelText(labels: Labels): string {
-  return Object.keys(labels)
-    .sort()
-    .map(
-      (k) =>
-        `${k}="${String(labels[k]).replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`,
-    )
-    .join(',');
-}
+  inc(name: CounterName, labels: MetricLabels = {}, by = 1): void {
+    this.counters.get(name)!.add(labels, by);
+  }
 
-function join(a: string, b: string): string {
-  return a ? `${a},${b}` : b;
-}
+  observe(name: HistogramName, seconds: number, labels: MetricLabels = {}): void {
+    this.histograms.get(name)!.observe(seconds, labels);
+  }
 
-function wrap(labels: string): string {
-  return labels ? `{${labels}}` : '';
+  /** The exposition, Prometheus text format 0.0.4. */
+  render(): Promise<string> {
+    return this.registry.prometheusText();
+  }
+
+  close(): Promise<void> {
+    return this.registry.shutdown();
+  }
 }

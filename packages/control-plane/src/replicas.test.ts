@@ -9,6 +9,7 @@ import {
   apply,
   configClient,
   httpGet,
+  metricValue,
   node,
   proxyStatus,
   SimProxy,
@@ -72,6 +73,21 @@ describe('replicas on one etcd', () => {
       () => onB.names(TYPE_URLS.routes).includes('default/reviews'),
       'the route on replica b',
     );
+    // Watch lag is timed where the write was made: on a, from its commit to its own watch.
+    const lagCount = async (plane: ControlPlane) =>
+      metricValue(await plane.metrics.render(), 'mesh_store_watch_lag_seconds_count', {
+        area: 'config',
+      });
+    for (let deadline = Date.now() + 5000; (await lagCount(a.plane)) !== 1;) {
+      if (Date.now() > deadline) throw new Error('no watch lag observed on replica a');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await lagCount(b.plane)).toBe(0);
+    const onA = await a.plane.metrics.render();
+    expect(metricValue(onA, 'mesh_store_watch_lag_seconds_sum', { area: 'config' })).toBeLessThan(
+      1,
+    );
+    expect(metricValue(onA, 'mesh_store_watch_revisions_behind')).toBe(0);
     // Workloads registered through one replica are endpoints for proxies on the other.
     const reviewsOnA = proxyOn(a.address, 'reviews-v3-1.default', {
       labels: { app: 'reviews', version: 'v3' },

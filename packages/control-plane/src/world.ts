@@ -38,6 +38,11 @@ export class World {
   private loadedFlag = false;
   /** Highest store revision seen by either watch. */
   revision = 0;
+  /** Per area: the revision its list was read at, then of the last change its watch applied. */
+  private readonly areaRevisions: Record<'config' | 'registry', number> = {
+    config: 0,
+    registry: 0,
+  };
 
   constructor(
     private readonly store: ConfigStore,
@@ -58,6 +63,8 @@ export class World {
     for (const kv of config.items) this.putConfig(kv);
     for (const kv of registry.items) this.putWorkload(kv);
     this.revision = Math.max(config.revision, registry.revision);
+    this.areaRevisions.config = config.revision;
+    this.areaRevisions.registry = registry.revision;
     this.loadedFlag = true;
     void this.follow('config', CONFIG_PREFIX, config.revision + 1, config.items);
     void this.follow('registry', PROXY_REGISTRY_PREFIX, registry.revision + 1, registry.items);
@@ -65,6 +72,14 @@ export class World {
 
   close(): void {
     this.abort.abort();
+  }
+
+  /**
+   * The store revision this replica has applied in an area: every change there at or below it is
+   * in this copy (watches deliver in revision order).
+   */
+  appliedRevision(area: 'config' | 'registry'): number {
+    return this.areaRevisions[area];
   }
 
   configView(): ConfigView {
@@ -121,6 +136,8 @@ export class World {
     const list = await this.listWithRetry(prefix);
     if (!list) return;
     const map = area === 'config' ? this.config : this.workloads;
+    // The list holds everything up to its revision: the area has caught up to it.
+    this.areaRevisions[area] = Math.max(this.areaRevisions[area], list.revision);
     const seen = new Set(list.items.map((kv) => kv.key));
     for (const key of [...map.keys()]) {
       if (!seen.has(key)) this.apply(area, { type: 'delete', key, modRevision: list.revision });
@@ -156,6 +173,7 @@ export class World {
       this.registryCache = undefined;
     }
     this.revision = Math.max(this.revision, ev.modRevision);
+    this.areaRevisions[area] = Math.max(this.areaRevisions[area], ev.modRevision);
     this.options.onChange({
       area,
       key: ev.key,

@@ -245,3 +245,49 @@ export async function httpGet(
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
   return { status: res.status, body: await res.text() };
 }
+
+/** One sample of a Prometheus exposition: `name{labels} value`. */
+export interface MetricSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** The samples of an exposition, and each family's TYPE. Throws on a line it cannot read. */
+export function parseMetrics(text: string): {
+  samples: MetricSample[];
+  types: Map<string, string>;
+} {
+  const samples: MetricSample[] = [];
+  const types = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('# HELP ')) continue;
+    if (line.startsWith('# TYPE ')) {
+      const [name, type] = line.slice('# TYPE '.length).split(' ');
+      types.set(name!, type!);
+      continue;
+    }
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m) throw new Error(`not a sample line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[k!] = v!;
+    }
+    samples.push({ name: m[1]!, labels, value: m[3] === '+Inf' ? Infinity : Number(m[3]) });
+  }
+  return { samples, types };
+}
+
+/** The value of the one sample named `name` with exactly `labels`; 0 when there is none. */
+export function metricValue(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number {
+  const want = JSON.stringify(Object.entries(labels).sort());
+  const found = parseMetrics(text).samples.filter(
+    (s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === want,
+  );
+  if (found.length > 1) throw new Error(`${found.length} samples of ${name} ${want}`);
+  return found[0]?.value ?? 0;
+}
