@@ -15,6 +15,10 @@ export interface ProxyFlags {
   drainSeconds: number;
   /** Gateway server port -> local port to bind for it. */
   gatewayPorts: ReadonlyMap<number, number>;
+  /** Envoy's Prometheus port: /stats/prometheus on the bind address. */
+  statsPort: number;
+  /** Istio MeshConfig YAML (access log, tracing); absent: the proxy's defaults. */
+  meshConfig: string | undefined;
 }
 
 function port(value: string): number {
@@ -171,6 +175,21 @@ export function parseProxyFlags(argv: readonly string[], env: NodeJS.ProcessEnv)
         .env('MESH_HEALTH_PORT'),
     )
     .addOption(
+      new Option(
+        '--stats-port <port>',
+        "Istio's standard metrics at /stats/prometheus (also on the admin port)",
+      )
+        .default(15090)
+        .argParser(port)
+        .env('MESH_STATS_PORT'),
+    )
+    .addOption(
+      new Option(
+        '--mesh-config <file>',
+        'Istio MeshConfig YAML (or the istio ConfigMap): accessLogFile, accessLogEncoding, enableTracing, defaultConfig.tracing.sampling',
+      ).env('MESH_CONFIG'),
+    )
+    .addOption(
       new Option('--bind <address>', 'address the traffic listeners bind')
         .default('127.0.0.1')
         .env('MESH_BIND_ADDRESS'),
@@ -228,6 +247,8 @@ Examples:
     outboundPort: number;
     adminPort: number;
     healthPort: number;
+    statsPort: number;
+    meshConfig?: string;
     bind: string;
     drainSeconds: number;
     gatewayPorts?: Map<number, number>;
@@ -258,6 +279,8 @@ Examples:
     bindAddress: o.bind,
     drainSeconds: o.drainSeconds,
     gatewayPorts: o.gatewayPorts ?? new Map(),
+    statsPort: o.statsPort,
+    meshConfig: o.meshConfig,
   };
 }
 

@@ -5,5 +5,6 @@ export { compileTable } from './config/compile-table.js';
 export { startDiscovery, type Discovery } from './discovery/discovery-client.js';
 export { parseProxyFlags, type ProxyFlags } from './flags.js';
 export { startProxy, type ProxyOptions, type RunningProxy } from './proxy.js';
-export { runProxyProcess } from './main.js';
+export { runProxyProcess, type ProcessTelemetry } from './main.js';
+export { selfPeer } from './telemetry/peer-header.js';
 export * from './http/index.js';

@@ -1,11 +1,22 @@
 // One sidecar, wired: discovery -> config state -> immutable tables -> listeners, plus the admin
 // and health ports. Inbound listeners follow the config (the control plane says which ports this
 // workload serves); the outbound listener is always there.
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, RequestListener } from 'node:http';
 import type { Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { GatewayListener, InboundListener, ProxyNode } from '@mesh/proto';
-import { createAdminServer, createHealthServer, type LogLevel } from './admin/admin-server.js';
+import type { ProxyHealthSource } from '@mesh/telemetry/events';
+import {
+  createAdminServer,
+  createHealthServer,
+  createStatsServer,
+  type LogLevel,
+} from './admin/admin-server.js';
+import { proxyHealthSource, trackConnections } from './telemetry/health-source.js';
+import { selfPeer } from './telemetry/peer-header.js';
+import { requestTelemetry, type TracingSettings } from './telemetry/propagation.js';
+import { createRequestRecorder } from './telemetry/request-recorder.js';
+import { publishTcpConnection } from './telemetry/tcp-events.js';
 import { ConfigState } from './config/config-state.js';
 import type { ProxyTable } from './config/types.js';
 import { startDiscovery, type Discovery } from './discovery/discovery-client.js';
@@ -22,8 +33,6 @@ import { connectTunnelHandler, createTcpInboundServer, type TcpLogEntry } from '
 import {
   ActiveRequests,
   createInboundServer,
-  createJsonAccessLog,
-  NO_ACCESS_LOG,
   createOutboundServer,
   createUpstreamPools,
   MirrorStats,
@@ -42,6 +51,15 @@ export interface ProxyOptions {
   gatewayPorts?: ReadonlyMap<number, number>;
   /** One JSON access-log line per request (no trailing newline); absent: no access log. */
   accessLog?: (line: string) => void;
+  /** Trace spans and propagation; absent: tracing is off and trace headers pass untouched. */
+  tracing?: TracingSettings;
+  /**
+   * The process's metrics (it owns the SDK): given this proxy's health, the handler that answers
+   * `/stats/prometheus` on the admin port and on `statsPort`. Absent: no metrics.
+   */
+  metrics?: (health: ProxyHealthSource) => RequestListener;
+  /** Envoy's Prometheus port (15090); absent: metrics only on the admin port. */
+  statsPort?: number;
   log(line: string): void;
 }
 
@@ -49,6 +67,8 @@ export interface RunningProxy {
   readonly outboundPort: number;
   readonly adminPort: number;
   readonly healthPort: number;
+  /** The Prometheus port, when one is bound. */
+  readonly statsPort: number | undefined;
   readonly state: ConfigState;
   /** Bound inbound listeners: service port -> local bind port. */
   inboundPorts(): ReadonlyMap<number, number>;
@@ -67,8 +87,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const pools = createUpstreamPools();
   const active = new ActiveRequests();
   const write = options.accessLog;
-  // Off means off: no entry is built or serialized per request (it cost ~5 µs each).
-  const accessLog = write ? createJsonAccessLog(write) : NO_ACCESS_LOG;
+  const self = selfPeer(options.node);
+  // The access log when on, and the metrics and spans of whoever subscribed, per request.
+  const accessLog = createRequestRecorder({ self, accessLog: write });
+  const telemetry = requestTelemetry(self, options.tracing);
   let node: ProxyNode = options.node;
   let draining = false;
 
@@ -81,8 +103,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     active,
     mirrorStats,
     warn: log,
+    telemetry,
   });
-  const tcpLog = (entry: TcpLogEntry) => write?.(JSON.stringify(entry));
+  const tcpLog = (entry: TcpLogEntry) => {
+    write?.(JSON.stringify(entry));
+    publishTcpConnection(entry, self, state.current());
+  };
   // CONNECT tunnels: HTTP/1.1 and h2c (gRPC clients with grpc_proxy) inside are routed at L7,
   // anything else by the VirtualService's tcp routes.
   const tunnels = connectTunnelHandler({
@@ -92,6 +118,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     log: tcpLog,
     httpLog: accessLog,
     pools,
+    telemetry,
   });
   outbound.on('connect', tunnels);
   const upgradeLog = (entry: UpgradeLogEntry) => write?.(JSON.stringify(entry));
@@ -105,6 +132,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       log: upgradeLog,
     }),
   );
+  trackConnections(outbound);
   const outboundPort = await listen(outbound, options.outboundPort, options.bindAddress);
 
   // Inbound listeners by name; replaced when the listener body changes.
@@ -167,6 +195,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
             active,
             mirrorStats,
             warn: log,
+            telemetry,
             ...(body.protocol === 'HTTP' && { httpsRedirect: httpsRedirectOf(body) }),
           });
           // HTTPS: TLS is terminated in front of the same HTTP routing.
@@ -181,6 +210,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         }
         const bindPort = options.gatewayPorts?.get(body.port) ?? body.port;
         try {
+          trackConnections(server);
           const port = await listen(server, bindPort, options.bindAddress);
           inbound.set(name, { body, server, port });
           log(
@@ -197,12 +227,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         body.protocol === 'TCP'
           ? createTcpInboundServer(body, tcpLog)
           : body.protocol === 'HTTP2' || body.protocol === 'GRPC'
-            ? createH2InboundServer(body, accessLog, { pools })
-            : createInboundServer({ listener: body, log: accessLog, pools }).on(
+            ? createH2InboundServer(body, accessLog, { pools, telemetry })
+            : createInboundServer({ listener: body, log: accessLog, pools, telemetry }).on(
                 'upgrade',
                 inboundUpgradeHandler(body.targetPort, upgradeLog),
               );
       try {
+        trackConnections(server);
         const port = await listen(server, body.bindPort, options.bindAddress);
         inbound.set(name, { body, server, port });
       } catch (err) {
@@ -240,6 +271,23 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     });
   });
 
+  const prometheus = options.metrics?.(
+    proxyHealthSource({
+      listeners: () => [
+        { host: options.bindAddress, port: outboundPort, server: outbound },
+        ...[...inbound.values()].map((l) => ({
+          host: options.bindAddress,
+          port: l.port,
+          server: l.server,
+        })),
+      ],
+      table: () => state.current(),
+      active,
+      pools,
+      connected: () => discovery?.connected ?? false,
+      rejections: () => discovery?.rejections ?? new Map(),
+    }),
+  );
   const admin = createAdminServer({
     configDump: () => configDump(state.current()),
     clusters: () => clusterHealthView(state.current(), active, pools),
@@ -256,11 +304,25 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     setLogLevel: (level) => {
       logLevel = level;
     },
+    ...(prometheus && { prometheus }),
   });
   // The admin port shows everything the proxy holds: loopback only, whatever --bind says.
   const adminPort = await listen(admin, options.adminPort, '127.0.0.1');
   const health = createHealthServer(readiness);
   const healthPort = await listen(health, options.healthPort, options.bindAddress);
+  const stats =
+    prometheus && options.statsPort !== undefined ? createStatsServer(prometheus) : undefined;
+  let statsPort: number | undefined;
+  if (stats) {
+    try {
+      statsPort = await listen(stats, options.statsPort!, options.bindAddress);
+    } catch (err) {
+      // The admin port serves the same page: a taken 15090 costs a scrape target, not the proxy.
+      log(
+        `cannot listen for metrics on ${options.bindAddress}:${options.statsPort}: ${(err as Error).message}; /stats/prometheus stays on the admin port`,
+      );
+    }
+  }
 
   discovery = startDiscovery({ address: options.controlPlane, node: () => node, state, log });
 
@@ -268,6 +330,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     outboundPort,
     adminPort,
     healthPort,
+    statsPort,
     state,
     inboundPorts: () => new Map([...inbound.values()].map((l) => [l.body.port, l.port])),
     async drain() {
@@ -288,8 +351,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       await pools.close();
       admin.close();
       health.close();
+      stats?.close();
       admin.closeAllConnections();
       health.closeAllConnections();
+      stats?.closeAllConnections();
     },
   };
   return running;

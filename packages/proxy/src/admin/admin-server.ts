@@ -1,6 +1,12 @@
 // The admin port (15000, loopback only) and the health port (15021), as Envoy and Istio's agent
 // offer them: what the proxy holds, how its clusters are doing, and whether it is ready.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 
 export type LogLevel = 'error' | 'warning' | 'info' | 'debug';
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warning', 'info', 'debug'];
@@ -17,6 +23,8 @@ export interface AdminSources {
   drain(): void;
   logLevel(): LogLevel;
   setLogLevel(level: LogLevel): void;
+  /** `/stats/prometheus`: Istio's standard metrics, when the process wired telemetry. */
+  prometheus?: RequestListener;
 }
 
 export function createAdminServer(sources: AdminSources): Server {
@@ -47,6 +55,9 @@ function admin(s: AdminSources, req: IncomingMessage, res: ServerResponse): void
         .join('\n');
       return send(res, 200, 'text/plain', `${text}\n`);
     }
+    case '/stats/prometheus':
+      if (!s.prometheus) return send(res, 404, 'text/plain', 'metrics are off in this proxy\n');
+      return void s.prometheus(req, res);
     case '/ready': {
       const r = s.readiness();
       return send(res, r.ready ? 200 : 503, 'text/plain', r.ready ? 'LIVE\n' : `${r.reason}\n`);
@@ -78,9 +89,20 @@ function admin(s: AdminSources, req: IncomingMessage, res: ServerResponse): void
         res,
         404,
         'text/plain',
-        'admin: /config_dump /clusters /stats[?format=json] /ready /drain (POST) /logging[?level=] (POST)\n',
+        'admin: /config_dump /clusters /stats[?format=json] /stats/prometheus /ready /drain (POST) /logging[?level=] (POST)\n',
       );
   }
+}
+
+/** The Prometheus port (Envoy's 15090): `/stats/prometheus` only, on the bind address. */
+export function createStatsServer(prometheus: RequestListener): Server {
+  return createServer((req, res) => {
+    try {
+      prometheus(req, res);
+    } catch (err) {
+      send(res, 500, 'text/plain', `metrics error: ${String(err)}\n`);
+    }
+  });
 }
 
 /** `:15021/healthz/ready`: 200 once the first complete config is in, else 503 saying why. */

@@ -40,12 +40,15 @@ export interface DiscoveryOptions {
 export interface Discovery {
   /** True while a stream is open and has delivered config. */
   readonly connected: boolean;
+  /** NACKs sent so far, per type label (`Cluster`, `Listener`...), for the proxy's metrics. */
+  readonly rejections: ReadonlyMap<string, number>;
   /** Tells the control plane the node changed now (say, it became ready). */
   setNode(node: ProxyNode): void;
   close(): void;
 }
 
 export function startDiscovery(options: DiscoveryOptions): Discovery {
+  const rejections = new Map<string, number>();
   const { address, state } = options;
   // A logger that throws must not turn into a NACK or a dead reconnect loop.
   const log = (line: string) => {
@@ -96,8 +99,12 @@ export function startDiscovery(options: DiscoveryOptions): Discovery {
     } catch (err) {
       nack = { code: INTERNAL, message: `cannot apply: ${(err as Error).message}` };
     }
-    const what = `${TYPE_LABELS[res.typeUrl]} version ${res.versionInfo}`;
-    if (nack) log(`rejected ${what}: ${nack.message}`);
+    const label = TYPE_LABELS[res.typeUrl];
+    const what = `${label} version ${res.versionInfo}`;
+    if (nack) {
+      rejections.set(label, (rejections.get(label) ?? 0) + 1);
+      log(`rejected ${what}: ${nack.message}`);
+    }
     return nack;
   };
 
@@ -118,6 +125,7 @@ export function startDiscovery(options: DiscoveryOptions): Discovery {
   connect();
 
   return {
+    rejections,
     get connected() {
       return stream !== undefined && delivered;
     },

@@ -3,6 +3,7 @@
 // response headers become local replies in Envoy's words (UF connect failure, UC reset), marked
 // retriable for the retry layer; a stream the upstream refused (REFUSED_STREAM, or above a
 // GOAWAY's last stream id) never reached the app, so it counts as a connect failure.
+import { PEER_HEADER } from '../telemetry/peer-header.js';
 import { constants, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import type { Readable } from 'node:stream';
 import { localReply } from '../http/local-reply.js';
@@ -46,6 +47,7 @@ export function h2ForwardHandler(sessions: H2SessionPool): Handler {
     headers[':authority'] = ctx.authority;
     headers[':scheme'] = 'http';
     if (ctx.attemptCount !== undefined) headers['x-envoy-attempt-count'] = String(ctx.attemptCount);
+    if (ctx.peerHeader !== undefined && target.sidecar) headers[PEER_HEADER] = ctx.peerHeader;
     if (wantsTrailers(ctx.headers)) headers['te'] = 'trailers';
     let stream: ClientHttp2Stream;
     let body: Readable | undefined;

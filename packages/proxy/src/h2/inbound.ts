@@ -16,6 +16,7 @@ import { portOf } from '../http/request-target.js';
 import { stampRequest } from '../http/routing.js';
 import type { ProxyResponse, UpstreamTarget } from '../http/types.js';
 import type { UpstreamPools } from '../upstream/pools.js';
+import { givePeer, stampInbound, type RequestTelemetry } from '../telemetry/propagation.js';
 import { sniff } from '../tcp/sniff.js';
 import { timeoutLayer } from '../http/timeout.js';
 import { h2ForwardHandler } from './forward.js';
@@ -35,6 +36,8 @@ export interface H2InboundOptions {
   /** How long a new connection may stay silent before it is handed to HTTP/1.1 (which times it out). */
   readonly sniffTimeoutMs?: number;
   readonly onError?: (err: unknown) => void;
+  /** Peer header and trace spans; absent: the proxy adds neither. */
+  readonly telemetry?: RequestTelemetry;
 }
 
 /** A net.Server, not yet listening: the caller binds it to `listener.bindPort`. */
@@ -44,6 +47,7 @@ export function createH2InboundServer(
   options: H2InboundOptions = {},
 ): Server {
   const limits = resolveH2Limits(options.limits);
+  const telemetry = options.telemetry;
   const address = options.appAddress ?? '127.0.0.1';
   const app: UpstreamTarget = {
     id: `${address.includes(':') ? `[${address}]` : address}:${listener.targetPort}`,
@@ -69,14 +73,17 @@ export function createH2InboundServer(
       info.upstreamCluster = app.cluster;
       info.upstreamHost = app.id;
       info.attempts = 1;
-      let headers = stampRequest(headersFromH2(raw), info);
+      info.destinationPort = listener.port;
+      const fresh = headersFromH2(raw);
+      if (telemetry) stampInbound(fresh, info, telemetry);
+      let headers = stampRequest(fresh, info);
       if (raw.te !== undefined) headers = withHeaders(headers, { te: headerText(raw.te)! });
       // Istio's inbound routes have no timeout but honour grpc-timeout (grpcTimeoutHeaderMax 0s).
       const deadline = isGrpcRequest(headerValue(headers, 'content-type'))
         ? grpcDeadlineMs(headerValue(headers, 'grpc-timeout'), undefined)
         : undefined;
       const send = deadline ? timeoutLayer(deadline.ms, 'grpc-timeout')!(forward) : forward;
-      return send({
+      const response = await send({
         method: info.method,
         authority,
         path,
@@ -91,6 +98,7 @@ export function createH2InboundServer(
         previousHosts: [],
         upstream: app,
       });
+      return telemetry ? givePeer(response, info, telemetry) : response;
     },
   });
   const h1 = createInboundServer({
@@ -98,6 +106,7 @@ export function createH2InboundServer(
     log,
     appAddress: address,
     ...(options.pools && { pools: options.pools }),
+    ...(telemetry && { telemetry }),
   });
   const sniffTimeoutMs = options.sniffTimeoutMs ?? 5_000;
   const server = createServer((socket) => {

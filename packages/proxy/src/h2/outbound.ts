@@ -25,6 +25,12 @@ import type { Handler, HeaderMap, HttpContext, ProxyResponse } from '../http/typ
 import { compose } from '../http/types.js';
 import { ActiveRequests } from '../upstream/active-requests.js';
 import { createUpstreamPools, type UpstreamPools } from '../upstream/pools.js';
+import {
+  outboundPeerHeader,
+  stampOutbound,
+  takePeer,
+  type RequestTelemetry,
+} from '../telemetry/propagation.js';
 import { h2ForwardHandler } from './forward.js';
 import { grpcDeadlineMs, isGrpcRequest } from './grpc.js';
 import { headersFromH2 } from './headers.js';
@@ -55,6 +61,8 @@ export interface H2OutboundOptions {
   readonly rng?: () => number;
   readonly limits?: Partial<H2Limits>;
   readonly onError?: (err: unknown) => void;
+  /** Peer header and trace spans; absent: the proxy adds neither. */
+  readonly telemetry?: RequestTelemetry;
 }
 
 export interface H2Outbound {
@@ -71,6 +79,7 @@ interface Deps {
   readonly active: ActiveRequests;
   readonly terminal: Handler;
   readonly retryBufferBytes: number;
+  readonly telemetry: RequestTelemetry | undefined;
 }
 
 export function createH2Outbound(options: H2OutboundOptions): H2Outbound {
@@ -88,6 +97,7 @@ export function createH2Outbound(options: H2OutboundOptions): H2Outbound {
     active: options.active ?? new ActiveRequests(),
     terminal,
     retryBufferBytes: limits.retryBufferBytes,
+    telemetry: options.telemetry,
   };
   // The session being set up and the tunnel it came through (the 'session' event is synchronous).
   let pendingTarget: { host: string; port: number } | undefined;
@@ -155,7 +165,9 @@ async function handleOutbound(
     return localReply(400, 'DPE', `invalid :authority ${JSON.stringify(authority)}`);
   info.authority = authority;
 
-  let headers = stampRequest(headersFromH2(raw), info);
+  const fresh = headersFromH2(raw);
+  if (deps.telemetry) stampOutbound(fresh, info, deps.telemetry);
+  let headers = stampRequest(fresh, info);
   if (raw.te !== undefined) headers = withHeaders(headers, { te: headerText(raw.te)! });
   const routed = routeRequest(
     table,
@@ -165,7 +177,10 @@ async function handleOutbound(
     info,
   );
   if (!isForward(routed)) return routed;
-  return forward(routed, req, headers, path, table, deps);
+  info.destinationService = routed.destination.host;
+  info.destinationPort = routed.destination.port;
+  const response = forward(routed, req, headers, path, table, deps);
+  return deps.telemetry ? response.then((r) => takePeer(r, info)) : response;
 }
 
 function forward(
@@ -178,7 +193,15 @@ function forward(
 ): Promise<ProxyResponse> {
   const { ctx, clusterName } = forwardContext(
     decision,
-    { headers, originalPath, body: req.hasBody ? req.stream : undefined, signal: req.signal },
+    {
+      headers,
+      originalPath,
+      body: req.hasBody ? req.stream : undefined,
+      signal: req.signal,
+      ...(deps.telemetry && {
+        peerHeader: outboundPeerHeader(deps.telemetry, decision.destination.host),
+      }),
+    },
     req.info,
     deps,
   );

@@ -152,6 +152,9 @@ function sendH2(
     out = toH2Headers(headers);
     out[':status'] = status;
     info.status = status;
+    // A trailers-only gRPC reply carries its status in the headers.
+    const grpcStatus = headers['grpc-status'];
+    if (grpcStatus !== undefined) info.grpcStatus = String(grpcStatus);
     const empty = body === undefined || (!(body instanceof Readable) && body.length === 0);
     if (empty) {
       if (body instanceof Readable) discardResponse(response);
@@ -203,7 +206,10 @@ function streamBody(
   let failure: HeaderMap | undefined;
   stream.once('wantTrailers', () => {
     try {
-      stream.sendTrailers(toH2Headers(failure ?? slot?.value ?? {}));
+      const trailers = failure ?? slot?.value ?? {};
+      const grpcStatus = trailers['grpc-status'];
+      if (grpcStatus !== undefined) info.grpcStatus = String(grpcStatus);
+      stream.sendTrailers(toH2Headers(trailers));
       if (failure === undefined) complete(stream, state);
     } catch {
       // The stream went away in between.

@@ -16,6 +16,12 @@ describe('access log', () => {
       bytesSent: 12,
       details: 'upstream connect error',
       generation: 4,
+      // Not sampled: the trace id is still logged, so a log line finds the trace of a sampled peer.
+      span: {
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        spanId: '00f067aa0ba902b7',
+        sampled: false,
+      },
     });
     info.flags.add('URX');
     info.flags.add('UF');
@@ -43,6 +49,7 @@ describe('access log', () => {
       route_name: null,
       downstream_remote_address: null,
       config_generation: 4,
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
     });
   });
 

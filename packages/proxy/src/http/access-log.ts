@@ -28,9 +28,18 @@ export interface AccessLogEntry {
   readonly route_name: string | null;
   readonly downstream_remote_address: string | null;
   readonly config_generation: number | null;
+  /** The W3C trace id of the request when tracing is on (sampled or not), else null. */
+  readonly trace_id: string | null;
 }
 
-export type AccessLogger = (entry: AccessLogEntry) => void;
+/**
+ * Takes one entry per finished request. A recorder (telemetry/request-recorder.ts) also has
+ * `finish`, which gets the request's whole StreamInfo instead, for the metrics and spans an entry
+ * does not carry; plain loggers (tests, tools) get entries.
+ */
+export type AccessLogger = ((entry: AccessLogEntry) => void) & {
+  readonly finish?: (info: StreamInfo) => void;
+};
 
 export function accessLogEntry(info: StreamInfo, now: number = performance.now()): AccessLogEntry {
   return {
@@ -53,6 +62,7 @@ export function accessLogEntry(info: StreamInfo, now: number = performance.now()
     route_name: info.routeName ?? null,
     downstream_remote_address: info.downstreamAddress ?? null,
     config_generation: info.generation ?? null,
+    trace_id: info.span?.traceId ?? null,
   };
 }
 
@@ -68,7 +78,8 @@ export const NO_ACCESS_LOG: AccessLogger = () => undefined;
 export function safeLog(log: AccessLogger, info: StreamInfo): void {
   if (log === NO_ACCESS_LOG) return;
   try {
-    log(accessLogEntry(info));
+    if (log.finish) log.finish(info);
+    else log(accessLogEntry(info));
   } catch {
     // The sink is broken; there is nowhere better to report it from the data path.
   }

@@ -68,6 +68,7 @@ export function endpointLayer(options: EndpointLayerOptions): Layer {
       }
       const upstream = targetOf(endpointId, cluster);
       ctx.info.upstreamHost = upstream.id;
+      ctx.info.upstreamLabels = upstream.labels;
 
       const breaker = active.breakers.of(cluster);
       const admission = breaker.admitNow(ctx.signal) ?? (await breaker.admit(ctx.signal));
@@ -175,6 +176,8 @@ function makeTarget(id: string, cluster: RuntimeCluster): Target {
   const settings = connectionSettingsOf(cluster.body.trafficPolicy);
   // Ids are `address:port`; the last colon separates them, IPv6 addresses included.
   const colon = id.lastIndexOf(':');
+  // Balancer ids are `address:port` (config/balancer.ts); PASSTHROUGH ids match no endpoint.
+  const endpoint = cluster.endpoints.find((e) => `${e.address}:${e.port}` === id);
   return Object.freeze({
     id,
     address: id.slice(0, colon).replace(/^\[(.*)\]$/, '$1'),
@@ -185,6 +188,8 @@ function makeTarget(id: string, cluster: RuntimeCluster): Target {
     maxConnections: settings.maxConnections,
     idleTimeoutMs: settings.idleTimeoutMs,
     tls: upstreamTlsOf(cluster.body.trafficPolicy, cluster.body.host),
+    sidecar: endpoint?.source.startsWith('proxy ') ?? false,
+    ...(endpoint && { labels: endpoint.labels }),
   });
 }
 

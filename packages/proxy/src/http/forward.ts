@@ -4,6 +4,7 @@
 import type { Readable } from 'node:stream';
 import { classifyUpstreamError } from '../upstream/failure.js';
 import { resetAfterEachRequest, type UpstreamPools } from '../upstream/pools.js';
+import { PEER_HEADER } from '../telemetry/peer-header.js';
 import { hopByHopOf, withoutHopByHop } from './headers.js';
 import { localReply } from './local-reply.js';
 import { abortedReply } from './settle.js';
@@ -24,6 +25,8 @@ export function forwardHandler(pools: UpstreamPools): Handler {
       // writes the head: the request's map is sent as it is, not copied first.
       const set: Record<string, string> = { host: ctx.authority };
       if (ctx.attemptCount !== undefined) set['x-envoy-attempt-count'] = String(ctx.attemptCount);
+      // Workload names stay inside the mesh: only an endpoint with a sidecar gets them.
+      if (ctx.peerHeader !== undefined && target.sidecar) set[PEER_HEADER] = ctx.peerHeader;
       // The target also carries its cluster's pool settings (endpoint.ts, targetOf).
       const res = await pools.get(target).request({
         method: ctx.method,

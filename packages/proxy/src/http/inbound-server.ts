@@ -19,6 +19,7 @@ import {
   type ServerLimits,
 } from './server.js';
 import type { StreamInfo } from './stream-info.js';
+import { givePeer, stampInbound, type RequestTelemetry } from '../telemetry/propagation.js';
 import type { Handler, ProxyResponse, UpstreamTarget } from './types.js';
 import type { AbortSignalLike } from '../abort.js';
 
@@ -30,6 +31,8 @@ export interface InboundServerOptions {
   readonly pools?: UpstreamPools;
   readonly limits?: Partial<ServerLimits>;
   readonly onError?: (err: unknown) => void;
+  /** Peer header and trace spans; absent: the proxy adds neither (tests, tools). */
+  readonly telemetry?: RequestTelemetry;
 }
 
 /** A server, not yet listening: the caller binds it to `listener.bindPort`. */
@@ -50,7 +53,8 @@ export function createInboundServer(options: InboundServerOptions): ProxyServer 
     limits,
     log: options.log,
     onError: options.onError,
-    handle: (req, info, signal) => handleInbound(req, info, signal, app, forward),
+    handle: (req, info, signal) =>
+      handleInbound(req, info, signal, app, listener.port, forward, options.telemetry),
   });
   if (!options.pools) server.once('close', () => void pools.close());
   return server;
@@ -61,7 +65,9 @@ async function handleInbound(
   info: StreamInfo,
   signal: AbortSignalLike,
   app: UpstreamTarget,
+  servicePort: number,
   forward: Handler,
+  telemetry: RequestTelemetry | undefined,
 ): Promise<ProxyResponse> {
   const target = parseRequestTarget(req.url, info.authority || app.id);
   if (typeof target === 'string') return localReply(400, 'DPE', target);
@@ -70,8 +76,11 @@ async function handleInbound(
   info.upstreamCluster = app.cluster;
   info.upstreamHost = app.id;
   info.attempts = 1;
-  const headers = stampRequest(headersOf(req), info);
-  return forward({
+  info.destinationPort = servicePort;
+  const fresh = headersOf(req);
+  if (telemetry) stampInbound(fresh, info, telemetry);
+  const headers = stampRequest(fresh, info);
+  const response = await forward({
     method: info.method,
     authority: target.authority,
     path: target.path,
@@ -84,4 +93,5 @@ async function handleInbound(
     previousHosts: [],
     upstream: app,
   });
+  return telemetry ? givePeer(response, info, telemetry) : response;
 }

@@ -30,6 +30,12 @@ import {
   type ServerLimits,
 } from './server.js';
 import type { StreamInfo } from './stream-info.js';
+import {
+  outboundPeerHeader,
+  stampOutbound,
+  takePeer,
+  type RequestTelemetry,
+} from '../telemetry/propagation.js';
 import { timeoutLayer } from './timeout.js';
 import type { Handler, HeaderMap, Layer, ProxyResponse } from './types.js';
 import { compose } from './types.js';
@@ -66,6 +72,8 @@ export interface OutboundServerOptions {
    * `tls.httpsRedirect`; it is answered 301 to https, as Envoy's require_tls does.
    */
   readonly httpsRedirect?: (authority: string) => boolean;
+  /** Peer header and trace spans; absent: the proxy adds neither (tests, tools). */
+  readonly telemetry?: RequestTelemetry;
 }
 
 /** A server, not yet listening. */
@@ -80,6 +88,7 @@ export function createOutboundServer(options: OutboundServerOptions): ProxyServe
     forward: forwardHandler(pools),
     retryBufferBytes: limits.retryBufferBytes,
     httpsRedirect: options.httpsRedirect,
+    telemetry: options.telemetry,
   };
   const mirroring: Mirroring = {
     stats: options.mirrorStats ?? new MirrorStats(),
@@ -104,6 +113,7 @@ interface Deps {
   readonly forward: Handler;
   readonly retryBufferBytes: number;
   readonly httpsRedirect: ((authority: string) => boolean) | undefined;
+  readonly telemetry: RequestTelemetry | undefined;
 }
 
 /** What the mirror layer shares across requests. */
@@ -135,7 +145,10 @@ async function handleOutbound(
 
   // A gateway's HTTPS port hands over TLS sockets: Envoy's scheme and x-forwarded-proto say so.
   const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-  const headers = stampRequest(headersOf(req), info, scheme);
+  info.scheme = scheme;
+  const fresh = headersOf(req);
+  if (deps.telemetry) stampOutbound(fresh, info, deps.telemetry);
+  const headers = stampRequest(fresh, info, scheme);
   const routed = routeRequest(
     table,
     {
@@ -151,7 +164,10 @@ async function handleOutbound(
     info,
   );
   if (!isForward(routed)) return routed;
-  return forward(routed, req, headers, target.path, table, info, signal, deps, mirroring);
+  info.destinationService = routed.destination.host;
+  info.destinationPort = routed.destination.port;
+  const response = forward(routed, req, headers, target.path, table, info, signal, deps, mirroring);
+  return deps.telemetry ? response.then((r) => takePeer(r, info)) : response;
 }
 
 function forward(
@@ -167,7 +183,15 @@ function forward(
 ): Promise<ProxyResponse> {
   const { ctx, clusterName } = forwardContext(
     decision,
-    { headers, originalPath, body: req.body, signal },
+    {
+      headers,
+      originalPath,
+      body: req.body,
+      signal,
+      ...(deps.telemetry && {
+        peerHeader: outboundPeerHeader(deps.telemetry, decision.destination.host),
+      }),
+    },
     info,
     deps,
   );

@@ -125,6 +125,7 @@ export function forwardContext(
     readonly originalPath: string;
     readonly body: Readable | undefined;
     readonly signal: AbortSignalLike;
+    readonly peerHeader?: string;
   },
   info: StreamInfo,
   options: { readonly rng: () => number; readonly retryBufferBytes: number },
@@ -151,6 +152,7 @@ export function forwardContext(
     rng: options.rng,
     previousHosts: [],
     upstream: undefined,
+    ...(request.peerHeader !== undefined && { peerHeader: request.peerHeader }),
   };
   return { ctx, clusterName };
 }

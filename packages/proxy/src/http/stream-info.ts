@@ -2,6 +2,8 @@
 // log: Envoy's StreamInfo. The only mutable object a request carries, so that layers report
 // (flags, attempts, upstream host) without threading return values through each other.
 import { performance } from 'node:perf_hooks';
+import type { SpanIds } from '@mesh/telemetry/trace-context';
+import type { PeerInfo } from '../telemetry/peer-header.js';
 import type { ResponseFlag } from './types.js';
 
 // The order Envoy prints %RESPONSE_FLAGS% in (its ResponseFlag enum order), so multi-flag values
@@ -48,6 +50,21 @@ export interface StreamInfo {
   details: string | undefined;
   bytesReceived: number;
   bytesSent: number;
+  /** `https` when the request came over TLS (a gateway's HTTPS port). */
+  scheme: 'http' | 'https';
+  /** True when the request's content-type is application/grpc*. */
+  grpc: boolean;
+  /** The grpc-status sent downstream (headers of a trailers-only reply, or trailers). */
+  grpcStatus: string | undefined;
+  /** The workload at the other end, as its sidecar said in the peer header. */
+  peer: PeerInfo | undefined;
+  /** FQDN of the service the request was routed to (outbound) or addressed to (inbound). */
+  destinationService: string | undefined;
+  destinationPort: number | undefined;
+  /** Labels of the endpoint picked last (outbound): metric labels when the peer never answered. */
+  upstreamLabels: Readonly<Record<string, string>> | undefined;
+  /** This hop's trace span ids, when tracing is on. */
+  span: SpanIds | undefined;
 }
 
 export function createStreamInfo(direction: 'outbound' | 'inbound'): StreamInfo {
@@ -71,6 +88,14 @@ export function createStreamInfo(direction: 'outbound' | 'inbound'): StreamInfo 
     details: undefined,
     bytesReceived: 0,
     bytesSent: 0,
+    scheme: 'http',
+    grpc: false,
+    grpcStatus: undefined,
+    peer: undefined,
+    destinationService: undefined,
+    destinationPort: undefined,
+    upstreamLabels: undefined,
+    span: undefined,
   };
 }
 

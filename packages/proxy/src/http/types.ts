@@ -42,6 +42,10 @@ export interface UpstreamTarget {
   readonly cluster: string;
   readonly connectTimeoutMs?: number | undefined;
   readonly maxRequestsPerConnection?: number | undefined;
+  /** The endpoint is a workload with a sidecar: it gets the peer header (telemetry/peer-header.ts). */
+  readonly sidecar?: boolean;
+  /** The endpoint's labels, as the control plane sent them. */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export interface HttpContext {
@@ -67,6 +71,8 @@ export interface HttpContext {
    * copy the headers anyway, rather than the layer copying the whole map for one header.
    */
   readonly attemptCount?: number;
+  /** The peer header to send when the endpoint has a sidecar; absent: none is sent. */
+  readonly peerHeader?: string;
 }
 
 /** A reply the proxy made up itself: status, flag and a plain-words reason. */

@@ -17,6 +17,7 @@
 //   and a client that turns out not to speak HTTP is closed (NR);
 // - neither: 404 NR.
 // A client silent for sniffTimeoutMs is spliced as TCP (it waits for the server to speak).
+import type { RequestTelemetry } from '../telemetry/propagation.js';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { InboundListener } from '@mesh/proto';
@@ -76,6 +77,8 @@ export interface TunnelOptions {
   http1?: (socket: Duplex) => void;
   /** Access log for the HTTP/2 requests tunnels carry (one line per stream). */
   httpLog?: AccessLogger;
+  /** For the h2c requests tunnels carry: peer header and trace spans. */
+  telemetry?: RequestTelemetry;
   /** Shared HTTP/1.1 pools for h2 requests forwarded to HTTP/1.1 ports. */
   pools?: UpstreamPools;
   h2Limits?: Partial<H2Limits>;
@@ -103,6 +106,7 @@ export function connectTunnelHandler(options: TunnelOptions): ConnectTunnelHandl
       rng,
       ...(options.pools && { pools: options.pools }),
       ...(options.h2Limits && { limits: options.h2Limits }),
+      ...(options.telemetry && { telemetry: options.telemetry }),
     }));
 
   const handler = (req: ConnectRequest, client: Duplex, head: Buffer): void => {

@@ -1,0 +1,140 @@
+// The end of every HTTP request in one place: the access-log line and the telemetry event
+// (Istio's standard metrics and, for sampled requests, the span) are built from the same
+// StreamInfo. The event is published on diagnostics_channel only when someone subscribed, so a
+// proxy without metrics pays one property read per request; the SDK lives in the process that
+// subscribes (apps/proxy), never here.
+import { channel } from 'node:diagnostics_channel';
+import { performance } from 'node:perf_hooks';
+import {
+  HTTP_CHANNEL,
+  UNKNOWN,
+  type DestinationPeer,
+  type HttpRequestEvent,
+  type Peer,
+  type ProxySpan,
+} from '@mesh/telemetry/events';
+import { accessLogEntry, type AccessLogEntry, type AccessLogger } from '../http/access-log.js';
+import { formatFlags, type StreamInfo } from '../http/stream-info.js';
+
+const httpChannel = channel(HTTP_CHANNEL);
+
+export interface RecorderOptions {
+  /** This sidecar's workload. */
+  readonly self: Peer;
+  /** One JSON access-log line per request (no newline); absent: no access log. */
+  readonly accessLog?: ((line: string) => void) | undefined;
+}
+
+/** An AccessLogger whose `finish` writes the log line and publishes the request's event. */
+export function createRequestRecorder(options: RecorderOptions): AccessLogger {
+  const { self, accessLog } = options;
+  const write = (entry: AccessLogEntry) => accessLog?.(JSON.stringify(entry));
+  return Object.assign(write, {
+    finish(info: StreamInfo): void {
+      const now = performance.now();
+      if (accessLog) accessLog(JSON.stringify(accessLogEntry(info, now)));
+      if (httpChannel.hasSubscribers) httpChannel.publish(httpEvent(info, self, now));
+    },
+  });
+}
+
+export function httpEvent(info: StreamInfo, self: Peer, now: number): HttpRequestEvent {
+  const inbound = info.direction === 'inbound';
+  const service = inbound ? inboundService(info, self) : info.destinationService;
+  const where = serviceParts(service);
+  const server: Peer = inbound ? self : (info.peer ?? peerFromLabels(info.upstreamLabels));
+  const destination: DestinationPeer = {
+    workload: server.workload,
+    namespace: server.namespace || (inbound ? self.namespace : where.namespace),
+    app: server.app,
+    version: server.version,
+    service: service ?? UNKNOWN,
+    serviceName: where.name,
+    serviceNamespace: where.namespace,
+  };
+  const durationMs = Math.max(0, now - info.startedAt);
+  const event: HttpRequestEvent = {
+    reporter: inbound ? 'destination' : 'source',
+    requestProtocol: info.grpc ? 'grpc' : 'http',
+    responseCode: info.status,
+    ...(info.grpcStatus !== undefined && { grpcResponseStatus: info.grpcStatus }),
+    responseFlags: formatFlags(info.flags),
+    durationMs,
+    requestBytes: info.bytesReceived,
+    responseBytes: info.bytesSent,
+    source: inbound ? (info.peer ?? UNKNOWN_PEER) : self,
+    destination,
+    // Plaintext between sidecars: the server side knows it; Istio's client side never judges.
+    connectionSecurityPolicy: inbound ? 'none' : 'unknown',
+  };
+  const span = info.span;
+  if (!span?.sampled) return event;
+  const proxySpan: ProxySpan = {
+    traceId: span.traceId,
+    spanId: span.spanId,
+    ...(span.parentSpanId !== undefined && { parentSpanId: span.parentSpanId }),
+    ...(span.traceState !== undefined && { traceState: span.traceState }),
+    kind: inbound ? 'server' : 'client',
+    // Wall-clock start to the same precision as the monotonic duration.
+    startTimeUnixMs: performance.timeOrigin + info.startedAt,
+    method: info.method,
+    url: `${info.scheme}://${info.authority}${info.path}`,
+    name: spanName(info, service),
+    ...(info.upstreamCluster !== undefined && { upstreamCluster: info.upstreamCluster }),
+    ...(info.upstreamHost !== undefined && { upstreamHost: info.upstreamHost }),
+    retryCount: Math.max(0, info.attempts - 1),
+    ...(info.requestId && { requestId: info.requestId }),
+    protocol: info.protocol,
+  };
+  return { ...event, span: proxySpan };
+}
+
+const UNKNOWN_PEER: Peer = Object.freeze({
+  workload: UNKNOWN,
+  namespace: UNKNOWN,
+  app: UNKNOWN,
+  version: UNKNOWN,
+});
+
+/** Without the peer's own word, the endpoint's labels still say its app and version. */
+function peerFromLabels(labels: Readonly<Record<string, string>> | undefined): Peer {
+  if (!labels) return UNKNOWN_PEER;
+  return {
+    workload: UNKNOWN,
+    namespace: '',
+    app: labels['app'] ?? UNKNOWN,
+    version: labels['version'] ?? UNKNOWN,
+  };
+}
+
+/**
+ * The service an inbound request was for: what the caller's sidecar routed to, else the Host
+ * header's name, completed with this workload's namespace as Kubernetes DNS would.
+ */
+function inboundService(info: StreamInfo, self: Peer): string | undefined {
+  if (info.peer?.service) return info.peer.service;
+  if (info.destinationService) return info.destinationService;
+  const host = hostName(info.authority);
+  if (!host) return undefined;
+  return host.includes('.') ? host : `${host}.${self.namespace}.svc.cluster.local`;
+}
+
+function hostName(authority: string): string {
+  if (authority.startsWith('[')) return authority.slice(0, authority.indexOf(']') + 1);
+  const colon = authority.lastIndexOf(':');
+  return (colon === -1 ? authority : authority.slice(0, colon)).toLowerCase();
+}
+
+/** `reviews.default.svc.cluster.local` -> reviews, default; other hosts name themselves. */
+function serviceParts(service: string | undefined): { name: string; namespace: string } {
+  if (!service) return { name: UNKNOWN, namespace: UNKNOWN };
+  const parts = service.split('.');
+  if (parts.length >= 3 && parts[2] === 'svc') return { name: parts[0]!, namespace: parts[1]! };
+  return { name: service, namespace: UNKNOWN };
+}
+
+/** Istio's operation name: `<service FQDN>:<port>/*`, else the authority. */
+function spanName(info: StreamInfo, service: string | undefined): string {
+  if (service && info.destinationPort !== undefined) return `${service}:${info.destinationPort}/*`;
+  return info.authority || UNKNOWN;
+}

@@ -1,0 +1,71 @@
+// TCP connections as telemetry events, from the connection's log entry when it closes: Istio's
+// opened/closed counts and byte totals land in the same series. Reported at close only, so a
+// connection that is still open shows in neither count yet (Envoy reports opens at once and
+// bytes every 15 s); bounded work per connection was worth that here.
+import { channel } from 'node:diagnostics_channel';
+import {
+  TCP_CHANNEL,
+  UNKNOWN,
+  type DestinationPeer,
+  type Peer,
+  type TcpConnectionEvent,
+} from '@mesh/telemetry/events';
+import type { ProxyTable } from '../config/types.js';
+import type { TcpLogEntry } from '../tcp/tcp-proxy.js';
+
+const tcpChannel = channel(TCP_CHANNEL);
+
+/** Publishes the opened and closed events of one finished connection, when anyone listens. */
+export function publishTcpConnection(entry: TcpLogEntry, self: Peer, table: ProxyTable): void {
+  // Tunnels served at L7 are counted per request on the HTTP channel instead.
+  if (!tcpChannel.hasSubscribers || entry.protocol !== 'tcp') return;
+  const inbound = entry.direction === 'inbound';
+  const base = {
+    reporter: inbound ? ('destination' as const) : ('source' as const),
+    source: inbound ? UNKNOWN_PEER : self,
+    destination: inbound ? inboundDestination(self) : outboundDestination(entry, table),
+    responseFlags: entry.response_flags,
+    connectionSecurityPolicy: inbound ? ('none' as const) : ('unknown' as const),
+  };
+  const opened: TcpConnectionEvent = { ...base, kind: 'opened', sentBytes: 0, receivedBytes: 0 };
+  const closed: TcpConnectionEvent = {
+    ...base,
+    kind: 'closed',
+    sentBytes: entry.bytes_sent,
+    receivedBytes: entry.bytes_received,
+  };
+  tcpChannel.publish(opened);
+  tcpChannel.publish(closed);
+}
+
+const UNKNOWN_PEER: Peer = Object.freeze({
+  workload: UNKNOWN,
+  namespace: UNKNOWN,
+  app: UNKNOWN,
+  version: UNKNOWN,
+});
+
+function inboundDestination(self: Peer): DestinationPeer {
+  // The inbound cluster names no service, and TCP carries no peer header to say which.
+  return { ...self, service: UNKNOWN, serviceName: UNKNOWN, serviceNamespace: UNKNOWN };
+}
+
+/** From the cluster name (`outbound|9000|v1|tcp-echo.default.svc.cluster.local`) and endpoint. */
+function outboundDestination(entry: TcpLogEntry, table: ProxyTable): DestinationPeer {
+  const cluster = entry.upstream_cluster ?? '';
+  const host = cluster.split('|')[3] ?? '';
+  const parts = host.split('.');
+  const inCluster = parts.length >= 3 && parts[2] === 'svc';
+  const endpoint = table.clusters
+    .get(cluster)
+    ?.endpoints.find((e) => `${e.address}:${e.port}` === entry.upstream_host);
+  return {
+    workload: UNKNOWN,
+    namespace: inCluster ? parts[1]! : UNKNOWN,
+    app: endpoint?.labels['app'] ?? UNKNOWN,
+    version: endpoint?.labels['version'] ?? UNKNOWN,
+    service: host || UNKNOWN,
+    serviceName: inCluster ? parts[0]! : host || UNKNOWN,
+    serviceNamespace: inCluster ? parts[1]! : UNKNOWN,
+  };
+}

@@ -1,0 +1,272 @@
+// Two sidecars on real sockets (outbound -> inbound -> app), as productpage calls reviews: what
+// each publishes for Istio's metrics and spans, and what the app and the caller get to see.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { InboundListener } from '@mesh/proto';
+import { Pool } from 'undici';
+import { HTTP_CHANNEL, type HttpRequestEvent, type Peer } from '@mesh/telemetry/events';
+import { createInboundServer } from '../http/inbound-server.js';
+import type { ProxyServer } from '../http/server.js';
+import {
+  buildTable,
+  closeServer,
+  endpointBody,
+  listen,
+  send,
+  startOutbound,
+  startUpstream,
+  type TestProxy,
+  type TestUpstream,
+} from '../http/test-support/fixtures.js';
+import { PEER_HEADER } from './peer-header.js';
+import { requestTelemetry } from './propagation.js';
+import { createRequestRecorder } from './request-recorder.js';
+
+const PRODUCTPAGE: Peer = {
+  workload: 'productpage-v1',
+  namespace: 'default',
+  app: 'productpage',
+  version: 'v1',
+};
+const REVIEWS: Peer = {
+  workload: 'reviews-v2',
+  namespace: 'default',
+  app: 'reviews',
+  version: 'v2',
+};
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const APP_SPAN = '00f067aa0ba902b7';
+
+describe('telemetry between two sidecars', () => {
+  let app: TestUpstream;
+  let inbound: ProxyServer;
+  let inboundPort: number;
+  let events: HttpRequestEvent[];
+  const lines: string[] = [];
+  const onEvent = (e: unknown) => events.push(e as HttpRequestEvent);
+
+  beforeAll(async () => {
+    app = await startUpstream('reviews');
+    const listener: InboundListener = {
+      name: 'inbound|9080',
+      direction: 'inbound',
+      port: 9080,
+      bindPort: 0,
+      protocol: 'HTTP',
+      targetPort: app.port,
+      cluster: 'inbound|9080||',
+    };
+    inbound = createInboundServer({
+      listener,
+      log: createRequestRecorder({ self: REVIEWS }),
+      telemetry: requestTelemetry(REVIEWS, { samplingPercent: 0 }),
+    });
+    inboundPort = await listen(inbound);
+    subscribe(HTTP_CHANNEL, onEvent);
+  });
+
+  afterAll(async () => {
+    unsubscribe(HTTP_CHANNEL, onEvent);
+    await closeServer(inbound);
+    await app.close();
+  });
+
+  beforeEach(() => {
+    events = [];
+    lines.length = 0;
+    app.requests.length = 0;
+  });
+
+  async function outbound(
+    samplingPercent: number,
+    endpoint = endpointBody(0, { labels: { app: 'reviews', version: 'v2' } }),
+  ): Promise<TestProxy> {
+    const table = buildTable({
+      clusters: [
+        {
+          host: 'reviews.default.svc.cluster.local',
+          endpoints: [{ ...endpoint, port: endpoint.port || inboundPort }],
+        },
+      ],
+    });
+    return startOutbound(table, {
+      log: createRequestRecorder({ self: PRODUCTPAGE, accessLog: (l) => lines.push(l) }),
+      telemetry: requestTelemetry(PRODUCTPAGE, { samplingPercent }),
+    });
+  }
+
+  async function settled(n: number): Promise<HttpRequestEvent[]> {
+    for (let i = 0; i < 200 && events.length < n; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(events).toHaveLength(n);
+    return events;
+  }
+
+  it('labels both sides with both workloads; neither app nor caller sees the peer header', async () => {
+    const proxy = await outbound(0);
+    try {
+      // The app tries to pass itself off as another workload; its sidecar speaks for it.
+      const res = await proxy.request('http://reviews:9080/reviews/1', {
+        headers: { [PEER_HEADER]: 'w=ratings-v1;ns=default;app=ratings;v=v1' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers[PEER_HEADER]).toBeUndefined();
+      expect(app.requests[0]!.headers[PEER_HEADER]).toBeUndefined();
+      const [server, client] = await settled(2);
+      expect(server).toMatchObject({
+        reporter: 'destination',
+        source: PRODUCTPAGE,
+        destination: {
+          ...REVIEWS,
+          service: 'reviews.default.svc.cluster.local',
+          serviceName: 'reviews',
+          serviceNamespace: 'default',
+        },
+        responseCode: 200,
+        responseFlags: '-',
+        requestProtocol: 'http',
+        connectionSecurityPolicy: 'none',
+      });
+      expect(client).toMatchObject({
+        reporter: 'source',
+        source: PRODUCTPAGE,
+        destination: {
+          ...REVIEWS,
+          service: 'reviews.default.svc.cluster.local',
+          serviceName: 'reviews',
+        },
+        responseCode: 200,
+        connectionSecurityPolicy: 'unknown',
+      });
+      expect(client!.durationMs).toBeGreaterThanOrEqual(server!.durationMs);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('parents the client span on the app, the server span on the client span, and hands the app its own', async () => {
+    const proxy = await outbound(0);
+    try {
+      // The incoming decision (sampled) wins over this proxy's 0%.
+      await proxy.request('http://reviews:9080/reviews/1', {
+        headers: {
+          traceparent: `00-${TRACE}-${APP_SPAN}-01`,
+          'x-b3-traceid': 'aaaa',
+          'x-b3-spanid': 'bbbb',
+        },
+      });
+      const [server, client] = await settled(2);
+      expect(client!.span).toMatchObject({
+        traceId: TRACE,
+        parentSpanId: APP_SPAN,
+        kind: 'client',
+        retryCount: 0,
+      });
+      expect(client!.span).toMatchObject({
+        name: 'reviews.default.svc.cluster.local:9080/*',
+        url: 'http://reviews:9080/reviews/1',
+        method: 'GET',
+        upstreamCluster: 'outbound|9080||reviews.default.svc.cluster.local',
+        upstreamHost: `127.0.0.1:${inboundPort}`,
+      });
+      expect(server!.span).toMatchObject({
+        traceId: TRACE,
+        parentSpanId: client!.span!.spanId,
+        kind: 'server',
+      });
+      expect(server!.span!.spanId).not.toBe(client!.span!.spanId);
+      const seen = app.requests[0]!.headers;
+      expect(seen['traceparent']).toBe(`00-${TRACE}-${server!.span!.spanId}-01`);
+      // The app's stale B3 headers were replaced by the server span's.
+      expect(seen['x-b3-traceid']).toBe(TRACE);
+      expect(seen['x-b3-spanid']).toBe(server!.span!.spanId);
+      expect(seen['x-b3-sampled']).toBe('1');
+      expect(JSON.parse(lines[0]!).trace_id).toBe(TRACE);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('an unsampled request carries its decision on and publishes no span', async () => {
+    const proxy = await outbound(0);
+    try {
+      await proxy.request('http://reviews:9080/reviews/1');
+      const [server, client] = await settled(2);
+      expect(client!.span).toBeUndefined();
+      expect(server!.span).toBeUndefined();
+      const traceparent = String(app.requests[0]!.headers['traceparent']);
+      expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+      // The same trace id in the caller's log line, to find it in the callee's logs.
+      expect(traceparent.split('-')[1]).toBe(JSON.parse(lines[0]!).trace_id);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('samples new traces at the configured percentage', async () => {
+    const proxy = await outbound(100);
+    try {
+      await proxy.request('http://reviews:9080/reviews/1');
+      const [server, client] = await settled(2);
+      expect(client!.span?.parentSpanId).toBeUndefined();
+      expect(server!.span?.parentSpanId).toBe(client!.span!.spanId);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('sends no workload names to an endpoint without a sidecar, and labels it from its endpoint', async () => {
+    const proxy = await outbound(
+      0,
+      endpointBody(app.port, {
+        labels: { app: 'reviews', version: 'v3' },
+        source: 'ServiceEntry default/reviews',
+      }),
+    );
+    try {
+      await proxy.request('http://reviews:9080/reviews/1');
+      expect(app.requests[0]!.headers[PEER_HEADER]).toBeUndefined();
+      const [client] = await settled(1);
+      expect(client!.destination).toMatchObject({
+        workload: 'unknown',
+        app: 'reviews',
+        version: 'v3',
+        namespace: 'default',
+      });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a caller without a sidecar is unknown, and gets no identity back', async () => {
+    const client = new Pool(`http://127.0.0.1:${inboundPort}`);
+    const res = await send(client, '/reviews/1', { headers: { host: 'reviews:9080' } }).finally(
+      () => client.close(),
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers[PEER_HEADER]).toBeUndefined();
+    const [server] = await settled(1);
+    expect(server!.source).toEqual({
+      workload: 'unknown',
+      namespace: 'unknown',
+      app: 'unknown',
+      version: 'unknown',
+    });
+    // The Host header names the service, completed with this workload's namespace.
+    expect(server!.destination.service).toBe('reviews.default.svc.cluster.local');
+  });
+
+  it('a failed upstream is reported with its flag and the endpoint labels', async () => {
+    const proxy = await outbound(0, endpointBody(1, { labels: { app: 'reviews', version: 'v1' } }));
+    try {
+      const res = await proxy.request('http://reviews:9080/reviews/1');
+      expect(res.status).toBe(503);
+      const [client] = await settled(1);
+      expect(client).toMatchObject({
+        responseCode: 503,
+        destination: { version: 'v1', workload: 'unknown' },
+      });
+      expect(client!.responseFlags).toMatch(/UF/);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
