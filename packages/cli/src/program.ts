@@ -1,4 +1,5 @@
 // The meshctl command line: commander parses, the run* functions do the work.
+import { resolve as resolvePath } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runAnalyze } from './analyze.js';
 import { runApply } from './apply.js';
@@ -20,6 +21,7 @@ import { nodeProxyConfigDeps, type ProxyConfigDeps } from './proxy-config-http.j
 import { DEFAULT_CONTROL_PLANE_HTTP } from './proxy-config-source.js';
 import { PROXY_STATUS_OUTPUTS, runProxyStatus, type ProxyStatusOutput } from './proxy-status.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './report.js';
+import { DEFAULT_WINDOW, STAT_KIND_WORDS, STAT_OUTPUTS, type StatOutput } from './stat/options.js';
 import { runValidate } from './validate.js';
 import { runDown } from './local-mesh/down.js';
 import { DEMOS, runUp, type LocalMeshDeps, type UpOptions } from './local-mesh/up.js';
@@ -760,6 +762,98 @@ Examples:
     );
 
   program
+    .command('stat')
+    .summary(
+      'live success rate, requests/s and latency per workload or service version, like linkerd viz stat',
+    )
+    .description(
+      "Show, per destination workload (KIND workload, the default) or per service and version (KIND service), the share of requests that got no 5xx, requests per second, and p50/p95/p99 latency, measured live: every proxy's Istio metrics (istio_requests_total, istio_request_duration_milliseconds, on its admin port's /stats/prometheus) are read, read again after --window, and the difference shown, counted by the destination's own proxy as Istio's dashboards do. The proxies are every proxy of the local mesh `meshctl up` runs, or those given with --target.",
+    )
+    .addArgument(
+      program
+        .createArgument('[kind]', 'workload (wl) or service (svc); default workload')
+        .choices(Object.keys(STAT_KIND_WORDS)),
+    )
+    .argument(
+      '[name]',
+      'one workload (reviews-v2) or service (reviews, reviews.bookinfo, or its FQDN)',
+    )
+    .option('-n, --namespace <ns>', 'only this namespace (default: every namespace)')
+    .option(
+      '--target <address>',
+      "a proxy's admin address, HOST:PORT or http://HOST:PORT[/path] (default path /stats/prometheus); repeatable. Default: every proxy of the local mesh",
+      collect,
+    )
+    .option('--window <duration>', 'how long to measure, e.g. 10s, 500ms, 1m', DEFAULT_WINDOW)
+    .option('-w, --watch', 'measure again every window and redraw, until Ctrl-C')
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(STAT_OUTPUTS as string[])
+        .default('table'),
+    )
+    .option(
+      '--timeout <duration>',
+      'deadline of each read of a proxy, e.g. 10s, 500ms, 1m; 0 for none',
+      DEFAULT_TIMEOUT,
+    )
+    .addHelpText(
+      'after',
+      `
+Columns: SUCCESS is the share of requests without a 5xx response ("-" without requests), RPS
+requests per second, LATENCY_P50/P95/P99 PromQL's histogram_quantile over the window's buckets,
+REQUESTS the count in the window; service rows add VERSION and TRAFFIC, the version's share of
+the service's requests. A proxy that does not answer is named on stderr and left out.
+
+Exit codes: 0 shown (also when stopped with Ctrl-C), 1 no proxies to read, 2 usage error,
+3 no proxy answered.
+
+Examples:
+  meshctl stat                             # every workload, over 10s
+  meshctl stat svc reviews                 # reviews v1/v2/v3 after a traffic shift
+  meshctl stat service -n bookinfo -w      # redraw every window until Ctrl-C
+  meshctl stat wl reviews-v2 --window 1m -o json
+  meshctl stat --target 10.0.0.7:15000 --target 10.0.0.8:15000`,
+    )
+    .action(
+      async (
+        kind: string | undefined,
+        name: string | undefined,
+        opts: {
+          namespace?: string;
+          target?: string[];
+          window: string;
+          watch?: boolean;
+          output: StatOutput;
+          timeout: string;
+        },
+      ) => {
+        // Loaded on use, like version and completion: other commands never read metrics.
+        const { nodeStatDeps, runStat } = await import('./stat/run.js');
+        const watch = opts.watch ?? false;
+        result.exitCode = await runStat(
+          {
+            kind: STAT_KIND_WORDS[kind ?? 'workload'] ?? 'workload',
+            ...(name !== undefined && { name }),
+            ...(opts.namespace !== undefined && { namespace: opts.namespace }),
+            targets: opts.target ?? [],
+            window: opts.window,
+            watch,
+            output: opts.output,
+            timeout: opts.timeout,
+            debug: program.opts<{ debug?: boolean }>().debug ?? false,
+            ...(opts.target === undefined && localMeshOf(deps())),
+          },
+          io,
+          nodeStatDeps(
+            (proxyConfig ?? nodeProxyConfigDeps()).httpGet,
+            // Ctrl-C ends --watch the way it stops `meshctl up`: through the process's handler.
+            watch && localMesh ? async () => localMesh().stopRequested() : undefined,
+          ),
+        );
+      },
+    );
+
+  program
     .command('up')
     .summary(
       'run a whole mesh on this machine: control plane, ingress gateway, and the Bookinfo demo',
@@ -806,6 +900,10 @@ Examples:
       '--keep-config',
       'keep the config the embedded store held when the last local mesh stopped',
     )
+    .option(
+      '--mesh-config <file>',
+      'Istio MeshConfig YAML for every proxy (accessLogFile, accessLogEncoding, enableTracing, defaultConfig.tracing.sampling); default: access log on stdout, 1% of traces sampled',
+    )
     .option('-d, --detach', 'run in the background; stop it with meshctl down')
     .addHelpText(
       'after',
@@ -817,6 +915,7 @@ Examples:
   meshctl up --demo bookinfo               # then open http://localhost:8080/productpage
   meshctl up --demo bookinfo --detach      # in the background; meshctl down stops it
   meshctl up --etcd http://127.0.0.1:2379  # config in a real etcd
+  meshctl up --demo bookinfo --mesh-config mesh.yaml  # e.g. defaultConfig.tracing.sampling: 100
   MESH_HOME=/tmp/mesh2 meshctl up --demo bookinfo --ingress-port 0 --tcp-port 0 --control-plane-port 0 --control-plane-http-port 0 --client-port 0`,
     )
     .action(
@@ -841,6 +940,7 @@ Examples:
             controlPlaneHttpPort: opts.controlPlaneHttpPort,
             clientPort: opts.clientPort,
             keepConfig: opts.keepConfig ?? false,
+            ...(opts.meshConfig !== undefined && { meshConfig: resolvePath(opts.meshConfig) }),
             detach: opts.detach ?? false,
             relaunch: ['up', ...upArgs(opts)],
           },
@@ -890,11 +990,13 @@ function upArgs(opts: Record<string, string | number | boolean | undefined>): st
     ['controlPlanePort', '--control-plane-port'],
     ['controlPlaneHttpPort', '--control-plane-http-port'],
     ['clientPort', '--client-port'],
+    ['meshConfig', '--mesh-config'],
   ];
   const out: string[] = [];
   for (const [key, flag] of flags) {
     const value = opts[key];
-    if (typeof value === 'string' || typeof value === 'number') out.push(flag, String(value));
+    if (typeof value === 'string' || typeof value === 'number')
+      out.push(flag, key === 'meshConfig' ? resolvePath(String(value)) : String(value));
   }
   if (opts.keepConfig) out.push('--keep-config');
   return out;

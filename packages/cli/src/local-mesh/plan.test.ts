@@ -1,3 +1,4 @@
+import { parseMeshConfig } from '@mesh/rules';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
@@ -7,6 +8,7 @@ import {
   CONTROL_PLANE_READY,
   controlPlaneSpec,
   gatewaySpec,
+  LOCAL_MESH_CONFIG,
   sidecarSpec,
   type LocalMeshPrograms,
 } from './plan.js';
@@ -19,7 +21,7 @@ const programs: LocalMeshPrograms = {
   bookinfo: '/m/bookinfo.js',
   samples: '/m/samples',
 };
-const proxy = { outbound: 101, admin: 102, health: 103, inbound: 104 };
+const proxy = { outbound: 101, admin: 102, health: 103, inbound: 104, stats: 105 };
 
 describe('local mesh plan', () => {
   it('runs the control plane on the embedded store in the mesh home, or on etcd', () => {
@@ -73,6 +75,7 @@ describe('local mesh plan', () => {
     const spec = gatewaySpec({
       programs,
       controlPlane: '127.0.0.1:15010',
+      meshConfig: '/h/local-mesh/mesh-config.yaml',
       ports: proxy,
       ingressPort: 8080,
       tcpPort: 31401,
@@ -83,12 +86,23 @@ describe('local mesh plan', () => {
     expect(flag('--labels')).toContain('istio=ingressgateway');
     expect(flag('--control-plane')).toBe('127.0.0.1:15010');
     expect(flag('--health-port')).toBe('103');
+    // Every proxy serves Istio's metrics on its own port and reads the local mesh's MeshConfig.
+    expect(flag('--stats-port')).toBe('105');
+    expect(flag('--mesh-config')).toBe('/h/local-mesh/mesh-config.yaml');
+    expect(spec.ports['stats']).toBe('127.0.0.1:105');
     expect(spec.ready).toEqual({ kind: 'http', url: 'http://127.0.0.1:103/healthz/ready' });
   });
 
   it("points each app at its own sidecar's outbound port, and the sidecar at the app", () => {
     const reviews = BOOKINFO_WORKLOADS.find((w) => w.name === 'reviews-v2')!;
-    const options = { programs, controlPlane: 'cp:1', workload: reviews, appPort: 200, proxy };
+    const options = {
+      programs,
+      controlPlane: 'cp:1',
+      meshConfig: '/m.yaml',
+      workload: reviews,
+      appPort: 200,
+      proxy,
+    };
     const app = appSpec(options);
     expect(app.args).toEqual(['/m/bookinfo.js', 'reviews', '--version', 'v2', '--port', '200']);
     expect(app.env).toEqual({ HTTP_PROXY: 'http://127.0.0.1:101' });
@@ -102,9 +116,25 @@ describe('local mesh plan', () => {
     expect(flag('--labels')).toBe('app=reviews,version=v2');
     expect(flag('--service-port')).toBe('http:9080:200:104');
     expect(flag('--outbound-port')).toBe('101');
+    expect(flag('--stats-port')).toBe('105');
+    expect(sidecar.ports['stats']).toBe('127.0.0.1:105');
     const echo = BOOKINFO_WORKLOADS.find((w) => w.name === 'tcp-echo-v2')!;
     const tcp = sidecarSpec({ ...options, workload: echo });
     expect(tcp.args[tcp.args.indexOf('--service-port') + 1]).toBe('tcp:9000:200:104');
+  });
+
+  it('writes a MeshConfig that proxies accept: access log on stdout, 1% of traces sampled', () => {
+    const parsed = parseMeshConfig(LOCAL_MESH_CONFIG);
+    expect(parsed).toEqual({
+      ok: true,
+      settings: {
+        accessLogFile: '/dev/stdout',
+        accessLogEncoding: 'JSON',
+        enableTracing: true,
+        samplingPercent: 1,
+      },
+      warnings: [],
+    });
   });
 
   it("runs BOOKINFO.md's workloads, one name each, and applies samples that exist", () => {

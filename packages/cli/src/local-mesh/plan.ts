@@ -119,9 +119,34 @@ export interface ProxyPorts {
   health: number;
   /** Where other proxies reach this workload (the endpoint it registers). */
   inbound: number;
+  /** Istio's standard metrics (Envoy's 15090), which Prometheus and `meshctl stat` scrape. */
+  stats: number;
 }
 
-function proxyArgs(programs: LocalMeshPrograms, controlPlane: string, ports: ProxyPorts): string[] {
+/**
+ * The local mesh's MeshConfig: Istio's demo-profile choices (access log on stdout, which the
+ * supervisor keeps per component) with Istio's default 1% trace sampling.
+ */
+export const LOCAL_MESH_CONFIG = `# The local mesh's MeshConfig, in Istio's field names. meshctl up writes it at every start;
+# give your own with meshctl up --mesh-config FILE.
+accessLogFile: /dev/stdout
+accessLogEncoding: JSON
+enableTracing: true
+defaultConfig:
+  tracing:
+    sampling: 1
+`;
+
+/** What every proxy of the local mesh is started with. */
+export interface ProxyCommon {
+  programs: LocalMeshPrograms;
+  controlPlane: string;
+  /** The MeshConfig file every proxy reads (access log, tracing). */
+  meshConfig: string;
+}
+
+function proxyArgs(o: ProxyCommon, ports: ProxyPorts): string[] {
+  const { programs, controlPlane } = o;
   return [
     ...programs.proxyNodeFlags,
     programs.proxy,
@@ -133,6 +158,10 @@ function proxyArgs(programs: LocalMeshPrograms, controlPlane: string, ports: Pro
     String(ports.admin),
     '--health-port',
     String(ports.health),
+    '--stats-port',
+    String(ports.stats),
+    '--mesh-config',
+    o.meshConfig,
     '--drain-seconds',
     DRAIN_SECONDS,
   ];
@@ -142,9 +171,7 @@ function proxyReady(ports: ProxyPorts): Readiness {
   return { kind: 'http', url: `http://${HOST}:${ports.health}/healthz/ready` };
 }
 
-export interface GatewayOptions {
-  programs: LocalMeshPrograms;
-  controlPlane: string;
+export interface GatewayOptions extends ProxyCommon {
   ports: ProxyPorts;
   ingressPort: number;
   tcpPort: number;
@@ -157,7 +184,7 @@ export function gatewaySpec(o: GatewayOptions): ComponentSpec {
     role: 'gateway',
     command: o.programs.node,
     args: [
-      ...proxyArgs(o.programs, o.controlPlane, o.ports),
+      ...proxyArgs(o, o.ports),
       '--workload',
       'istio-ingressgateway',
       '--namespace',
@@ -173,13 +200,12 @@ export function gatewaySpec(o: GatewayOptions): ComponentSpec {
       'http (Gateway port 8080)': `${HOST}:${o.ingressPort}`,
       'tcp (Gateway port 31400)': `${HOST}:${o.tcpPort}`,
       admin: `${HOST}:${o.ports.admin}`,
+      stats: `${HOST}:${o.ports.stats}`,
     },
   };
 }
 
-export interface ClientOptions {
-  programs: LocalMeshPrograms;
-  controlPlane: string;
+export interface ClientOptions extends ProxyCommon {
   ports: ProxyPorts;
 }
 
@@ -192,22 +218,18 @@ export function clientSpec(o: ClientOptions): ComponentSpec {
     name: 'curl-sidecar',
     role: 'sidecar',
     command: o.programs.node,
-    args: [
-      ...proxyArgs(o.programs, o.controlPlane, o.ports),
-      '--workload',
-      'curl',
-      '--labels',
-      'app=curl,version=v1',
-    ],
+    args: [...proxyArgs(o, o.ports), '--workload', 'curl', '--labels', 'app=curl,version=v1'],
     env: {},
     ready: proxyReady(o.ports),
-    ports: { 'HTTP_PROXY for you': `http://${HOST}:${o.ports.outbound}` },
+    ports: {
+      'HTTP_PROXY for you': `http://${HOST}:${o.ports.outbound}`,
+      admin: `${HOST}:${o.ports.admin}`,
+      stats: `${HOST}:${o.ports.stats}`,
+    },
   };
 }
 
-export interface WorkloadOptions {
-  programs: LocalMeshPrograms;
-  controlPlane: string;
+export interface WorkloadOptions extends ProxyCommon {
   workload: DemoWorkload;
   appPort: number;
   proxy: ProxyPorts;
@@ -242,7 +264,7 @@ export function sidecarSpec(o: WorkloadOptions): ComponentSpec {
     role: 'sidecar',
     command: o.programs.node,
     args: [
-      ...proxyArgs(o.programs, o.controlPlane, o.proxy),
+      ...proxyArgs(o, o.proxy),
       '--workload',
       workload.name,
       '--labels',
@@ -256,6 +278,7 @@ export function sidecarSpec(o: WorkloadOptions): ComponentSpec {
       inbound: `${HOST}:${o.proxy.inbound}`,
       outbound: `${HOST}:${o.proxy.outbound}`,
       admin: `${HOST}:${o.proxy.admin}`,
+      stats: `${HOST}:${o.proxy.stats}`,
     },
   };
 }

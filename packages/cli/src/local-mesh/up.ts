@@ -15,7 +15,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { get } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { parseMeshConfig } from '@mesh/rules';
 import { runApply } from '../apply.js';
 import type { ControlPlaneDeps } from '../connection.js';
 import { EXIT_FINDINGS, EXIT_OK } from '../guard.js';
@@ -28,6 +29,7 @@ import {
   BOOKINFO_WORKLOADS,
   controlPlaneSpec,
   gatewaySpec,
+  LOCAL_MESH_CONFIG,
   sidecarSpec,
   type ComponentSpec,
   type LocalMeshPrograms,
@@ -44,6 +46,7 @@ import {
   type LocalMeshState,
 } from './state.js';
 import { canListen, freePort, reservePorts } from './ports.js';
+import { prometheusConfig } from './prometheus.js';
 import { Supervisor, type Component, type SupervisorEvent } from './supervisor.js';
 
 export const DEMOS = ['bookinfo'] as const;
@@ -60,6 +63,8 @@ export interface UpOptions {
   clientPort: number;
   /** Keep the embedded store's config from the last run instead of starting empty. */
   keepConfig: boolean;
+  /** The user's MeshConfig file for every proxy; absent: LOCAL_MESH_CONFIG. */
+  meshConfig?: string;
   detach: boolean;
   /** How to run this same command again in the background (for --detach). */
   relaunch: readonly string[];
@@ -95,6 +100,14 @@ export async function runUp(options: UpOptions, io: CliIo, deps: LocalMeshDeps):
       io.stderr(
         `Stopped ${stopped} component(s) left running by an earlier meshctl up (pid ${stale.pid}).\n`,
       );
+  }
+  if (options.meshConfig !== undefined) {
+    // Checked before anything starts: every proxy would refuse it, one restart after another.
+    const problem = meshConfigProblem(options.meshConfig);
+    if (problem) {
+      io.stderr(`Error: ${problem}\n`);
+      return EXIT_FINDINGS;
+    }
   }
   reservePorts([
     options.ingressPort,
@@ -283,14 +296,18 @@ async function startMesh(
   state.controlPlaneHttp = `${m[3]}:${m[4]}`;
   save();
 
+  const common = {
+    programs,
+    controlPlane: state.controlPlane,
+    meshConfig: meshConfigFile(options, dataDir),
+  };
   const ingressPort = await portOr(options.ingressPort);
   const tcpPort = await portOr(options.tcpPort);
   state.ingress = { http: `localhost:${ingressPort}`, tcp: `localhost:${tcpPort}` };
   const specs: ComponentSpec[][] = [
     [
       gatewaySpec({
-        programs,
-        controlPlane: state.controlPlane,
+        ...common,
         ports: await proxyPorts(),
         ingressPort,
         tcpPort,
@@ -300,12 +317,11 @@ async function startMesh(
   const client = await proxyPorts();
   client.outbound = await portOr(options.clientPort);
   state.client = `http://127.0.0.1:${client.outbound}`;
-  specs.push([clientSpec({ programs, controlPlane: state.controlPlane, ports: client })]);
+  specs.push([clientSpec({ ...common, ports: client })]);
   const workloads = options.demo === 'bookinfo' ? BOOKINFO_WORKLOADS : [];
   for (const workload of workloads) {
     const w = {
-      programs,
-      controlPlane: state.controlPlane,
+      ...common,
       workload,
       appPort: await freePort(),
       proxy: await proxyPorts(),
@@ -323,6 +339,7 @@ async function startMesh(
     }),
   );
   save();
+  writeFileSync(join(dirname(dataDir), 'prometheus.yml'), prometheusConfig(state));
   const { ok } = marks(deps.colour);
   if (applied) io.stdout(`  ${ok} ${'config'.padEnd(28)} ${(await applied).join(', ')}\n`);
   if (options.demo === 'bookinfo') await demoAnswers(ingressPort, () => supervisor.stopping);
@@ -453,7 +470,7 @@ function describePorts(c: Component): string {
     const m = c.readyMatch();
     return m ? `  grpc ${m[1]}:${m[2]}, http ${m[3]}:${m[4]}, ${m[5]}` : '';
   }
-  const ports = Object.entries(c.spec.ports).filter(([k]) => k !== 'admin');
+  const ports = Object.entries(c.spec.ports).filter(([k]) => k !== 'admin' && k !== 'stats');
   return ports.length ? `  ${ports.map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
 }
 
@@ -463,7 +480,27 @@ async function proxyPorts(): Promise<ProxyPorts> {
     admin: await freePort(),
     health: await freePort(),
     inbound: await freePort(),
+    stats: await freePort(),
   };
+}
+
+function meshConfigProblem(file: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return `--mesh-config ${file}: cannot read it: ${(err as Error).message}`;
+  }
+  const parsed = parseMeshConfig(text, file);
+  return parsed.ok ? undefined : `invalid mesh config:\n  ${parsed.errors.join('\n  ')}`;
+}
+
+/** The MeshConfig file the proxies read: the user's, or the local mesh's written afresh. */
+function meshConfigFile(options: UpOptions, dataDir: string): string {
+  if (options.meshConfig !== undefined) return resolve(options.meshConfig);
+  const file = join(dirname(dataDir), 'mesh-config.yaml');
+  writeFileSync(file, LOCAL_MESH_CONFIG);
+  return file;
 }
 
 /**
