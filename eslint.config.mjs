@@ -87,7 +87,13 @@ export default tseslint.config(
             },
             {
               sourceTag: 'type:e2e',
-              onlyDependOnLibsWithTags: ['type:app', 'type:rules', 'type:proto', 'type:store'],
+              onlyDependOnLibsWithTags: [
+                'type:app',
+                'type:rules',
+                'type:proto',
+                'type:store',
+                'type:telemetry',
+              ],
             },
           ],
         },

@@ -3,12 +3,16 @@
 // to the client sidecar, the components' logs. Checks what the Istio docs say the user sees.
 // The whole suite runs twice: on the embedded store, and on a real etcd (`--etcd`).
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEtcd, type TestEtcd } from '@mesh/store/testing';
-import { cleanEnv, repo } from './support/processes.js';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@mesh/telemetry/testing';
+import { cleanEnv, repo, type Env } from './support/processes.js';
+import { startPrometheus, type TestPrometheus } from './support/prometheus.js';
+import { waitFor } from './support/wait.js';
 
 const MESHCTL = join(repo, 'apps/meshctl/bin/meshctl.js');
 const SAMPLES = join(repo, 'samples');
@@ -27,11 +31,16 @@ interface MeshState {
   components: { name: string; pid?: number; log: string; restarts: number }[];
 }
 
-function meshctl(home: string, args: readonly string[], input?: string): Promise<Run> {
+function meshctl(
+  home: string,
+  args: readonly string[],
+  input?: string,
+  env: Env = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MESHCTL, ...args], {
       cwd: repo,
-      env: cleanEnv({ MESH_HOME: home, NO_COLOR: '1' }),
+      env: cleanEnv({ MESH_HOME: home, NO_COLOR: '1', ...env }),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
@@ -93,6 +102,17 @@ describe.each([['embedded store'], ['etcd']])('the local mesh on the %s', (store
   let state: MeshState;
   let upRun: Run;
   let upMs: number;
+  let otlp: OtlpReceiver;
+  let prometheus: TestPrometheus;
+  /** `sum by (label)` of a PromQL expression, as label value -> number. */
+  const promBy = async (label: string, promql: string) => {
+    const out: Record<string, number> = {};
+    for (const s of await prometheus.query(`sum by (${label}) (${promql})`))
+      out[s.metric[label] ?? ''] = s.value;
+    return out;
+  };
+  const total = (counts: Record<string, number>) =>
+    Object.values(counts).reduce((a, b) => a + b, 0);
 
   /** One `meshctl apply -f` per file, in order, as a user follows a task's steps. */
   const apply = async (...files: string[]) => {
@@ -141,24 +161,31 @@ describe.each([['embedded store'], ['etcd']])('the local mesh on the %s', (store
       etcd = await startEtcd();
       storeFlags.push('--etcd', etcd.endpoint);
     }
+    // Every proxy exports its spans here (OTLP/HTTP, protobuf), batched for 200 ms.
+    otlp = await startOtlpReceiver();
     const started = Date.now();
-    upRun = await meshctl(home, [
-      'up',
-      '--demo',
-      'bookinfo',
-      '--detach',
-      '--ingress-port',
-      '0',
-      '--tcp-port',
-      '0',
-      '--client-port',
-      '0',
-      '--control-plane-port',
-      '0',
-      '--control-plane-http-port',
-      '0',
-      ...storeFlags,
-    ]);
+    upRun = await meshctl(
+      home,
+      [
+        'up',
+        '--demo',
+        'bookinfo',
+        '--detach',
+        '--ingress-port',
+        '0',
+        '--tcp-port',
+        '0',
+        '--client-port',
+        '0',
+        '--control-plane-port',
+        '0',
+        '--control-plane-http-port',
+        '0',
+        ...storeFlags,
+      ],
+      undefined,
+      { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '200' },
+    );
     upMs = Date.now() - started;
     if (upRun.code !== 0) {
       let log = '';
@@ -170,6 +197,8 @@ describe.each([['embedded store'], ['etcd']])('the local mesh on the %s', (store
       throw new Error(`meshctl up failed (${upRun.code}):\n${upRun.out}\n${upRun.err}\n${log}`);
     }
     state = JSON.parse(readFileSync(join(home, 'local-mesh/state.json'), 'utf8')) as MeshState;
+    // Prometheus with the scrape config meshctl up wrote for this mesh.
+    prometheus = await startPrometheus(join(home, 'local-mesh/prometheus.yml'));
     // Startup time is a benchmark figure, not a test assertion; it is shown for the record.
     process.stderr.write(`meshctl up --demo bookinfo (${store}): ready in ${upMs} ms\n`);
   }, 120_000);
@@ -191,6 +220,8 @@ describe.each([['embedded store'], ['etcd']])('the local mesh on the %s', (store
       if (!process.env.KEEP_MESH) rmSync(home, { recursive: true, force: true });
     }
     await etcd?.dispose();
+    await prometheus?.stop();
+    await otlp?.close();
   }, 60_000);
 
   it('says what runs where, and a second `meshctl up` says one is running', async () => {
@@ -273,12 +304,45 @@ describe.each([['embedded store'], ['etcd']])('the local mesh on the %s', (store
     await apply('bookinfo/virtual-service-all-v1.yaml');
     await apply('bookinfo/tasks/virtual-service-reviews-50-v3.yaml');
     await settle(async () => (await times(10, 5, () => page())).some((p) => p.version === 'v3'));
+    // What reviews' sidecars reported so far, once Prometheus has scraped it all (two equal reads).
+    const reviewsByVersion = () =>
+      promBy(
+        'destination_version',
+        'istio_requests_total{reporter="destination",destination_service_name="reviews"}',
+      );
+    let previous = -1;
+    const before = await waitFor(
+      'Prometheus to hold every earlier reviews request',
+      async () => {
+        await new Promise((r) => setTimeout(r, 1500));
+        const now = await reviewsByVersion();
+        const settled = total(now) === previous && previous > 0;
+        previous = total(now);
+        return settled ? now : undefined;
+      },
+      (v) => v !== undefined,
+      20_000,
+      0,
+    );
     const pages = await times(1000, 8, () => page());
     const c = count(pages.map((p) => p.version));
     expect(Object.keys(c).sort()).toEqual(['v1', 'v3']);
     // sd of a fair split over 1,000 is 15.8: within a few percent means 440-560 (3.8 sd).
     expect(Math.abs(c.v3! - 500)).toBeLessThanOrEqual(60);
     expect(pages.find((p) => p.version === 'v3')!.body).toContain('color:red');
+    // The same split as Istio's dashboards show it: PromQL over the destination's reports.
+    const after = await waitFor(
+      'Prometheus to see the 1,000 requests',
+      reviewsByVersion,
+      (now) => total(now) - total(before!) >= 1000,
+      20_000,
+      500,
+    );
+    const v3 = after['v3']! - (before!['v3'] ?? 0);
+    const v1 = after['v1']! - (before!['v1'] ?? 0);
+    expect(Math.abs(v3 - c.v3!)).toBeLessThanOrEqual(5);
+    expect(Math.abs(v3 / (v1 + v3) - 0.5)).toBeLessThanOrEqual(0.06);
+    expect(after['v2'] ?? 0).toBe(before!['v2'] ?? 0);
     // meshctl describe says the same, from the control plane's view.
     const described = await meshctl(home, ['describe', 'svc', 'reviews', '-o', 'json']);
     expect(described.code).toBe(0);
@@ -294,8 +358,72 @@ describe.each([['embedded store'], ['etcd']])('the local mesh on the %s', (store
 
     await apply('bookinfo/tasks/virtual-service-reviews-v3.yaml');
     await settle(async () => (await times(10, 5, () => page())).every((p) => p.version === 'v3'));
+    // meshctl stat reads the proxies over a window while the pages are served: all to v3.
+    const stat = meshctl(home, ['stat', 'service', 'reviews', '--window', '4s', '-o', 'json']);
+    await new Promise((r) => setTimeout(r, 700));
     expect(count((await times(50, 5, () => page())).map((p) => p.version))).toEqual({ v3: 50 });
+    const statRun = await stat;
+    expect(statRun).toMatchObject({ code: 0 });
+    const rows = (
+      JSON.parse(statRun.out) as {
+        rows: { version: string; requests: number; successRate: number; rps: number }[];
+      }
+    ).rows.filter((r) => r.requests > 0);
+    expect(rows.map((r) => r.version)).toEqual(['v3']);
+    expect(rows[0]!.requests).toBe(50);
+    expect(rows[0]!.successRate).toBe(1);
   }, 90_000);
+
+  it('tracing: one trace through the gateway, productpage, reviews v3 and ratings, every span parented', async () => {
+    // reviews is all v3 now (the task above ends there), and v3 calls ratings.
+    const traceId = randomBytes(16).toString('hex');
+    const root = randomBytes(8).toString('hex');
+    // A sampled incoming traceparent is honoured whatever the 1% default says, as in Istio.
+    const res = await fetch(`${ingress()}/productpage`, {
+      headers: { traceparent: `00-${traceId}-${root}-01` },
+    });
+    expect(versionOf(await res.text())).toBe('v3');
+    const ofTrace = () => otlp.spans().filter((s) => s.traceId === traceId);
+    const spans = await waitFor('8 spans of the trace', ofTrace, (s) => s.length >= 8, 15_000);
+    const find = (service: string, kind: string, name: string) => {
+      const found = spans.filter(
+        (s) => s.resource['service.name'] === service && s.kind === kind && s.name === name,
+      );
+      // Exactly one such span: the one-line message names which is missing or doubled.
+      expect([found.length, `${service} ${kind} ${name}`]).toEqual([
+        1,
+        `${service} ${kind} ${name}`,
+      ]);
+      return found[0]!;
+    };
+    const svc = (name: string) => `${name}.default.svc.cluster.local:9080/*`;
+    const gateway = find('istio-ingressgateway.istio-system', 'client', svc('productpage'));
+    const productpage = find('productpage.default', 'server', svc('productpage'));
+    const toDetails = find('productpage.default', 'client', svc('details'));
+    const details = find('details.default', 'server', svc('details'));
+    const toReviews = find('productpage.default', 'client', svc('reviews'));
+    const reviews = find('reviews.default', 'server', svc('reviews'));
+    const toRatings = find('reviews.default', 'client', svc('ratings'));
+    const ratings = find('ratings.default', 'server', svc('ratings'));
+    const parentOf = (s: ReceivedSpan) => s.parentSpanId;
+    expect(parentOf(gateway)).toBe(root);
+    expect(parentOf(productpage)).toBe(gateway.spanId);
+    expect(parentOf(toDetails)).toBe(productpage.spanId);
+    expect(parentOf(details)).toBe(toDetails.spanId);
+    expect(parentOf(toReviews)).toBe(productpage.spanId);
+    expect(parentOf(reviews)).toBe(toReviews.spanId);
+    expect(parentOf(toRatings)).toBe(reviews.spanId);
+    expect(parentOf(ratings)).toBe(toRatings.spanId);
+    // What a user reads on a span: the call, its outcome, where it went, who answered.
+    expect(toReviews.attributes).toMatchObject({
+      'http.method': 'GET',
+      'http.status_code': '200',
+      upstream_cluster: expect.stringMatching(/^outbound\|9080\|(v3)?\|reviews\.default/),
+      response_flags: '-',
+    });
+    expect(reviews.resource['service.name']).toBe('reviews.default');
+    for (const s of spans) expect(s.endTimeUnixNano).toBeGreaterThanOrEqual(s.startTimeUnixNano);
+  }, 30_000);
 
   it('request timeouts: a 2 s ratings delay, then a 0.5 s timeout on reviews', async () => {
     await apply(
@@ -347,6 +475,19 @@ describe.each([['embedded store'], ['etcd']])('the local mesh on the %s', (store
     expect(results.some((r) => r.status === 200)).toBe(true);
     expect(overflowed.length).toBeGreaterThan(0);
     expect(overflowed.every((r) => /UO/.test(r.flag) || /overflow/i.test(r.flag))).toBe(true);
+    // Istio's metrics say the same: the client sidecar reported them with response_flags UO.
+    const flagged = await waitFor(
+      'Prometheus to see the UO responses',
+      () =>
+        promBy(
+          'response_flags',
+          'istio_requests_total{reporter="source",source_workload="curl",destination_service_name="httpbin",response_code="503"}',
+        ),
+      (byFlag) => (byFlag['UO'] ?? 0) >= overflowed.length,
+      15_000,
+      500,
+    );
+    expect(flagged['UO']).toBe(overflowed.length);
   });
 
   it('mirroring: httpbin v1 answers, v2 receives a copy of every request', async () => {
@@ -408,6 +549,66 @@ describe.each([['embedded store'], ['etcd']])('the local mesh on the %s', (store
     // 20% of 200: sd 5.7; 5 sd either side.
     expect(Math.abs(split['two hi']! - 40)).toBeLessThan(29);
   }, 60_000);
+
+  it("Istio's standard metrics reach Prometheus with Istio's names and label sets", async () => {
+    // Everything above sent HTTP through both kinds of reporter, and TCP through tcp-echo.
+    const istioLabels = [
+      'reporter',
+      'source_workload',
+      'source_workload_namespace',
+      'source_app',
+      'source_version',
+      'destination_workload',
+      'destination_workload_namespace',
+      'destination_app',
+      'destination_version',
+      'destination_service',
+      'destination_service_name',
+      'destination_service_namespace',
+      'connection_security_policy',
+    ];
+    // grpc_response_status is '' on plain HTTP requests, and Prometheus stores no empty label
+    // (Istio's series look the same); the exposition tests pin that the proxy writes it.
+    const http = [...istioLabels, 'request_protocol', 'response_code', 'response_flags'];
+    // Istio's TCP metrics carry request_protocol too, always "tcp".
+    const tcp = [...istioLabels, 'request_protocol', 'response_flags'];
+    const scrape = ['__name__', 'job', 'instance', 'component'];
+    const expected: [string, string[]][] = [
+      ['istio_requests_total', http],
+      ['istio_request_duration_milliseconds_bucket', [...http, 'le']],
+      ['istio_request_duration_milliseconds_sum', http],
+      ['istio_request_duration_milliseconds_count', http],
+      ['istio_request_bytes_bucket', [...http, 'le']],
+      ['istio_response_bytes_bucket', [...http, 'le']],
+      ['istio_tcp_sent_bytes_total', tcp],
+      ['istio_tcp_received_bytes_total', tcp],
+      ['istio_tcp_connections_opened_total', tcp],
+      ['istio_tcp_connections_closed_total', tcp],
+    ];
+    for (const [metric, labels] of expected) {
+      const series = await waitFor(
+        `series of ${metric}`,
+        () => prometheus.series(metric),
+        (s) => s.length > 0,
+        10_000,
+        500,
+      );
+      for (const s of series) {
+        const keys = Object.keys(s).filter((k) => k !== 'grpc_response_status');
+        expect([metric, keys.sort()]).toEqual([metric, [...labels, ...scrape].sort()]);
+        if (metric.startsWith('istio_tcp_')) expect(s['request_protocol']).toBe('tcp');
+      }
+    }
+    // The TCP task's connections, as the gateway (a source reporter) saw them.
+    const echo = await promBy(
+      'destination_service_name',
+      'istio_tcp_connections_closed_total{reporter="source",source_workload="istio-ingressgateway"}',
+    );
+    expect(echo['tcp-echo']).toBeGreaterThanOrEqual(10);
+    // Workload health beside them: Envoy's gauge names, per cluster.
+    const pending = await prometheus.query('envoy_cluster_upstream_rq_pending_active');
+    expect(pending.length).toBeGreaterThan(0);
+  }, 30_000);
 
   it('a broken config is refused with a clear error and traffic is unchanged', async () => {
     await apply(
