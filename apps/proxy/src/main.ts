@@ -10,7 +10,10 @@ const env = process.env;
 const warn = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 
 await runProxyProcess(process.argv.slice(2), env, {
-  metrics: (health) => createMeshMetrics({ health, onError: (err) => warn(err.message) }),
+  // MESH_METRICS=off: nobody subscribes, so requests publish nothing (benchmarks measure the cost).
+  ...(env['MESH_METRICS'] !== 'off' && {
+    metrics: (health) => createMeshMetrics({ health, onError: (err) => warn(err.message) }),
+  }),
   async tracing(node) {
     if (!env['OTEL_EXPORTER_OTLP_ENDPOINT'] && !env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'])
       return undefined;
