@@ -74,8 +74,16 @@ export interface IstioAggregatorOptions {
   readonly maxSeries: number;
 }
 
+/**
+ * Series found by the identity of the event's peer objects plus its few per-request labels: a
+ * sidecar sends the same few frozen peers again and again, so most requests skip building the
+ * 17-label key. Only frozen peers are trusted this way; a mutable one could change under the key.
+ */
+type PeerSeries = WeakMap<object, WeakMap<object, Map<string, HttpSeries>>>;
+
 export class IstioAggregator implements MetricProducer {
   private readonly http = new Map<string, HttpSeries>();
+  private readonly byPeers: PeerSeries = new WeakMap();
   private readonly tcp = new Map<string, TcpSeries>();
   private readonly httpScratch: string[] = new Array<string>(HTTP_LABELS.length);
   private readonly tcpScratch: string[] = new Array<string>(TCP_LABELS.length);
@@ -90,7 +98,7 @@ export class IstioAggregator implements MetricProducer {
     const refused = httpValues(event, values);
     if (refused) return refused;
     const e = event as HttpRequestEvent;
-    const s = this.httpSeries(values.join(SEP), values);
+    const s = this.httpSeriesOf(e, values);
     s.requests += 1;
     this.observe(s.duration, e.durationMs);
     this.observe(s.requestBytes, e.requestBytes);
@@ -155,6 +163,26 @@ export class IstioAggregator implements MetricProducer {
 
   private newHistogram(): Histogram {
     return { counts: new Array<number>(this.buckets.length + 1).fill(0), sum: 0, count: 0 };
+  }
+
+  private httpSeriesOf(e: HttpRequestEvent, values: readonly string[]): HttpSeries {
+    const { source, destination } = e;
+    if (!Object.isFrozen(source) || !Object.isFrozen(destination)) {
+      return this.httpSeries(values.join(SEP), values);
+    }
+    let byDestination = this.byPeers.get(source);
+    if (!byDestination) this.byPeers.set(source, (byDestination = new WeakMap()));
+    let rest = byDestination.get(destination);
+    if (!rest) byDestination.set(destination, (rest = new Map()));
+    // values[0] and [12..16]: reporter, protocol, code, grpc status, flags, security policy.
+    const short = `${values[0]}${SEP}${values[12]}${SEP}${values[13]}${SEP}${values[14]}${SEP}${values[15]}${SEP}${values[16]}`;
+    let s = rest.get(short);
+    if (!s) {
+      s = this.httpSeries(values.join(SEP), values);
+      // Overflowed requests are not remembered: a later free slot must get its own series.
+      if (s.attributes !== OVERFLOW) rest.set(short, s);
+    }
+    return s;
   }
 
   private httpSeries(key: string, values: readonly string[]): HttpSeries {

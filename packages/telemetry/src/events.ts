@@ -5,6 +5,13 @@
 /** One event per finished HTTP or gRPC request, as seen by one sidecar: {@link HttpRequestEvent}. */
 export const HTTP_CHANNEL = 'mesh:proxy:http';
 
+/**
+ * The {@link HttpRequestEvent} of a sampled request again, with its `span`, published only for
+ * those: tracing subscribes here, so the 99% of requests that are not sampled cost it nothing,
+ * not even the event's construction when metrics are off.
+ */
+export const SPAN_CHANNEL = 'mesh:proxy:span';
+
 /** TCP connection lifecycle and byte counts, as seen by one sidecar: {@link TcpConnectionEvent}. */
 export const TCP_CHANNEL = 'mesh:proxy:tcp';
 

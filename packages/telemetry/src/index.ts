@@ -1,5 +1,6 @@
 export {
   HTTP_CHANNEL,
+  SPAN_CHANNEL,
   TCP_CHANNEL,
   UNKNOWN,
   type ClusterHealth,
@@ -41,5 +42,5 @@ export {
   type SpanIds,
   type TraceContext,
 } from './trace-context.js';
-export { tracingConfigured } from './tracing-config.js';
+export { metricsExportConfigured, tracingConfigured } from './tracing-config.js';
 export type { MeshTracing, MeshTracingOptions, TracingNode } from './tracing.js';

@@ -13,7 +13,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import { IstioAggregator } from './aggregator.js';
 import { HTTP_CHANNEL, TCP_CHANNEL, type ProxyHealthSource } from './events.js';
 import { HealthProducer } from './health.js';
@@ -41,6 +41,8 @@ export interface MeshMetrics {
   readonly handler: RequestListener;
   /** Unsubscribes from the channels and stops the SDK. Idempotent. */
   shutdown(): Promise<void>;
+  /** What the scrape reads (Istio's metrics, proxy health), for another reader such as OTLP push. */
+  readonly producers: readonly MetricProducer[];
 }
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -53,11 +55,14 @@ export function createMeshMetrics(options: MeshMetricsOptions = {}): MeshMetrics
   const onError = options.onError ?? (() => {});
 
   const istio = new IstioAggregator({ maxSeries: options.maxSeriesPerMetric ?? 2000 });
+  const producers: MetricProducer[] = options.health
+    ? [new HealthProducer(options.health), istio]
+    : [istio];
   const reader = new PrometheusExporter({
     preventServerStart: true,
     withoutScopeInfo: true,
     withoutTargetInfo: true,
-    metricProducers: options.health ? [new HealthProducer(options.health), istio] : [istio],
+    metricProducers: producers,
   });
   const serializer = new PrometheusSerializer(undefined, false, undefined, true, true);
   const provider = new MeterProvider({ readers: [reader] });
@@ -129,6 +134,7 @@ export function createMeshMetrics(options: MeshMetricsOptions = {}): MeshMetrics
   return {
     prometheusText,
     handler,
+    producers,
     shutdown() {
       closed ??= (async () => {
         unsubscribe(HTTP_CHANNEL, onHttp);

@@ -6,6 +6,7 @@ export {
   type OtlpSpanKind,
   type OtlpStatusCode,
   type OtlpValue,
+  type ReceivedMetricPoint,
   type ReceivedRequest,
   type ReceivedSpan,
 } from './test-support/otlp-receiver.js';

@@ -378,6 +378,15 @@ describe('traceHeaders', () => {
     ]);
   });
 
+  it('without b3 only the W3C headers go out', () => {
+    expect(
+      traceHeaders(
+        { traceId: TRACE, spanId: SPAN, parentSpanId: SPAN, sampled: true },
+        { b3: false },
+      ),
+    ).toEqual([['traceparent', `00-${TRACE}-${SPAN}-01`]]);
+  });
+
   it('the next hop reads back exactly this span as its parent', () => {
     const span = startSpanIds(
       from({ traceparent: `00-${TRACE}-${SPAN}-01`, tracestate: 'k=v' }),

@@ -219,15 +219,20 @@ function roll(percent: number, rng: () => number): boolean {
 
 /**
  * Headers for the next hop, so it sees `span` as its parent: `traceparent`, `tracestate` when
- * there is one, and B3 multi (`x-b3-parentspanid` only when the span has a parent). Both formats
- * go out because a mesh may hold Zipkin-instrumented apps and W3C ones side by side.
+ * there is one, and with `b3` the B3 multi headers too (`x-b3-parentspanid` only when the span has
+ * a parent). Callers write B3 when the request came with B3, so Zipkin-instrumented apps keep
+ * their format and W3C-only traffic does not carry four more headers on every hop.
  */
-export function traceHeaders(span: SpanIds): ReadonlyArray<readonly [string, string]> {
+export function traceHeaders(
+  span: SpanIds,
+  options: { readonly b3?: boolean } = { b3: true },
+): ReadonlyArray<readonly [string, string]> {
   const flag = span.sampled ? '1' : '0';
   const headers: Array<readonly [string, string]> = [
     ['traceparent', `00-${span.traceId}-${span.spanId}-0${flag}`],
   ];
   if (span.traceState) headers.push(['tracestate', span.traceState]);
+  if (!options.b3) return headers;
   headers.push(['x-b3-traceid', span.traceId], ['x-b3-spanid', span.spanId]);
   if (span.parentSpanId) headers.push(['x-b3-parentspanid', span.parentSpanId]);
   headers.push(['x-b3-sampled', flag]);

@@ -28,6 +28,19 @@ export function tracingConfigured(env: Env): boolean {
 }
 
 /**
+ * True when an OTLP endpoint is set (`OTEL_EXPORTER_OTLP_ENDPOINT` or
+ * `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`) and `OTEL_METRICS_EXPORTER` does not say `none`.
+ */
+export function metricsExportConfigured(env: Env): boolean {
+  const exporters = value(env, 'OTEL_METRICS_EXPORTER')?.toLowerCase().split(',');
+  if (exporters?.some((e) => e.trim() === 'none')) return false;
+  return (
+    value(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT') !== undefined ||
+    value(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined
+  );
+}
+
+/**
  * `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`, else http/protobuf.
  * `unsupported` names a value we cannot honour (`grpc`: no gRPC exporter is bundled).
  */

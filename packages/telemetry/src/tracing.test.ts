@@ -1,7 +1,7 @@
 // Spans published on the real channel, exported by the real OTLP exporters over HTTP to a real
 // receiver that decodes what arrived on the wire.
 import type { HttpRequestEvent, ProxySpan } from './events.js';
-import { httpEvent, publishHttp } from './test-support/events.js';
+import { httpEvent, publishSpan } from './test-support/events.js';
 import { startOtlpReceiver, type OtlpReceiver } from './testing.js';
 import { createMeshTracing, type MeshTracing, type MeshTracingOptions } from './tracing.js';
 
@@ -85,7 +85,7 @@ describe.each([
       errors,
     });
 
-    publishHttp(sampled({ traceState: 'congo=t61rcWkgMzE' }));
+    publishSpan(sampled({ traceState: 'congo=t61rcWkgMzE' }));
     const [span] = await received(t, r);
 
     expect(r.requests().map((q) => [q.path, q.contentType])).toEqual([['/v1/traces', contentType]]);
@@ -151,7 +151,7 @@ describe.each([
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol },
     });
 
-    publishHttp(
+    publishSpan(
       sampled(
         {
           kind: 'server',
@@ -196,7 +196,7 @@ describe('span status and attributes', () => {
   ])('%s', async (_rule, responseCode, code) => {
     const r = await receiver();
     const t = tracing({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url } });
-    publishHttp(sampled({}, { responseCode }));
+    publishSpan(sampled({}, { responseCode }));
     const [span] = await received(t, r);
     expect(span?.status.code).toBe(code);
     expect(span?.attributes['error']).toBe(code === 'error' ? 'true' : undefined);
@@ -215,7 +215,7 @@ describe('span status and attributes', () => {
       app: 'unknown',
       version: 'unknown',
     };
-    publishHttp(
+    publishSpan(
       sampled(
         {},
         {
@@ -256,7 +256,7 @@ describe('exporter configuration', () => {
         OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
       },
     });
-    publishHttp(sampled());
+    publishSpan(sampled());
     await received(t, r);
     const [request] = r.requests();
     expect(request?.headers).toMatchObject({
@@ -277,7 +277,7 @@ describe('exporter configuration', () => {
       if (saved === undefined) delete process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
       else process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = saved;
     }
-    publishHttp(sampled());
+    publishSpan(sampled());
     expect((await received(t, r)).map((s) => s.spanId)).toEqual([SPAN]);
   });
 
@@ -291,7 +291,7 @@ describe('exporter configuration', () => {
     expect(errors.map((e) => e.message)).toEqual([
       'OTLP protocol grpc is not supported; using http/protobuf',
     ]);
-    publishHttp(sampled());
+    publishSpan(sampled());
     await received(t, r);
     expect(r.requests()[0]?.contentType).toBe('application/x-protobuf');
   });
@@ -303,7 +303,7 @@ describe('exporter configuration', () => {
       env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${r.url}/not-traces` },
       errors,
     });
-    publishHttp(sampled());
+    publishSpan(sampled());
     await expect(t.flush()).resolves.toBeUndefined();
     expect(r.requests().map((q) => q.path)).toEqual(['/not-traces']);
     expect(errors).toHaveLength(1);
@@ -315,8 +315,8 @@ describe('what is not exported', () => {
   it('an event without a span exports nothing', async () => {
     const r = await receiver();
     const t = tracing({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url } });
-    publishHttp(httpEvent());
-    publishHttp(sampled({ spanId: 'aaaaaaaaaaaaaaaa' }));
+    publishSpan(httpEvent());
+    publishSpan(sampled({ spanId: 'aaaaaaaaaaaaaaaa' }));
     await received(t, r);
     expect(r.spans().map((s) => s.spanId)).toEqual(['aaaaaaaaaaaaaaaa']);
   });
@@ -345,22 +345,22 @@ describe('what is not exported', () => {
         },
       }),
     ];
-    for (const event of broken) expect(() => publishHttp(event)).not.toThrow();
-    publishHttp(sampled({ spanId: 'cccccccccccccccc' }));
+    for (const event of broken) expect(() => publishSpan(event)).not.toThrow();
+    publishSpan(sampled({ spanId: 'cccccccccccccccc' }));
     await received(t, r);
 
     expect(r.spans().map((s) => s.spanId)).toEqual(['cccccccccccccccc']);
     expect(errors.map((e) => e.message)).toEqual([
-      'dropped a span on mesh:proxy:http: span is not an object',
-      'dropped a span on mesh:proxy:http: bad traceId',
-      'dropped a span on mesh:proxy:http: bad traceId',
-      'dropped a span on mesh:proxy:http: bad spanId',
-      'dropped a span on mesh:proxy:http: bad parentSpanId',
-      'dropped a span on mesh:proxy:http: bad kind',
-      'dropped a span on mesh:proxy:http: bad startTimeUnixMs',
-      'dropped a span on mesh:proxy:http: bad durationMs',
-      'dropped a span on mesh:proxy:http: bad retryCount',
-      'dropped a span on mesh:proxy:http: bad url',
+      'dropped a span on mesh:proxy:span: span is not an object',
+      'dropped a span on mesh:proxy:span: bad traceId',
+      'dropped a span on mesh:proxy:span: bad traceId',
+      'dropped a span on mesh:proxy:span: bad spanId',
+      'dropped a span on mesh:proxy:span: bad parentSpanId',
+      'dropped a span on mesh:proxy:span: bad kind',
+      'dropped a span on mesh:proxy:span: bad startTimeUnixMs',
+      'dropped a span on mesh:proxy:span: bad durationMs',
+      'dropped a span on mesh:proxy:span: bad retryCount',
+      'dropped a span on mesh:proxy:span: bad url',
       'boom',
     ]);
   });
@@ -372,7 +372,7 @@ describe('what is not exported', () => {
         throw new Error('callback bug');
       },
     });
-    expect(() => publishHttp(sampled({ traceId: 'bad' }))).not.toThrow();
+    expect(() => publishSpan(sampled({ traceId: 'bad' }))).not.toThrow();
   });
 });
 
@@ -380,11 +380,11 @@ describe('shutdown', () => {
   it('exports what is pending, stops listening, and is idempotent', async () => {
     const r = await receiver();
     const t = createMeshTracing({ node, env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url } });
-    publishHttp(sampled({ spanId: 'dddddddddddddddd' }));
+    publishSpan(sampled({ spanId: 'dddddddddddddddd' }));
     const first = t.shutdown();
     expect(t.shutdown()).toBe(first);
     await first;
-    publishHttp(sampled({ spanId: 'eeeeeeeeeeeeeeee' }));
+    publishSpan(sampled({ spanId: 'eeeeeeeeeeeeeeee' }));
     await t.flush();
     expect(r.spans().map((s) => s.spanId)).toEqual(['dddddddddddddddd']);
   });

@@ -1,6 +1,6 @@
 // createMeshTracing: the proxy process's span exporter. The proxy library decides sampling and
-// propagates ids itself (trace-context.ts) and publishes each sampled request's span on its HTTP
-// event; this subscribes to those events and ships them as OTLP over HTTP, batched, to whatever
+// propagates ids itself (trace-context.ts) and publishes each sampled request's HTTP event, span
+// included, on SPAN_CHANNEL; this subscribes to those events and ships them as OTLP over HTTP, batched, to whatever
 // the standard OTEL_EXPORTER_OTLP_* variables name. Load it only when tracingConfigured() says
 // there is a collector: it pulls in the trace SDK and both OTLP exporters.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
@@ -8,7 +8,7 @@ import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/export
 import { OTLPTraceExporter as OtlpHttpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { HTTP_CHANNEL, type HttpRequestEvent } from './events.js';
+import { SPAN_CHANNEL, type HttpRequestEvent } from './events.js';
 import { otlpProtocol, otlpSettingsFromEnv, type Env } from './tracing-config.js';
 import {
   canonicalService,
@@ -91,7 +91,7 @@ export function createMeshTracing(options: MeshTracingOptions): MeshTracing {
       if (event.span === undefined) return;
       const problem = spanProblem(event);
       if (problem) {
-        onError(new Error(`dropped a span on ${HTTP_CHANNEL}: ${problem}`));
+        onError(new Error(`dropped a span on ${SPAN_CHANNEL}: ${problem}`));
         return;
       }
       processor.onEnd(toReadableSpan(event, event.span, common));
@@ -99,7 +99,7 @@ export function createMeshTracing(options: MeshTracingOptions): MeshTracing {
       onError(err instanceof Error ? err : new Error(String(err)));
     }
   };
-  subscribe(HTTP_CHANNEL, onHttp);
+  subscribe(SPAN_CHANNEL, onHttp);
 
   let closed: Promise<void> | undefined;
   const settle = (p: Promise<void>) =>
@@ -108,7 +108,7 @@ export function createMeshTracing(options: MeshTracingOptions): MeshTracing {
     flush: () => settle(processor.forceFlush()),
     shutdown() {
       closed ??= (() => {
-        unsubscribe(HTTP_CHANNEL, onHttp);
+        unsubscribe(SPAN_CHANNEL, onHttp);
         return settle(processor.shutdown());
       })();
       return closed;

@@ -2,6 +2,7 @@
 import { channel } from 'node:diagnostics_channel';
 import {
   HTTP_CHANNEL,
+  SPAN_CHANNEL,
   TCP_CHANNEL,
   type DestinationPeer,
   type HttpRequestEvent,
@@ -11,6 +12,7 @@ import {
 
 const http = channel(HTTP_CHANNEL);
 const tcp = channel(TCP_CHANNEL);
+const span = channel(SPAN_CHANNEL);
 
 export const productpage: Peer = {
   workload: 'productpage-v1',
@@ -64,6 +66,11 @@ export function tcpEvent(
 
 export function publishHttp(event: unknown): void {
   http.publish(event);
+}
+
+/** As the proxy publishes a sampled request's event for tracing. */
+export function publishSpan(event: unknown): void {
+  span.publish(event);
 }
 
 export function publishTcp(event: unknown): void {

@@ -95,6 +95,18 @@ export interface ReceivedRequest {
   readonly error?: string;
 }
 
+/** One data point of an OTLP/JSON metrics export, flattened: a sum's or gauge's value, a histogram's count and sum. */
+export interface ReceivedMetricPoint {
+  readonly metric: string;
+  readonly attributes: OtlpAttributes;
+  readonly resource: OtlpAttributes;
+  /** Sum or gauge value; undefined for histograms. */
+  readonly value?: number;
+  /** Histogram count and sum; undefined for sums and gauges. */
+  readonly count?: number;
+  readonly sum?: number;
+}
+
 export interface OtlpReceiver {
   /** `http://127.0.0.1:<port>`: an `OTEL_EXPORTER_OTLP_ENDPOINT` (traces go to `/v1/traces`). */
   readonly url: string;
@@ -102,6 +114,8 @@ export interface OtlpReceiver {
   spans(): ReceivedSpan[];
   /** Every request received so far, decodable or not. */
   requests(): ReceivedRequest[];
+  /** Metric points of every OTLP/JSON metrics export so far (protobuf metrics are refused: 400). */
+  metricPoints(): ReceivedMetricPoint[];
   /** Resolves once at least `n` spans have arrived; rejects after `timeoutMs`, saying how many did. */
   waitForSpans(n: number, timeoutMs?: number): Promise<ReceivedSpan[]>;
   close(): Promise<void>;
@@ -110,6 +124,7 @@ export interface OtlpReceiver {
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const received: ReceivedSpan[] = [];
   const requests: ReceivedRequest[] = [];
+  const points: ReceivedMetricPoint[] = [];
   const waiters = new Set<() => void>();
 
   const server = createServer((req, res) => {
@@ -122,6 +137,20 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const contentType = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim() ?? '';
     const request = { path, contentType, headers: req.headers };
+    if (req.method === 'POST' && path === '/v1/metrics') {
+      try {
+        if (contentType !== 'application/json')
+          throw new Error('this receiver decodes OTLP/JSON metrics only');
+        const raw = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+        points.push(...metricsFromJson(JSON.parse(raw.toString('utf8')) as Obj));
+        requests.push(request);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      } catch (err) {
+        requests.push({ ...request, error: String(err) });
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(String(err));
+      }
+      return;
+    }
     if (req.method !== 'POST' || path !== '/v1/traces') {
       requests.push({ ...request, error: `${req.method} ${path}: not an OTLP trace export` });
       res.writeHead(404).end();
@@ -154,6 +183,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     url: `http://127.0.0.1:${port}`,
     spans: () => [...received],
     requests: () => [...requests],
+    metricPoints: () => [...points],
     waitForSpans(n, timeoutMs = 5_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -292,5 +322,45 @@ function attributes(
 ): OtlpAttributes {
   const out: OtlpAttributes = {};
   for (const kv of kvs ?? []) out[String(kv['key'])] = value(kv['value'] as Obj | undefined);
+  return out;
+}
+
+// ---- metrics (OTLP/JSON) ----
+
+function metricsFromJson(request: Obj): ReceivedMetricPoint[] {
+  const out: ReceivedMetricPoint[] = [];
+  for (const rm of (request['resourceMetrics'] as Obj[] | undefined) ?? []) {
+    const resource = attributes(
+      ((rm['resource'] as Obj | undefined)?.['attributes'] as Obj[] | undefined) ?? [],
+      jsonValue,
+    );
+    for (const sm of (rm['scopeMetrics'] as Obj[] | undefined) ?? []) {
+      for (const m of (sm['metrics'] as Obj[] | undefined) ?? []) {
+        const metric = String(m['name']);
+        for (const kind of ['sum', 'gauge', 'histogram'] as const) {
+          const data = m[kind] as { dataPoints?: Obj[] } | undefined;
+          for (const p of data?.dataPoints ?? []) {
+            const attrs = attributes((p['attributes'] as Obj[] | undefined) ?? [], jsonValue);
+            out.push(
+              kind === 'histogram'
+                ? {
+                    metric,
+                    attributes: attrs,
+                    resource,
+                    count: Number(p['count']),
+                    sum: Number(p['sum']),
+                  }
+                : {
+                    metric,
+                    attributes: attrs,
+                    resource,
+                    value: Number(p['asInt'] ?? p['asDouble']),
+                  },
+            );
+          }
+        }
+      }
+    }
+  }
   return out;
 }
