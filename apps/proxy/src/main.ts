@@ -4,7 +4,12 @@
 // with nowhere to send them never loads the trace SDK.
 import './v8-flags.js';
 import { runProxyProcess, selfPeer } from '@mesh/proxy';
+// nx's rule assumes a bundler splitting whole projects; here the lazy imports below are separate
+// subpath entries (the trace SDK, the OTLP exporters) and these two are small and always needed.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { createMeshMetrics } from '@mesh/telemetry/mesh-metrics';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { metricsExportConfigured } from '@mesh/telemetry/tracing-config';
 
 const env = process.env;
 const warn = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
@@ -12,7 +17,24 @@ const warn = (line: string) => process.stderr.write(`${new Date().toISOString()}
 await runProxyProcess(process.argv.slice(2), env, {
   // MESH_METRICS=off: nobody subscribes, so requests publish nothing (benchmarks measure the cost).
   ...(env['MESH_METRICS'] !== 'off' && {
-    metrics: (health) => createMeshMetrics({ health, onError: (err) => warn(err.message) }),
+    metrics(health) {
+      const metrics = createMeshMetrics({ health, onError: (err) => warn(err.message) });
+      if (!metricsExportConfigured(env)) return metrics;
+      // Pushed over OTLP too; the exporters load only when an endpoint is set.
+      const push = import('@mesh/telemetry/otlp-metrics').then(({ startOtlpMetricExport }) =>
+        startOtlpMetricExport({
+          producers: metrics.producers,
+          onError: (err) => warn(`metrics: ${err.message}`),
+        }),
+      );
+      return {
+        handler: metrics.handler,
+        async shutdown() {
+          await (await push).shutdown();
+          await metrics.shutdown();
+        },
+      };
+    },
   }),
   async tracing(node) {
     if (!env['OTEL_EXPORTER_OTLP_ENDPOINT'] && !env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'])

@@ -1,13 +1,14 @@
 // `mesh-proxy` as a process: flags and mesh config -> a running sidecar, signals -> drain. The app
 // only calls this, handing in the telemetry it wired (the OpenTelemetry SDK lives in the app, so
 // this package stays free of it).
-import { createWriteStream, readFileSync } from 'node:fs';
+import { openSync, readFileSync, writeSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
 import { parseMeshConfig, type MeshSettings } from '@mesh/rules';
 import type { ProxyNode } from '@mesh/proto';
 import type { ProxyHealthSource } from '@mesh/telemetry/events';
 import { parseProxyFlags } from './flags.js';
 import { startProxy } from './proxy.js';
+import { createLineBuffer } from './telemetry/line-buffer.js';
 
 /** What the process wires for telemetry; each part may be absent. */
 export interface ProcessTelemetry {
@@ -36,7 +37,11 @@ export async function runProxyProcess(
   }
   const closers: (() => Promise<void>)[] = [];
   try {
-    const accessLog = accessLogSink(mesh, env);
+    const sink = accessLogSink(mesh, env);
+    const lines = sink && createLineBuffer(sink);
+    const accessLog = lines && ((line: string) => lines.push(line));
+    // The last lines go out before the process does.
+    if (lines) process.once('exit', () => lines.flush());
     const spans = await telemetry.tracing?.(flags.node);
     if (spans) closers.push(() => spans.shutdown());
     const proxy = await startProxy({
@@ -97,15 +102,24 @@ function loadMeshConfig(path: string, log: (line: string) => void): MeshSettings
 function accessLogSink(
   mesh: MeshSettings | undefined,
   env: NodeJS.ProcessEnv,
-): ((line: string) => void) | undefined {
+): ((chunk: Buffer) => void) | undefined {
   const file = mesh ? mesh.accessLogFile : env['MESH_ACCESS_LOG'] === 'off' ? '' : '/dev/stdout';
   if (file === '') return undefined;
-  if (file === '/dev/stdout') return (line) => process.stdout.write(`${line}\n`);
-  if (file === '/dev/stderr') return (line) => process.stderr.write(`${line}\n`);
-  const out = createWriteStream(file, { flags: 'a' });
-  // A full disk loses log lines, never the proxy.
-  out.on('error', (err) =>
-    process.stderr.write(`mesh-proxy: access log ${file}: ${err.message}\n`),
-  );
-  return (line) => out.write(`${line}\n`);
+  // A stream may hold on to what it is given: it gets a copy of the reused batch buffer.
+  if (file === '/dev/stdout') return (chunk) => process.stdout.write(Buffer.from(chunk));
+  if (file === '/dev/stderr') return (chunk) => process.stderr.write(Buffer.from(chunk));
+  // Batches are few (line-buffer.ts), so a synchronous write costs little and the last batch
+  // is on disk when the process exits.
+  const fd = openSync(file, 'a');
+  let failed = false;
+  return (chunk) => {
+    try {
+      writeSync(fd, chunk);
+    } catch (err) {
+      // A full disk loses log lines, never the proxy; said once.
+      if (!failed)
+        process.stderr.write(`mesh-proxy: access log ${file}: ${(err as Error).message}\n`);
+      failed = true;
+    }
+  };
 }

@@ -3,6 +3,7 @@
 // response headers become local replies in Envoy's words (UF connect failure, UC reset), marked
 // retriable for the retry layer; a stream the upstream refused (REFUSED_STREAM, or above a
 // GOAWAY's last stream id) never reached the app, so it counts as a connect failure.
+import { performance } from 'node:perf_hooks';
 import { PEER_HEADER } from '../telemetry/peer-header.js';
 import { constants, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import type { Readable } from 'node:stream';
@@ -80,6 +81,7 @@ export function h2ForwardHandler(sessions: H2SessionPool): Handler {
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       stream.once('close', () => ctx.signal.removeEventListener('abort', onAbort));
       stream.once('response', (responseHeaders: IncomingHttpHeaders, flags: number) => {
+        ctx.info.upstreamResponseAt = performance.now();
         if (settled) return;
         settled = true;
         resolve(responseOf(stream, responseHeaders, flags));

@@ -1,4 +1,4 @@
-import { accessLogEntry, createJsonAccessLog, safeLog } from './access-log.js';
+import { accessLogEntry, accessLogLine, createJsonAccessLog, safeLog } from './access-log.js';
 import { createStreamInfo } from './stream-info.js';
 
 describe('access log', () => {
@@ -50,6 +50,7 @@ describe('access log', () => {
       downstream_remote_address: null,
       config_generation: 4,
       trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      upstream_service_time: null,
     });
   });
 
@@ -61,5 +62,39 @@ describe('access log', () => {
         throw new Error('disk full');
       }, info),
     ).not.toThrow();
+  });
+
+  it('writes the line field by field exactly as JSON.stringify writes the entry', () => {
+    const bare = createStreamInfo('inbound');
+    const full = createStreamInfo('outbound');
+    Object.assign(full, {
+      method: 'POST',
+      authority: 'rev"iews:9080',
+      path: '/a\\b?q="x"\u0001é',
+      protocol: 'HTTP/2',
+      status: 503,
+      details: '',
+      requestId: 'id',
+      upstreamCluster: 'outbound|9080||reviews.default.svc.cluster.local',
+      upstreamHost: '',
+      routeName: 'r',
+      downstreamAddress: '::1',
+      attempts: 2,
+      bytesReceived: 10,
+      bytesSent: 20,
+      generation: 0,
+      upstreamResponseAt: full.startedAt + 3.6,
+      span: {
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        spanId: '00f067aa0ba902b7',
+        sampled: true,
+      },
+    });
+    full.flags.add('UO');
+    full.flags.add('UH');
+    for (const info of [bare, full]) {
+      const now = info.startedAt + 7.2;
+      expect(accessLogLine(info, now)).toBe(JSON.stringify(accessLogEntry(info, now)));
+    }
   });
 });

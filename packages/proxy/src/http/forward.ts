@@ -1,6 +1,7 @@
 // The terminal handler: one attempt to one endpoint over a pooled keep-alive connection, both
 // bodies streamed. Failures without a response become local replies that say what broke, in
 // Envoy's words, so the retry layer can match them against retryOn.
+import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { classifyUpstreamError } from '../upstream/failure.js';
 import { resetAfterEachRequest, type UpstreamPools } from '../upstream/pools.js';
@@ -38,6 +39,7 @@ export function forwardHandler(pools: UpstreamPools): Handler {
         signal: ctx.signal,
         ...(resetAfterEachRequest(target) && { reset: true }),
       });
+      ctx.info.upstreamResponseAt = performance.now();
       return {
         status: res.statusCode,
         headers: withoutHopByHop(res.headers),

@@ -65,6 +65,8 @@ export interface StreamInfo {
   upstreamLabels: Readonly<Record<string, string>> | undefined;
   /** This hop's trace span ids, when tracing is on. */
   span: SpanIds | undefined;
+  /** Monotonic time the last upstream attempt's response headers arrived. */
+  upstreamResponseAt: number | undefined;
 }
 
 export function createStreamInfo(direction: 'outbound' | 'inbound'): StreamInfo {
@@ -96,6 +98,7 @@ export function createStreamInfo(direction: 'outbound' | 'inbound'): StreamInfo 
     destinationPort: undefined,
     upstreamLabels: undefined,
     span: undefined,
+    upstreamResponseAt: undefined,
   };
 }
 

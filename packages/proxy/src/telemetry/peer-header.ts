@@ -26,10 +26,23 @@ export function encodePeer(peer: PeerInfo): string {
   return out;
 }
 
+// A sidecar hears the same few peers all day: their parsed, frozen form is kept (bounded, so
+// arbitrary values cannot grow it), which also lets telemetry find their series by identity.
+const parsed = new Map<string, PeerInfo | undefined>();
+const MAX_CACHED = 1024;
+
 /** The peer the header names; undefined for an absent, oversized or malformed value. */
 export function parsePeer(value: string | readonly string[] | undefined): PeerInfo | undefined {
   // A repeated header means someone other than a sidecar added one: trust neither.
   if (typeof value !== 'string' || value.length > MAX_LENGTH) return undefined;
+  if (parsed.has(value)) return parsed.get(value);
+  const peer = parseUncached(value);
+  if (parsed.size >= MAX_CACHED) parsed.clear();
+  parsed.set(value, peer);
+  return peer;
+}
+
+function parseUncached(value: string): PeerInfo | undefined {
   let workload = '';
   let namespace = '';
   let app = '';
@@ -60,9 +73,11 @@ export function parsePeer(value: string | readonly string[] | undefined): PeerIn
     }
   }
   if (!workload && !namespace) return undefined;
-  return service === undefined
-    ? { workload, namespace, app, version }
-    : { workload, namespace, app, version, service };
+  return Object.freeze(
+    service === undefined
+      ? { workload, namespace, app, version }
+      : { workload, namespace, app, version, service },
+  );
 }
 
 /** This sidecar's identity from its node: Istio's `app` and `version` labels. */
@@ -72,13 +87,13 @@ export function selfPeer(node: {
   readonly labels: Readonly<Record<string, string>>;
 }): Peer {
   const labels = node.labels;
-  return {
+  return Object.freeze({
     workload: node.workloadName,
     namespace: node.namespace,
     // Istio's canonical service falls back from app to the workload name.
     app: labels['service.istio.io/canonical-name'] ?? labels['app'] ?? node.workloadName,
     version: labels['service.istio.io/canonical-revision'] ?? labels['version'] ?? '',
-  };
+  });
 }
 
 function enc(v: string): string {

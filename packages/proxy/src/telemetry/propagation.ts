@@ -77,9 +77,10 @@ export function takePeer(response: ProxyResponse, info: StreamInfo): ProxyRespon
   const value = response.headers[PEER_HEADER];
   if (value === undefined) return response;
   info.peer = parsePeer(value);
-  const headers = Object.assign(Object.create(null), response.headers) as FreshHeaderMap;
-  delete headers[PEER_HEADER];
-  return { ...response, headers };
+  // Only an upstream's response carries the header, and the forward handlers make that map
+  // afresh for this response alone (forward.ts, h2/forward.ts): it can lose it in place.
+  delete (response.headers as FreshHeaderMap)[PEER_HEADER];
+  return response;
 }
 
 /** The app's answer to a sidecar's request carries this sidecar's identity back. */
@@ -98,9 +99,11 @@ function startSpan(headers: FreshHeaderMap, info: StreamInfo, telemetry: Request
   const parent = extractTraceContext((name) => firstValue(headers, name));
   const span = startSpanIds(parent, telemetry.tracing!.samplingPercent, telemetry.rng);
   info.span = span;
+  // B3 goes on only where it came in: W3C is the mesh's own format.
+  const b3 = headers['b3'] !== undefined || headers['x-b3-traceid'] !== undefined;
   // Stale B3 or W3C headers from the app would contradict the ones written for this span.
-  for (const name of TRACE_HEADER_NAMES) delete headers[name];
-  for (const [name, value] of traceHeaders(span)) headers[name] = value;
+  for (const name of TRACE_HEADER_NAMES) if (headers[name] !== undefined) delete headers[name];
+  for (const [name, value] of traceHeaders(span, { b3 })) headers[name] = value;
 }
 
 function firstValue(headers: HeaderMap, name: string): string | undefined {

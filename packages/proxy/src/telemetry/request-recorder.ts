@@ -7,16 +7,18 @@ import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import {
   HTTP_CHANNEL,
+  SPAN_CHANNEL,
   UNKNOWN,
   type DestinationPeer,
   type HttpRequestEvent,
   type Peer,
   type ProxySpan,
 } from '@mesh/telemetry/events';
-import { accessLogEntry, type AccessLogEntry, type AccessLogger } from '../http/access-log.js';
+import { accessLogLine, type AccessLogEntry, type AccessLogger } from '../http/access-log.js';
 import { formatFlags, type StreamInfo } from '../http/stream-info.js';
 
 const httpChannel = channel(HTTP_CHANNEL);
+const spanChannel = channel(SPAN_CHANNEL);
 
 export interface RecorderOptions {
   /** This sidecar's workload. */
@@ -32,8 +34,14 @@ export function createRequestRecorder(options: RecorderOptions): AccessLogger {
   return Object.assign(write, {
     finish(info: StreamInfo): void {
       const now = performance.now();
-      if (accessLog) accessLog(JSON.stringify(accessLogEntry(info, now)));
-      if (httpChannel.hasSubscribers) httpChannel.publish(httpEvent(info, self, now));
+      if (accessLog) accessLog(accessLogLine(info, now));
+      // The event is built only for a subscriber: metrics want every request, tracing the sampled.
+      const metrics = httpChannel.hasSubscribers;
+      const traced = info.span?.sampled === true && spanChannel.hasSubscribers;
+      if (!metrics && !traced) return;
+      const event = httpEvent(info, self, now);
+      if (metrics) httpChannel.publish(event);
+      if (traced) spanChannel.publish(event);
     },
   });
 }
@@ -41,17 +49,8 @@ export function createRequestRecorder(options: RecorderOptions): AccessLogger {
 export function httpEvent(info: StreamInfo, self: Peer, now: number): HttpRequestEvent {
   const inbound = info.direction === 'inbound';
   const service = inbound ? inboundService(info, self) : info.destinationService;
-  const where = serviceParts(service);
   const server: Peer = inbound ? self : (info.peer ?? peerFromLabels(info.upstreamLabels));
-  const destination: DestinationPeer = {
-    workload: server.workload,
-    namespace: server.namespace || (inbound ? self.namespace : where.namespace),
-    app: server.app,
-    version: server.version,
-    service: service ?? UNKNOWN,
-    serviceName: where.name,
-    serviceNamespace: where.namespace,
-  };
+  const destination = destinationOf(server, service ?? UNKNOWN, inbound ? self.namespace : '');
   const durationMs = Math.max(0, now - info.startedAt);
   const event: HttpRequestEvent = {
     reporter: inbound ? 'destination' : 'source',
@@ -96,15 +95,50 @@ const UNKNOWN_PEER: Peer = Object.freeze({
   version: UNKNOWN,
 });
 
+// Events reuse frozen peer objects: fewer allocations per request, and the aggregator finds a
+// frozen pair's series without building its label key (aggregator.ts). Keys are peers and
+// endpoint label objects, which live as long as the config that made them.
+const fromLabels = new WeakMap<object, Peer>();
+const destinations = new WeakMap<Peer, Map<string, DestinationPeer>>();
+const MAX_SERVICES_PER_PEER = 256;
+
 /** Without the peer's own word, the endpoint's labels still say its app and version. */
 function peerFromLabels(labels: Readonly<Record<string, string>> | undefined): Peer {
   if (!labels) return UNKNOWN_PEER;
-  return {
-    workload: UNKNOWN,
-    namespace: '',
-    app: labels['app'] ?? UNKNOWN,
-    version: labels['version'] ?? UNKNOWN,
-  };
+  let peer = fromLabels.get(labels);
+  if (!peer) {
+    peer = Object.freeze({
+      workload: UNKNOWN,
+      namespace: '',
+      app: labels['app'] ?? UNKNOWN,
+      version: labels['version'] ?? UNKNOWN,
+    });
+    fromLabels.set(labels, peer);
+  }
+  return peer;
+}
+
+/** The server workload as the destination of `service`; its namespace, if unknown, the service's. */
+function destinationOf(server: Peer, service: string, namespace: string): DestinationPeer {
+  let byService = destinations.get(server);
+  if (!byService) destinations.set(server, (byService = new Map()));
+  let destination = byService.get(service);
+  if (!destination) {
+    const where = serviceParts(service === UNKNOWN ? undefined : service);
+    destination = Object.freeze({
+      workload: server.workload,
+      namespace: server.namespace || namespace || where.namespace,
+      app: server.app,
+      version: server.version,
+      service,
+      serviceName: where.name,
+      serviceNamespace: where.namespace,
+    });
+    // Host headers are the caller's to choose: keep the map bounded.
+    if (byService.size >= MAX_SERVICES_PER_PEER) byService.clear();
+    byService.set(service, destination);
+  }
+  return destination;
 }
 
 /**
@@ -116,8 +150,19 @@ function inboundService(info: StreamInfo, self: Peer): string | undefined {
   if (info.destinationService) return info.destinationService;
   const host = hostName(info.authority);
   if (!host) return undefined;
-  return host.includes('.') ? host : `${host}.${self.namespace}.svc.cluster.local`;
+  if (host.includes('.')) return host;
+  let names = shortNames.get(self);
+  if (!names) shortNames.set(self, (names = new Map()));
+  let fqdn = names.get(host);
+  if (fqdn === undefined) {
+    fqdn = `${host}.${self.namespace}.svc.cluster.local`;
+    if (names.size >= 1024) names.clear();
+    names.set(host, fqdn);
+  }
+  return fqdn;
 }
+
+const shortNames = new WeakMap<Peer, Map<string, string>>();
 
 function hostName(authority: string): string {
   if (authority.startsWith('[')) return authority.slice(0, authority.indexOf(']') + 1);

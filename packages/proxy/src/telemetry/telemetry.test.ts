@@ -3,7 +3,12 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { InboundListener } from '@mesh/proto';
 import { Pool } from 'undici';
-import { HTTP_CHANNEL, type HttpRequestEvent, type Peer } from '@mesh/telemetry/events';
+import {
+  HTTP_CHANNEL,
+  SPAN_CHANNEL,
+  type HttpRequestEvent,
+  type Peer,
+} from '@mesh/telemetry/events';
 import { createInboundServer } from '../http/inbound-server.js';
 import type { ProxyServer } from '../http/server.js';
 import {
@@ -42,7 +47,9 @@ describe('telemetry between two sidecars', () => {
   let inboundPort: number;
   let events: HttpRequestEvent[];
   const lines: string[] = [];
+  let traced: HttpRequestEvent[];
   const onEvent = (e: unknown) => events.push(e as HttpRequestEvent);
+  const onSpan = (e: unknown) => traced.push(e as HttpRequestEvent);
 
   beforeAll(async () => {
     app = await startUpstream('reviews');
@@ -62,16 +69,19 @@ describe('telemetry between two sidecars', () => {
     });
     inboundPort = await listen(inbound);
     subscribe(HTTP_CHANNEL, onEvent);
+    subscribe(SPAN_CHANNEL, onSpan);
   });
 
   afterAll(async () => {
     unsubscribe(HTTP_CHANNEL, onEvent);
+    unsubscribe(SPAN_CHANNEL, onSpan);
     await closeServer(inbound);
     await app.close();
   });
 
   beforeEach(() => {
     events = [];
+    traced = [];
     lines.length = 0;
     app.requests.length = 0;
   });
@@ -137,6 +147,10 @@ describe('telemetry between two sidecars', () => {
         connectionSecurityPolicy: 'unknown',
       });
       expect(client!.durationMs).toBeGreaterThanOrEqual(server!.durationMs);
+      // The caller's log line says how long the upstream took to answer, within the whole.
+      const line = JSON.parse(lines[0]!) as { duration: number; upstream_service_time: number };
+      expect(line.upstream_service_time).toBeGreaterThanOrEqual(0);
+      expect(line.upstream_service_time).toBeLessThanOrEqual(line.duration);
     } finally {
       await proxy.close();
     }
@@ -175,11 +189,13 @@ describe('telemetry between two sidecars', () => {
       expect(server!.span!.spanId).not.toBe(client!.span!.spanId);
       const seen = app.requests[0]!.headers;
       expect(seen['traceparent']).toBe(`00-${TRACE}-${server!.span!.spanId}-01`);
-      // The app's stale B3 headers were replaced by the server span's.
+      // The app sent B3 too, so B3 goes on, every hop writing its own span's.
       expect(seen['x-b3-traceid']).toBe(TRACE);
       expect(seen['x-b3-spanid']).toBe(server!.span!.spanId);
       expect(seen['x-b3-sampled']).toBe('1');
       expect(JSON.parse(lines[0]!).trace_id).toBe(TRACE);
+      // Tracing's own channel carries the sampled requests' events, the same objects.
+      expect(traced).toEqual([server, client]);
     } finally {
       await proxy.close();
     }
@@ -192,8 +208,11 @@ describe('telemetry between two sidecars', () => {
       const [server, client] = await settled(2);
       expect(client!.span).toBeUndefined();
       expect(server!.span).toBeUndefined();
+      expect(traced).toEqual([]);
       const traceparent = String(app.requests[0]!.headers['traceparent']);
       expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+      // W3C only, as it came: no B3 headers are invented.
+      expect(app.requests[0]!.headers['x-b3-traceid']).toBeUndefined();
       // The same trace id in the caller's log line, to find it in the callee's logs.
       expect(traceparent.split('-')[1]).toBe(JSON.parse(lines[0]!).trace_id);
     } finally {
