@@ -10,6 +10,19 @@
 //   mesh x1      wrk -> server sidecar inbound port -> upstream (the server side of the mesh)
 //   mesh x2      wrk (absolute-form GET http://bench-upstream:9080/) -> client sidecar outbound
 //                -> server sidecar inbound -> upstream (the real mesh path)
+//                Both with telemetry OFF: MESH_METRICS=off and a MeshConfig with enableTracing:
+//                false and accessLogFile '' (--access-log: /dev/stdout, the sidecar's log file)
+//   mesh x1t/x2t the same with telemetry ON, as a production mesh runs it: Istio metrics
+//                subscribed and scraped from each sidecar's admin /stats/prometheus every 5 s,
+//                tracing at 1% (enableTracing: true, defaultConfig.tracing.sampling: 1) with the
+//                sampled spans exported over OTLP/HTTP, and the access log appended to a file
+//                (accessLogFile: <work>/access-<sidecar>.log). The collector side
+//                (telemetry-sink.ts: OTLP sink + scraper) runs on CPU 0, one per measurement. The
+//                bench checks and prints that telemetry was really on (log lines, spans received,
+//                istio_requests_total scraped) and off in the other mesh paths
+//   mesh x1p (and x2p)  trace propagation at 1% with no span export (the trace SDK not loaded)
+//   mesh x1m/x1s/x1l (and x2m/x2s/x2l)  one part each: metrics only, tracing only, access log
+//                only, to apportion the cost of x1t/x2t
 //   nginx/haproxy x1, x2  plain reverse proxies chained the same way, keep-alive on both sides
 //   node floors  node-floor.ts as a byte pipe (x1) and as a minimal HTTP/1.1 proxy (x1, x2): the
 //                least any proxy written for Node costs here, so the floor under mesh-proxy
@@ -20,18 +33,34 @@
 // not start use under 0.15 vCPU, and measures again (up to 3 tries, keeping the quietest) when
 // they used more during it; the table shows the worst such "foreign" load kept per path.
 // Then: a memory pass (both sidecars with heap-probe.js: RSS idle and after saturation, V8 heap
-// after a full GC; --skip-memory), CPU profiles of the sidecars of mesh x1 and x2 under
-// saturation (--cpu-prof; self time by bucket and top functions; --profile-seconds 0 skips), and
-// optionally shared/tools/peer-bench.sh with mesh-proxy plugged in (--peer-bench).
+// after a full GC; mesh x2, and x2t too when it is in --paths; --skip-memory), CPU profiles of
+// the sidecars of mesh x1 and x2 under saturation (--cpu-prof; self time by bucket and top
+// functions; --profile-paths picks other mesh paths, e.g. mesh1,mesh1t; --profile-seconds 0
+// skips), and optionally shared/tools/peer-bench.sh with mesh-proxy plugged in (--peer-bench;
+// its hops run with telemetry off as mesh x1/x2 do).
 //
 //   npx nx run-many -t build && npm run bench:proxy -w @mesh/e2e
 //   npm run bench:proxy -w @mesh/e2e -- --repeats 1 --paths direct,mesh1,nginx1 --profile-seconds 0
 //   npm run bench:proxy -w @mesh/e2e -- --peer-bench        # plus peer-bench.sh, 1 and 2 hops
+//   npm run bench:proxy -w @mesh/e2e -- --paths mesh1,mesh1t,mesh2,mesh2t --profile-paths mesh1,mesh1t
 // Other flags: --warmup --sat-seconds --sat-conns --rate --fixed-seconds --fixed-conns
-// --body-bytes --access-log (sidecars write their JSON access log) --keep (keep the temp dir)
+// --body-bytes --access-log (the telemetry-off sidecars write their JSON access log to stdout, as
+// before telemetry existed; the telemetry-on paths always log to a file) --keep (keep the temp dir)
 // --sidecar-node-flags="<node flags>" (for every sidecar, e.g. --max-semi-space-size=2).
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,7 +71,9 @@ import {
   proxyBuildStamp,
   startMeshControlPlane,
   startSidecar,
+  startTelemetrySink,
   type ControlPlane,
+  type TelemetrySink,
 } from './proxy-mesh.js';
 import {
   startHaproxy,
@@ -69,6 +100,7 @@ import {
 } from './proxy-process.js';
 import { runWrk, writeWrkScripts, type WrkResult, type WrkScripts } from './proxy-wrk.js';
 import { markdownTable, median } from './stats.js';
+import { istioRequestsTotal, type SinkCounters } from './telemetry-sink.js';
 
 const LOAD_CPU = 0;
 const PROXY_CPU = 1;
@@ -87,6 +119,53 @@ interface PathSpec {
   name: string;
   kind: Kind;
   hops: number;
+  /** Mesh paths: what telemetry is on (absent: all off). */
+  telemetry?: Telemetry;
+}
+
+/** Telemetry of a mesh path: Istio metrics scraped every 5 s, 1% of traces exported over OTLP,
+ * the access log appended to a file. x1t/x2t have all three; the others one each, to apportion
+ * the cost. */
+interface Telemetry {
+  metrics: boolean;
+  tracing: boolean;
+  accessLog: boolean;
+  /** With tracing: false leaves spans unexported (no OTLP endpoint, the trace SDK not loaded). */
+  exportSpans?: boolean;
+}
+
+const ALL_TELEMETRY: Telemetry = { metrics: true, tracing: true, accessLog: true };
+
+function telemetryLabel(t: Telemetry | undefined): string {
+  if (!t) return 'off';
+  const tracing = t.exportSpans === false ? '1% trace propagation, no export' : '1% tracing';
+  const on = [t.metrics && 'metrics', t.tracing && tracing, t.accessLog && 'access log'];
+  return on.filter(Boolean).join(' + ');
+}
+
+/** mesh<h>t (all on) and mesh<h>m / mesh<h>s / mesh<h>l (metrics / spans / log only). */
+function telemetryPaths(hops: 1 | 2): PathSpec[] {
+  const base = hops === 1 ? 'mesh-proxy x1 (inbound)' : 'mesh-proxy x2 (outbound -> inbound)';
+  const only = (key: string, what: string, t: Partial<Telemetry>): PathSpec => ({
+    key: `mesh${hops}${key}`,
+    name: `${base}, ${what} only`,
+    kind: 'mesh',
+    hops,
+    telemetry: { metrics: false, tracing: false, accessLog: false, ...t },
+  });
+  return [
+    {
+      key: `mesh${hops}t`,
+      name: `${base}, telemetry on`,
+      kind: 'mesh',
+      hops,
+      telemetry: ALL_TELEMETRY,
+    },
+    only('m', 'metrics', { metrics: true }),
+    only('s', 'tracing', { tracing: true }),
+    only('l', 'access log', { accessLog: true }),
+    only('p', 'trace propagation (no span export)', { tracing: true, exportSpans: false }),
+  ];
 }
 
 const PATHS: readonly PathSpec[] = [
@@ -94,6 +173,8 @@ const PATHS: readonly PathSpec[] = [
   { key: 'xcpu', name: 'direct-xcpu', kind: 'xcpu', hops: 0 },
   { key: 'mesh1', name: 'mesh-proxy x1 (inbound)', kind: 'mesh', hops: 1 },
   { key: 'mesh2', name: 'mesh-proxy x2 (outbound -> inbound)', kind: 'mesh', hops: 2 },
+  ...telemetryPaths(1),
+  ...telemetryPaths(2),
   { key: 'nginx1', name: 'nginx x1', kind: 'nginx', hops: 1 },
   { key: 'nginx2', name: 'nginx x2', kind: 'nginx', hops: 2 },
   { key: 'haproxy1', name: 'haproxy x1', kind: 'haproxy', hops: 1 },
@@ -115,6 +196,8 @@ interface Args {
   bodyBytes: number;
   paths: PathSpec[];
   profileS: number;
+  /** Mesh paths to profile (--profile-paths). */
+  profilePaths: PathSpec[];
   peerBench: boolean;
   /** The memory pass (heap probe in both sidecars); --skip-memory skips it. */
   memory: boolean;
@@ -138,6 +221,7 @@ function parseCli(): Args {
       'body-bytes': { type: 'string', default: '1024' },
       paths: { type: 'string', default: PATHS.map((p) => p.key).join(',') },
       'profile-seconds': { type: 'string', default: '10' },
+      'profile-paths': { type: 'string', default: 'mesh1,mesh2' },
       'peer-bench': { type: 'boolean', default: false },
       'skip-memory': { type: 'boolean', default: false },
       'peer-bench-repeats': { type: 'string', default: '1' },
@@ -151,12 +235,16 @@ function parseCli(): Args {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
     return n;
   };
-  const keys = values.paths.split(',').map((s) => s.trim());
-  const paths = keys.map((k) => {
-    const p = PATHS.find((x) => x.key === k);
-    if (!p) throw new Error(`unknown path ${k} (${PATHS.map((x) => x.key).join(', ')})`);
-    return p;
-  });
+  const pathList = (flag: string, v: string) =>
+    v.split(',').map((k) => {
+      const p = PATHS.find((x) => x.key === k.trim());
+      if (!p) throw new Error(`${flag}: unknown path ${k} (${PATHS.map((x) => x.key).join(', ')})`);
+      return p;
+    });
+  const paths = pathList('--paths', values.paths);
+  const profilePaths = pathList('--profile-paths', values['profile-paths']);
+  if (profilePaths.some((p) => p.kind !== 'mesh'))
+    throw new Error('--profile-paths: mesh paths only (mesh1, mesh2, mesh1t, mesh2t)');
   return {
     repeats: int('repeats', values.repeats, 1),
     warmupS: int('warmup', values.warmup, 0),
@@ -168,6 +256,7 @@ function parseCli(): Args {
     bodyBytes: int('body-bytes', values['body-bytes'], 1),
     paths,
     profileS: int('profile-seconds', values['profile-seconds'], 0),
+    profilePaths,
     peerBench: values['peer-bench'],
     memory: !values['skip-memory'],
     peerBenchRepeats: int('peer-bench-repeats', values['peer-bench-repeats'], 1),
@@ -190,6 +279,46 @@ interface Running {
   /** The proxy processes (roots; nginx's workers are found under them). */
   procs: Pinned[];
   genCpu: number;
+  /** Mesh paths: the sidecars, server first. */
+  sidecars: RunningSidecar[];
+  /** What telemetry the sidecars run with (absent: off). */
+  telemetry: Telemetry | undefined;
+  /** Metrics or tracing on: the collector side (its CPU is ours, not the proxies'). */
+  sink?: TelemetrySink;
+}
+
+interface RunningSidecar {
+  name: SidecarName;
+  proc: Pinned;
+  adminPort: number;
+  statsPort: number | undefined;
+}
+
+type SidecarName = 'server' | 'client';
+
+/** Whether a mesh path's telemetry was really on (or off), per sidecar; see finishRun(). */
+interface TelemetryCheck {
+  /** What the path asked for. */
+  telemetry: Telemetry | undefined;
+  sidecars: {
+    name: SidecarName;
+    /** Lines of its access-log file (log on), or JSON lines in its stdout log (log off). */
+    accessLogLines: number;
+    accessLogBytes: number;
+    /** Sum of istio_requests_total from one scrape of the admin port at the end; undefined: none. */
+    istioRequestsTotal: number | undefined;
+    /** What that scrape answered (status or error). */
+    statsAnswer: string;
+    /** The sink's periodic scrapes of this sidecar (on). */
+    scrapes: number;
+    scrapeErrors: number;
+  }[];
+  /** Received by the sink (on), after the sidecars flushed at exit. */
+  spans: number;
+  traceExports: number;
+  metricExports: number;
+  /** What went wrong reading the sink, if anything. */
+  sinkError?: string;
 }
 
 interface Env {
@@ -207,6 +336,45 @@ interface Env {
   /** proxyBuildStamp() at the start, and what changed since (the work tree may be shared). */
   buildStamp: string;
   buildChanges: string[];
+  /** MeshConfig of the telemetry-off sidecars (no tracing; access log '' or stdout). */
+  meshConfigOff: string;
+}
+
+/** The telemetry-on sidecar's access-log file; removed after each measurement. */
+function accessLogPath(work: string, name: SidecarName): string {
+  return join(work, `access-${name}.log`);
+}
+
+/** The MeshConfig of the telemetry-off sidecars (--access-log: on stdout, as before). */
+function writeMeshConfigOff(work: string, accessLog: boolean): string {
+  const off = join(work, 'mesh-config-off.yaml');
+  writeFileSync(
+    off,
+    '# telemetry off: no spans, no trace headers; metrics are off by MESH_METRICS=off\n' +
+      `accessLogFile: ${accessLog ? '/dev/stdout' : "''"}\nenableTracing: false\n`,
+  );
+  return off;
+}
+
+/** The MeshConfig of a sidecar of a telemetry path: its own access-log file, 1% sampling. */
+function meshConfigFor(work: string, name: SidecarName, t: Telemetry): string {
+  const file = join(work, `mesh-config-${name}-tracing-${t.tracing}-log-${t.accessLog}.yaml`);
+  if (!existsSync(file)) {
+    writeFileSync(
+      file,
+      `# ${telemetryLabel(t)}; Istio's default sampling\n` +
+        `accessLogFile: ${t.accessLog ? accessLogPath(work, name) : "''"}\n` +
+        `accessLogEncoding: JSON\nenableTracing: ${t.tracing}\n` +
+        'defaultConfig:\n  tracing:\n    sampling: 1\n',
+    );
+  }
+  return file;
+}
+
+/** How long a sink may live: one measurement (or profile, or memory pass) with a margin. */
+function sinkSeconds(args: Args): number {
+  const load = args.warmupS + Math.max(args.satS, args.profileS) + 1 + args.fixedS;
+  return load + (3 * START_TIMEOUT_MS) / 1000 + 60;
 }
 
 /** Node flags and env for a sidecar of a special pass (profiling, memory probe). */
@@ -225,6 +393,8 @@ async function startPath(env: Env, path: PathSpec, tweak?: Tweak) {
     scripts: env.plainScripts,
     procs,
     genCpu: path.kind === 'xcpu' ? PROXY_CPU : LOAD_CPU,
+    sidecars: [],
+    telemetry: path.telemetry,
   };
   try {
     if (path.kind === 'direct' || path.kind === 'xcpu') return started;
@@ -236,6 +406,32 @@ async function startPath(env: Env, path: PathSpec, tweak?: Tweak) {
         env.buildChanges.push(change);
         env.buildStamp = stamp;
       }
+      const tel = path.telemetry;
+      if (tel && (tel.metrics || tel.tracing)) {
+        // The collector side: on the load CPU, counted as ours (not foreign, not the proxies').
+        started.sink = await startTelemetrySink(work, LOAD_CPU, sinkSeconds(args));
+        env.background.push(started.sink.proc);
+      }
+      const sink = started.sink;
+      // Telemetry per the path, then the pass's tweak (node flags, probe env) on top.
+      const sidecarOptions = (name: SidecarName) => {
+        const t = withFlags(args, tweak?.(name));
+        if (!tel) return { ...t, meshConfig: env.meshConfigOff, metrics: false };
+        rmSync(accessLogPath(work, name), { force: true });
+        return {
+          ...t,
+          meshConfig: meshConfigFor(work, name, tel),
+          metrics: tel.metrics,
+          // Traces only: the generic OTEL_EXPORTER_OTLP_ENDPOINT would also push metrics over
+          // OTLP where mesh-proxy supports it; here metrics are scraped, as Prometheus does.
+          env: {
+            ...(tel.tracing &&
+              tel.exportSpans !== false &&
+              sink && { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sink.tracesEndpoint }),
+            ...t.env,
+          },
+        };
+      };
       const server = await startSidecar({
         name: 'sidecar-server',
         work,
@@ -244,10 +440,11 @@ async function startPath(env: Env, path: PathSpec, tweak?: Tweak) {
         workload: `${SERVICE}-v1`,
         labels: `app=${SERVICE},version=v1`,
         servicePort: `http:${SERVICE_PORT}:${upstreamPort}:${env.inboundPort}`,
-        ...withFlags(args, tweak?.('server')),
+        ...sidecarOptions('server'),
         accessLog: args.accessLog,
       });
       procs.push(server.proc);
+      started.sidecars.push({ name: 'server', ...server });
       await waitServing(
         'server sidecar inbound',
         env.inboundPort,
@@ -266,10 +463,11 @@ async function startPath(env: Env, path: PathSpec, tweak?: Tweak) {
           controlPlane: env.controlPlane.grpc,
           workload: 'bench-client',
           labels: 'app=bench-client,version=v1',
-          ...withFlags(args, tweak?.('client')),
+          ...sidecarOptions('client'),
           accessLog: args.accessLog,
         });
         procs.push(client.proc);
+        started.sidecars.push({ name: 'client', ...client });
         // Ready means a complete config; the server's endpoint may still be on its way.
         await waitServing(
           'client sidecar -> server sidecar',
@@ -283,6 +481,12 @@ async function startPath(env: Env, path: PathSpec, tweak?: Tweak) {
         started.url = `http://127.0.0.1:${client.outboundPort}/`;
         started.scripts = env.absoluteScripts;
       }
+      // Scraped every 5 s from now on, as Prometheus would (the admin port, where
+      // /stats/prometheus is served whatever the stats port).
+      if (tel?.metrics)
+        await sink?.setTargets(
+          started.sidecars.map((s) => `http://127.0.0.1:${s.adminPort}/stats/prometheus`),
+        );
       return started;
     }
     // Peers: the last hop first, each checked end to end before the next one starts.
@@ -312,8 +516,150 @@ async function startPath(env: Env, path: PathSpec, tweak?: Tweak) {
     return started;
   } catch (err) {
     await Promise.all(procs.map((p) => p.stop()));
+    if (started.sink) await stopSink(env, started.sink);
     throw err;
   }
+}
+
+async function stopSink(env: Env, sink: TelemetrySink): Promise<void> {
+  await sink.proc.stop();
+  const i = env.background.indexOf(sink.proc);
+  if (i >= 0) env.background.splice(i, 1);
+}
+
+/** Lines and bytes of a file, read in chunks (an access log may be hundreds of MiB). */
+function countLines(file: string, onlyJson = false): { lines: number; bytes: number } {
+  if (!existsSync(file)) return { lines: 0, bytes: 0 };
+  if (onlyJson) {
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{')).length;
+    return { lines, bytes: statSync(file).size };
+  }
+  const fd = openSync(file, 'r');
+  const buf = Buffer.alloc(1 << 20);
+  let lines = 0;
+  let bytes = 0;
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) {
+      bytes += n;
+      for (let at = buf.indexOf(10); at >= 0 && at < n; at = buf.indexOf(10, at + 1)) lines++;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { lines, bytes };
+}
+
+/** One scrape of a sidecar's admin /stats/prometheus by the bench: are metrics served? */
+async function scrapeOnce(
+  adminPort: number,
+): Promise<{ total: number | undefined; answer: string }> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${adminPort}/stats/prometheus`, {
+      signal: AbortSignal.timeout(4_000),
+    });
+    const text = await res.text();
+    return { total: istioRequestsTotal(text), answer: String(res.status) };
+  } catch (err) {
+    return { total: undefined, answer: (err as Error).message };
+  }
+}
+
+/**
+ * Ends a run: for mesh paths one scrape of each sidecar's metrics first, then the proxies stop
+ * (a clean exit flushes the last spans), then the sink's counters and the access logs are read,
+ * and the access-log files removed. Never throws for telemetry: what failed is in the check.
+ */
+async function finishRun(
+  env: Env,
+  run: Running,
+  graceMs?: number,
+): Promise<TelemetryCheck | undefined> {
+  const scraped = await Promise.all(run.sidecars.map((s) => scrapeOnce(s.adminPort)));
+  let scrapes: SinkCounters['targets'] | undefined;
+  let counters: SinkCounters | undefined;
+  let sinkError: string | undefined;
+  // The periodic scrapes end before the proxies do (a stop is not a failed scrape).
+  if (run.sink) {
+    try {
+      scrapes = (await run.sink.counters()).targets;
+      await run.sink.setTargets([]);
+    } catch (err) {
+      sinkError = (err as Error).message;
+    }
+  }
+  await Promise.all(run.procs.map((p) => p.stop(graceMs)));
+  if (run.sidecars.length === 0) return undefined;
+  if (run.sink) {
+    try {
+      counters = await run.sink.counters();
+    } catch (err) {
+      sinkError = (err as Error).message;
+    }
+    await stopSink(env, run.sink);
+  }
+  const tel = run.telemetry;
+  const check: TelemetryCheck = {
+    telemetry: tel,
+    sidecars: run.sidecars.map((s, i) => {
+      const file = accessLogPath(env.work, s.name);
+      const log = tel?.accessLog ? countLines(file) : countLines(s.proc.logFile, true);
+      if (tel) rmSync(file, { force: true });
+      const target = scrapes?.[`http://127.0.0.1:${s.adminPort}/stats/prometheus`];
+      return {
+        name: s.name,
+        accessLogLines: log.lines,
+        accessLogBytes: log.bytes,
+        istioRequestsTotal: scraped[i]!.total,
+        statsAnswer: scraped[i]!.answer,
+        scrapes: target?.scrapes ?? 0,
+        scrapeErrors: target?.errors ?? 0,
+      };
+    }),
+    spans: counters?.spans ?? 0,
+    traceExports: counters?.traceExports ?? 0,
+    metricExports: counters?.metricExports ?? 0,
+    ...(sinkError !== undefined && { sinkError }),
+  };
+  return check;
+}
+
+/** One line: was telemetry really on (or off) in this run? */
+function describeCheck(c: TelemetryCheck, requests: number): string {
+  const per = (n: number) => (requests > 0 ? (n / requests).toFixed(3) : 'n/a');
+  const sidecars = c.sidecars
+    .map(
+      (s) =>
+        `${s.name}: log ${s.accessLogLines} lines (${per(s.accessLogLines)}/req, ` +
+        `${(s.accessLogBytes / 1024 / 1024).toFixed(1)} MiB), istio_requests_total ` +
+        `${s.istioRequestsTotal === undefined ? `none (${s.statsAnswer})` : `${s.istioRequestsTotal} (${per(s.istioRequestsTotal)}/req)`}` +
+        (c.telemetry?.metrics ? `, scrapes ${s.scrapes} ok ${s.scrapeErrors} failed` : ''),
+    )
+    .join('; ');
+  const spans =
+    `spans ${c.spans} (${requests > 0 ? ((100 * c.spans) / requests / c.sidecars.length).toFixed(2) : 'n/a'}% ` +
+    `of requests per sidecar) in ${c.traceExports} exports` +
+    (c.metricExports ? `, ${c.metricExports} OTLP metric pushes` : '') +
+    (c.sinkError ? `, sink error: ${c.sinkError}` : '');
+  return `telemetry ${telemetryLabel(c.telemetry)} (${requests} requests sent): ${sidecars}; ${spans}`;
+}
+
+/** Is the check what the path promises? Each part on is there, each part off is not. The
+ * telemetry-off paths may log to stdout (--access-log, `stdoutLog`). */
+function checkHolds(c: TelemetryCheck, stdoutLog: boolean): boolean {
+  const t = c.telemetry;
+  const spansOk = t?.tracing && t.exportSpans !== false ? c.spans > 0 : c.spans === 0;
+  return (
+    spansOk &&
+    c.sidecars.every(
+      (s) =>
+        (t?.metrics
+          ? (s.istioRequestsTotal ?? 0) > 0 && s.scrapes > 0
+          : s.istioRequestsTotal === undefined) &&
+        (t?.accessLog ? s.accessLogLines > 0 : s.accessLogLines === 0 || (!t && stdoutLog)),
+    )
+  );
 }
 
 // ---------------------------------------------------------------------------- one measurement
@@ -381,21 +727,28 @@ interface Measurement {
   rssKiB: number;
   /** Largest VmHWM (peak RSS) of a single proxy process. */
   peakRssKiB: number;
+  /** Requests wrk sent through the path (warm-up, saturation, paced). */
+  requests: number;
+  /** Mesh paths: was telemetry really on (off)? */
+  telemetry?: TelemetryCheck;
 }
 
 async function measure(env: Env, path: PathSpec, repeat: number): Promise<Measurement> {
   const { args } = env;
   const run = await startPath(env, path);
+  let m: Measurement | undefined;
   try {
     const pids = () => run.procs.flatMap((p) => treePids(p.pid));
+    let warmRequests = 0;
     if (args.warmupS > 0) {
-      await runWrk({
+      const warm = await runWrk({
         cpu: run.genCpu,
         connections: args.satConns,
         seconds: args.warmupS,
         url: run.url,
         script: run.scripts.saturate,
       });
+      warmRequests = warm.requests;
     }
     // (a) saturation, closed loop
     let p = pids();
@@ -423,7 +776,7 @@ async function measure(env: Env, path: PathSpec, repeat: number): Promise<Measur
     });
     const fixedPhase = phase(s0, snapshot(env, p));
     p = pids();
-    const m: Measurement = {
+    m = {
       path,
       repeat,
       sat,
@@ -434,6 +787,7 @@ async function measure(env: Env, path: PathSpec, repeat: number): Promise<Measur
       satVcpuPerKrps: satPhase.proxyVcpu / (sat.rps / 1000),
       rssKiB: p.reduce((a, pid) => a + statusKiB(pid, 'VmRSS'), 0),
       peakRssKiB: Math.max(0, ...p.map((pid) => statusKiB(pid, 'VmHWM'))),
+      requests: warmRequests + sat.requests + fixed.requests,
     };
     const errors = sat.errors + fixed.errors;
     if (errors > 0) log(`  WARNING: ${path.name}: ${sat.errors} + ${fixed.errors} errors`);
@@ -452,10 +806,16 @@ async function measure(env: Env, path: PathSpec, repeat: number): Promise<Measur
           : '') +
         `foreign ${satPhase.foreignVcpu.toFixed(2)}/${fixedPhase.foreignVcpu.toFixed(2)} vCPU`,
     );
-    return m;
   } finally {
-    await Promise.all(run.procs.map((proc) => proc.stop()));
+    const check = await finishRun(env, run);
+    if (m && check) {
+      m.telemetry = check;
+      log(`  ${describeCheck(check, m.requests)}`);
+      if (!checkHolds(check, args.accessLog))
+        log(`  WARNING: ${path.name}: telemetry was not what the path promises`);
+    }
   }
+  return m!;
 }
 
 function foreignOf(m: Measurement): number {
@@ -486,11 +846,10 @@ function pct(v: number | undefined): string {
 
 /** Both sidecars of a mesh path under saturation with --cpu-prof; self time per bucket and the
  * top functions, inside the load window only. */
-async function profileMesh(env: Env, key: 'mesh1' | 'mesh2'): Promise<string> {
+async function profileMesh(env: Env, path: PathSpec): Promise<string> {
   const { args, work } = env;
-  const dir = join(work, `profiles-${key}`);
+  const dir = join(work, `profiles-${path.key}`);
   mkdirSync(dir, { recursive: true });
-  const path = PATHS.find((p) => p.key === key)!;
   log(`profile: ${path.name} under saturation for ${args.profileS} s (--cpu-prof)`);
   const run = await startPath(env, path, (name) => ({
     nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${name}.cpuprofile`],
@@ -498,14 +857,16 @@ async function profileMesh(env: Env, key: 'mesh1' | 'mesh2'): Promise<string> {
   let window: Window;
   let sat: WrkResult;
   let cpu: Phase;
+  let sent = 0;
   try {
-    await runWrk({
+    const warm = await runWrk({
       cpu: run.genCpu,
       connections: args.satConns,
       seconds: Math.max(2, args.warmupS),
       url: run.url,
       script: run.scripts.saturate,
     });
+    sent += warm.requests;
     const pids = run.procs.map((p) => p.pid);
     const s0 = snapshot(env, pids);
     const from = monotonicUs();
@@ -516,11 +877,13 @@ async function profileMesh(env: Env, key: 'mesh1' | 'mesh2'): Promise<string> {
       url: run.url,
       script: run.scripts.saturate,
     });
+    sent += sat.requests;
     window = [from, monotonicUs()];
     cpu = phase(s0, snapshot(env, pids));
   } finally {
     // A clean exit writes the profile; it can take a few seconds.
-    await Promise.all(run.procs.map((p) => p.stop(20_000)));
+    const check = await finishRun(env, run, 20_000);
+    if (check) log(`  ${describeCheck(check, sent)}`);
   }
   const out: string[] = [
     `#### ${path.name}: ${args.profileS} s of saturation under --cpu-prof (1 ms sampling), ` +
@@ -528,7 +891,7 @@ async function profileMesh(env: Env, key: 'mesh1' | 'mesh2'): Promise<string> {
       `(${pct(cpu.proxySys)} of it in the kernel), foreign ${cpu.foreignVcpu.toFixed(2)} vCPU`,
     '',
   ];
-  for (const name of key === 'mesh1' ? ['server'] : ['client', 'server']) {
+  for (const name of path.hops === 1 ? ['server'] : ['client', 'server']) {
     const file = join(dir, `${name}.cpuprofile`);
     if (!existsSync(file)) {
       out.push(
@@ -585,10 +948,10 @@ async function probeMemory(pid: number, file: string): Promise<NodeJS.MemoryUsag
   return JSON.parse(readFileSync(file, 'utf8')) as NodeJS.MemoryUsage;
 }
 
-/** Where a sidecar's RSS goes: idle after start, after saturation, and both after a full GC. */
-async function memoryPass(env: Env): Promise<string> {
+/** Where a sidecar's RSS goes: idle after start, after saturation, and both after a full GC.
+ * Rows of memoryTable(). */
+async function memoryPass(env: Env, path: PathSpec): Promise<string[][]> {
   const { args, work } = env;
-  const path = PATHS.find((p) => p.key === 'mesh2')!;
   log(`memory: ${path.name}, idle and after ${args.satS} s of saturation (heap probe)`);
   const probeFile = (name: string) => join(work, `memory-${name}.json`);
   const probe = new URL('./heap-probe.js', import.meta.url).href;
@@ -599,19 +962,21 @@ async function memoryPass(env: Env): Promise<string> {
   const names = ['server', 'client'] as const;
   const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
   const rows: string[][] = [];
+  let sent = 0;
   try {
     await sleep(1_000);
     const idleRss = run.procs.map((p) => statusKiB(p.pid, 'VmRSS'));
     const idle = [];
     for (let i = 0; i < run.procs.length; i++)
       idle.push(await probeMemory(run.procs[i]!.pid, probeFile(names[i]!)));
-    await runWrk({
+    const sat = await runWrk({
       cpu: run.genCpu,
       connections: args.satConns,
       seconds: args.satS,
       url: run.url,
       script: run.scripts.saturate,
     });
+    sent = sat.requests;
     const loadedRss = run.procs.map((p) => statusKiB(p.pid, 'VmRSS'));
     const hwm = run.procs.map((p) => statusKiB(p.pid, 'VmHWM'));
     for (let i = 0; i < run.procs.length; i++) {
@@ -619,7 +984,7 @@ async function memoryPass(env: Env): Promise<string> {
       const rssAfterGc = statusKiB(run.procs[i]!.pid, 'VmRSS');
       const u = idle[i]!;
       rows.push([
-        names[i]!,
+        `${names[i]!}${path.telemetry ? `, ${telemetryLabel(path.telemetry)}` : ''}`,
         mib(idleRss[i]! * 1024),
         `${mib(u.heapUsed)} / ${mib(u.heapTotal)} / ${mib(u.external)}`,
         mib(loadedRss[i]! * 1024),
@@ -629,8 +994,13 @@ async function memoryPass(env: Env): Promise<string> {
       ]);
     }
   } finally {
-    await Promise.all(run.procs.map((p) => p.stop()));
+    const check = await finishRun(env, run);
+    if (check) log(`  ${describeCheck(check, sent)}`);
   }
+  return rows;
+}
+
+function memoryTable(args: Args, rows: string[][]): string {
   return markdownTable(
     [
       'sidecar',
@@ -653,17 +1023,20 @@ function runPeerBench(env: Env, hops: 1 | 2): Promise<string> {
   const outDir = join(env.work, `peer-bench-x${hops}`);
   // Each hop is an inbound listener of its own workload forwarding to the next hop (or the
   // upstream), configured by the control plane of this run.
+  // Telemetry off as in mesh x1/x2: the same MeshConfig, MESH_METRICS=off, any stats port.
   const cmd =
     `exec ${process.execPath} ${shebangNodeFlags(bin).join(' ')} ${bin} --control-plane ${env.controlPlane.grpc}` +
     ' --workload peer-hop$CANDIDATE_HOP --labels app=peer-hop$CANDIDATE_HOP' +
     ` --service-port http:${SERVICE_PORT}:\${UPSTREAM_URL##*:}:$CANDIDATE_PORT` +
-    ' --outbound-port 0 --admin-port 0 --health-port 0 --drain-seconds 1';
+    ' --outbound-port 0 --admin-port 0 --health-port 0 --stats-port 0' +
+    ` --mesh-config ${env.meshConfigOff} --drain-seconds 1`;
   const childEnv: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('MESH_') && k !== 'NODE_OPTIONS' && v !== undefined) childEnv[k] = v;
+    if (v === undefined || k === 'NODE_OPTIONS') continue;
+    if (!k.startsWith('MESH_') && !k.startsWith('OTEL_')) childEnv[k] = v;
   }
   Object.assign(childEnv, {
-    MESH_ACCESS_LOG: env.args.accessLog ? 'on' : 'off',
+    MESH_METRICS: 'off',
     CANDIDATE_NAME: 'mesh-proxy',
     CANDIDATE_CMD: cmd,
     CANDIDATE_HOPS: String(hops),
@@ -859,6 +1232,153 @@ function report(args: Args, ms: readonly Measurement[]): string {
   return `${table}\n\n${targets}\n`;
 }
 
+/**
+ * Telemetry on vs off per hop count, both measured in this run (interleaved): the ratio of the
+ * medians, and of each repeat's pair; then, per mesh path, whether telemetry was really on (off).
+ */
+function telemetryReport(args: Args, ms: readonly Measurement[]): string {
+  const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+  const mib = (kib: number) => (kib / 1024).toFixed(1);
+  const rows: string[][] = [];
+  for (const onPath of PATHS) {
+    if (!onPath.telemetry) continue;
+    const offPath = PATHS.find((p) => p.key === `mesh${onPath.hops}`)!;
+    const off = summarize(ms, offPath);
+    const on = summarize(ms, onPath);
+    if (!off || !on) continue;
+    const all = onPath.telemetry === ALL_TELEMETRY;
+    const paired: number[] = [];
+    for (let r = 1; r <= args.repeats; r++) {
+      const a = ms.find((m) => m.path === offPath && m.repeat === r);
+      const b = ms.find((m) => m.path === onPath && m.repeat === r);
+      if (a && b) paired.push(b.sat.rps / a.sat.rps);
+    }
+    const ratio = on.satRps / off.satRps;
+    const cost = 1 - ratio;
+    rows.push([
+      `x${onPath.hops}`,
+      all ? `**${telemetryLabel(onPath.telemetry)}**` : `${telemetryLabel(onPath.telemetry)} only`,
+      off.satRps.toFixed(0),
+      on.satRps.toFixed(0),
+      f3(ratio),
+      paired.length
+        ? `${f3(median(paired))} (${f3(Math.min(...paired))}-${f3(Math.max(...paired))})`
+        : '',
+      `${(cost * 100).toFixed(1)}%`,
+      all ? (cost < 0.15 ? 'met' : '**not met**') : '',
+      `${f3(off.p50)} / ${f3(on.p50)}`,
+      `${f3(off.p99)} / ${f3(on.p99)}`,
+      `${f3(off.vcpuPerKrps)} / ${f3(on.vcpuPerKrps)}`,
+      `${f3(off.satVcpuPerKrps)} / ${f3(on.satVcpuPerKrps)}`,
+      `${mib(off.rssKiB)} / ${mib(on.rssKiB)}`,
+      `${mib(off.peakRssKiB)} / ${mib(on.peakRssKiB)}`,
+    ]);
+  }
+  const checks: string[][] = [];
+  for (const p of PATHS) {
+    const of = ms.filter((m) => m.path === p && m.telemetry);
+    if (of.length === 0) continue;
+    const requests = of.reduce((a, m) => a + m.requests, 0);
+    const per = (n: number) => f3(n / requests);
+    interface Sums {
+      lines: number;
+      bytes: number;
+      istio: number;
+      seen: number;
+      ok: number;
+      failed: number;
+    }
+    const bySidecar = new Map<string, Sums>();
+    for (const m of of) {
+      for (const s of m.telemetry!.sidecars) {
+        const b = bySidecar.get(s.name) ?? {
+          lines: 0,
+          bytes: 0,
+          istio: 0,
+          seen: 0,
+          ok: 0,
+          failed: 0,
+        };
+        b.lines += s.accessLogLines;
+        b.bytes += s.accessLogBytes;
+        if (s.istioRequestsTotal !== undefined) {
+          b.istio += s.istioRequestsTotal;
+          b.seen++;
+        }
+        b.ok += s.scrapes;
+        b.failed += s.scrapeErrors;
+        bySidecar.set(s.name, b);
+      }
+    }
+    const each = (f: (name: string, b: Sums) => string) =>
+      [...bySidecar.entries()].map(([name, b]) => f(name, b)).join(', ');
+    const t = p.telemetry;
+    const spans = of.reduce((a, m) => a + m.telemetry!.spans, 0);
+    const exports = of.reduce((a, m) => a + m.telemetry!.traceExports, 0);
+    checks.push([
+      p.name,
+      String(of.length),
+      String(requests),
+      telemetryLabel(t),
+      t?.accessLog || (!t && args.accessLog)
+        ? each((n, b) => `${n} ${per(b.lines)} (${(b.bytes / 1024 / 1024).toFixed(0)} MiB)`)
+        : each((n, b) => `${n} ${b.lines} lines`),
+      each((n, b) => (b.seen ? `${n} ${per(b.istio)}` : `${n} not served`)),
+      t?.metrics ? each((n, b) => `${n} ${b.ok} ok / ${b.failed} failed`) : 'none',
+      `${spans} (${((100 * spans) / requests / p.hops).toFixed(2)}% per sidecar) in ${exports} exports`,
+      of.every((m) => checkHolds(m.telemetry!, args.accessLog)) ? 'yes' : '**NO**',
+    ]);
+  }
+  if (rows.length === 0 && checks.length === 0) return '';
+  return [
+    '### Telemetry on vs off (same run, interleaved)',
+    '',
+    ...(rows.length
+      ? [
+          markdownTable(
+            [
+              'hops',
+              'telemetry on',
+              'sat req/s off',
+              'sat req/s on',
+              'on/off (medians)',
+              'on/off per repeat: median (min-max)',
+              'throughput cost',
+              'cost < 15%',
+              'p50 ms off / on',
+              'p99 ms off / on',
+              `vCPU per 1k req/s @${args.rate} off / on`,
+              'vCPU per 1k req/s @sat off / on',
+              'RSS MiB off / on (all hops, end of paced run)',
+              'peak RSS MiB off / on (largest process)',
+            ],
+            rows,
+          ),
+          '',
+        ]
+      : []),
+    'Was it really on (off)? Summed over the repeats; per sidecar, per request wrk sent ' +
+      '(warm-up + saturation + paced); istio_requests_total from one scrape at the end of each ' +
+      'measurement; spans as the sink decoded them after the sidecars flushed at exit.',
+    '',
+    markdownTable(
+      [
+        'path',
+        'n',
+        'requests sent',
+        'telemetry',
+        'access-log lines per request (file; off: JSON lines on stdout)',
+        'istio_requests_total per request',
+        'scrapes every 5 s',
+        'spans exported',
+        'as promised',
+      ],
+      checks,
+    ),
+    '',
+  ].join('\n');
+}
+
 function machineFacts(args: Args): string {
   const version = (cmd: string, argv: string[], re: RegExp) => {
     const r = spawnSync(cmd, argv, { encoding: 'utf8' });
@@ -875,7 +1395,10 @@ function machineFacts(args: Args): string {
     `Saturation: wrk -t1 -c${args.satConns} ${args.satS} s after ${args.warmupS} s warm-up. ` +
       `Paced: ${args.rate} req/s, ${args.fixedConns} connections, ${args.fixedS} s (wrk + Lua pacer). ` +
       `Medians of ${args.repeats} repeat(s), order rotated per repeat; spread = (max-min)/median of sat req/s. ` +
-      `Access log ${args.accessLog ? 'ON' : 'off'} (MESH_ACCESS_LOG).` +
+      `mesh-proxy paths without "telemetry on": MESH_METRICS=off, enableTracing: false, ` +
+      `accessLogFile ${args.accessLog ? '/dev/stdout (--access-log)' : "''"}; ` +
+      `"telemetry on": metrics scraped from the admin port every 5 s, enableTracing: true at 1% ` +
+      `with OTLP/HTTP (protobuf) export to a sink on CPU ${LOAD_CPU}, access log appended to a file.` +
       (args.sidecarNodeFlags.length
         ? ` Sidecar node flags: ${args.sidecarNodeFlags.join(' ')}.`
         : ''),
@@ -940,6 +1463,7 @@ async function main(): Promise<void> {
       background: [upstream, controlPlane.proc],
       buildStamp: proxyBuildStamp(),
       buildChanges: [],
+      meshConfigOff: writeMeshConfigOff(work, args.accessLog),
     };
     const startStamp = env.buildStamp;
     log(`work dir ${work}; upstream nginx :${upstreamPort}; control plane ${controlPlane.grpc}`);
@@ -965,10 +1489,23 @@ async function main(): Promise<void> {
         await sleep(500);
       }
     }
-    const memory = args.memory ? await memoryPass(env) : undefined;
+    let memory: string | undefined;
+    if (args.memory) {
+      const rows: string[][] = [];
+      for (const key of ['mesh2', 'mesh2t']) {
+        if (key === 'mesh2' || args.paths.some((p) => p.key === key))
+          rows.push(
+            ...(await memoryPass(
+              env,
+              PATHS.find((p) => p.key === key)!,
+            )),
+          );
+      }
+      memory = memoryTable(args, rows);
+    }
     const profiles: string[] = [];
     if (args.profileS > 0) {
-      for (const key of ['mesh1', 'mesh2'] as const) profiles.push(await profileMesh(env, key));
+      for (const path of args.profilePaths) profiles.push(await profileMesh(env, path));
     }
     const peer: string[] = [];
     if (args.peerBench) {
@@ -986,6 +1523,7 @@ async function main(): Promise<void> {
       ...env.buildChanges.map((c) => `WARNING: ${c}; later measurements ran other code.`),
       '',
       report(args, measurements),
+      telemetryReport(args, measurements),
       ...(memory ? ['### Sidecar memory (MiB)', '', memory, ''] : []),
       ...(profiles.length ? ['### Where the time goes (CPU profiles)', '', ...profiles] : []),
       ...(peer.length ? ['### peer-bench.sh cross-check', '', ...peer] : []),

@@ -2,25 +2,30 @@
 // real `mesh-proxy` sidecars, each a pinned child process started from the built binaries. The
 // server sidecar registers the upstream as a mesh service (its --labels app=... and
 // --service-port), so a client sidecar routes `http://<service>:<port>/` to it with the default
-// route of a known service; no VirtualService is applied.
+// route of a known service; no VirtualService is applied. Telemetry is what the caller asks for:
+// metrics (MESH_METRICS), a MeshConfig file (access log, tracing), OTEL_* in `env` (span export).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { findUp } from './control-plane-process.js';
 import { sleep, spawnPinned, type Pinned } from './proxy-process.js';
+import type { SinkCounters } from './telemetry-sink.js';
 import { shebangNodeFlags } from '../support/shebang.js';
 
 const CONTROL_PLANE_READY = /serving grpc (\S+):(\d+) http (\S+):(\d+)/;
+// `... health :N metrics :N, control plane ...`; no `metrics :N` with MESH_METRICS=off.
 const PROXY_STARTED =
-  /mesh-proxy (\S+) started: outbound 127\.0\.0\.1:(\d+) admin 127\.0\.0\.1:(\d+) health :(\d+)/;
+  /mesh-proxy (\S+) started: outbound 127\.0\.0\.1:(\d+) admin 127\.0\.0\.1:(\d+) health :(\d+)(?: metrics :(\d+))?/;
 const START_TIMEOUT_MS = 20_000;
 // Each start gets a log of its own, so a start line is never an earlier instance's.
 let started = 0;
 
-/** process.env without MESH_*: each process sees exactly what the bench sets. */
-function benchEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+/** process.env without MESH_* and OTEL_*: each process sees exactly what the bench sets. */
+export function benchEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('MESH_') && k !== 'NODE_OPTIONS' && v !== undefined) env[k] = v;
+    if (v === undefined || k === 'NODE_OPTIONS') continue;
+    if (!k.startsWith('MESH_') && !k.startsWith('OTEL_')) env[k] = v;
   }
   return { ...env, ...extra };
 }
@@ -78,15 +83,23 @@ export interface SidecarOptions {
   servicePort?: string;
   /** Node flags before the script, e.g. --cpu-prof. */
   nodeFlags?: readonly string[];
-  /** Extra environment (e.g. for a preloaded probe). */
+  /** Extra environment (e.g. for a preloaded probe, or OTEL_EXPORTER_OTLP_*). */
   env?: Record<string, string>;
+  /** MeshConfig file (--mesh-config): access log and tracing. With one, MESH_ACCESS_LOG is moot. */
+  meshConfig?: string;
+  /** Without a mesh config: the access log on stdout (the sidecar's log file), else none. */
   accessLog: boolean;
+  /** Istio metrics subscribed (/stats/prometheus); false sets MESH_METRICS=off. */
+  metrics: boolean;
 }
 
 export interface Sidecar {
   readonly proc: Pinned;
   readonly outboundPort: number;
+  readonly adminPort: number;
   readonly healthPort: number;
+  /** The stats port (/stats/prometheus); undefined when metrics are off. */
+  readonly statsPort: number | undefined;
 }
 
 /** Starts a sidecar and waits until /healthz/ready says 200 (first complete config is in). */
@@ -110,6 +123,10 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     '0',
     '--health-port',
     '0',
+    // Any free port: two sidecars on one machine cannot both have Envoy's 15090.
+    '--stats-port',
+    '0',
+    ...(options.meshConfig ? ['--mesh-config', options.meshConfig] : []),
     // A stop between measurements need not wait: no request is in flight then.
     '--drain-seconds',
     '1',
@@ -117,10 +134,20 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const proc = spawnPinned(options.name, process.execPath, args, {
     cpu: options.cpu,
     logFile: join(options.work, `${options.name}-${++started}.log`),
-    env: benchEnv({ ...(options.accessLog ? {} : { MESH_ACCESS_LOG: 'off' }), ...options.env }),
+    env: benchEnv({
+      ...(options.accessLog ? {} : { MESH_ACCESS_LOG: 'off' }),
+      ...(options.metrics ? {} : { MESH_METRICS: 'off' }),
+      ...options.env,
+    }),
   });
   const m = await waitForLine(proc, PROXY_STARTED, options.name);
-  const sidecar = { proc, outboundPort: Number(m[2]), healthPort: Number(m[4]) };
+  const sidecar: Sidecar = {
+    proc,
+    outboundPort: Number(m[2]),
+    adminPort: Number(m[3]),
+    healthPort: Number(m[4]),
+    statsPort: m[5] === undefined ? undefined : Number(m[5]),
+  };
   const deadline = Date.now() + START_TIMEOUT_MS;
   let last = 'nothing yet';
   for (;;) {
@@ -172,4 +199,49 @@ export function proxyBuildStamp(): string {
     if (existsSync(dir)) walk(dir);
   }
   return `${files} files, newest ${new Date(newest).toISOString()}`;
+}
+
+/** The collector side of a telemetry-on path (telemetry-sink.ts), one process per measurement. */
+export interface TelemetrySink {
+  readonly proc: Pinned;
+  /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT for the sidecars. */
+  readonly tracesEndpoint: string;
+  /** Replaces the set of URLs scraped every 5 s. */
+  setTargets(urls: readonly string[]): Promise<void>;
+  counters(): Promise<SinkCounters>;
+}
+
+const SINK_LISTENING = /telemetry-sink listening 127\.0\.0\.1:(\d+)/;
+
+/** Starts the sink pinned to `cpu`; it exits by itself after `maxSeconds`. */
+export async function startTelemetrySink(
+  work: string,
+  cpu: number,
+  maxSeconds: number,
+): Promise<TelemetrySink> {
+  const script = fileURLToPath(new URL('./telemetry-sink.js', import.meta.url));
+  const proc = spawnPinned(
+    'telemetry-sink',
+    process.execPath,
+    [script, '--max-seconds', String(Math.ceil(maxSeconds)), '--scrape-seconds', '5'],
+    { cpu, logFile: join(work, `telemetry-sink-${++started}.log`), env: benchEnv({}) },
+  );
+  const m = await waitForLine(proc, SINK_LISTENING, 'telemetry-sink');
+  const base = `http://127.0.0.1:${m[1]}`;
+  return {
+    proc,
+    tracesEndpoint: `${base}/v1/traces`,
+    async setTargets(urls) {
+      const res = await fetch(`${base}/targets`, {
+        method: 'PUT',
+        body: JSON.stringify(urls),
+        signal: AbortSignal.timeout(2_000),
+      });
+      if (res.status !== 204) throw new Error(`telemetry-sink /targets: ${res.status}`);
+    },
+    async counters() {
+      const res = await fetch(`${base}/counters`, { signal: AbortSignal.timeout(2_000) });
+      return (await res.json()) as SinkCounters;
+    },
+  };
 }

@@ -1,7 +1,7 @@
 // Where a sidecar's CPU goes, from a V8 .cpuprofile (node --cpu-prof): self time summed into
-// coarse buckets (GC, native code outside JS, Node's HTTP server, streams, undici, our own code),
-// over the samples inside a time window (the load phase). The top functions come from
-// cpu-profile.ts.
+// coarse buckets (GC, native code outside JS, Node's HTTP server, streams, undici, our own code,
+// the telemetry SDK), over the samples inside a time window (the load phase). The top functions
+// come from cpu-profile.ts.
 import { readFileSync } from 'node:fs';
 import type { Window } from './cpu-profile.js';
 
@@ -31,6 +31,8 @@ export function bucketOf(functionName: string, url: string): string {
   if (functionName === '(root)') return 'V8/native outside JS (program)';
   if (url === '') return 'native builtins called from JS';
   if (url.includes('/node_modules/undici/')) return 'undici (upstream client)';
+  if (url.includes('/node_modules/@opentelemetry/') || url.includes('/packages/telemetry/'))
+    return 'telemetry (OpenTelemetry SDK, @mesh/telemetry)';
   if (url.includes('/packages/proxy/')) return '@mesh/proxy (our code)';
   if (url.includes('/packages/rules/')) return '@mesh/rules (routing)';
   if (url.includes('/node_modules/@grpc/') || url.includes('/node_modules/protobufjs/'))
