@@ -72,6 +72,11 @@ export async function runProxyProcess(
         .drain()
         // Spans of the last requests are flushed before the process goes.
         .then(() => Promise.allSettled(closers.map((close) => close())))
+        .then(() => {
+          // The last access-log batch, and whatever stdout still holds, before the process goes.
+          lines?.flush();
+          return new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+        })
         .then(() => process.exit(0));
     };
     process.on('SIGTERM', () => stop('SIGTERM'));

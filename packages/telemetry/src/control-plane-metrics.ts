@@ -141,7 +141,13 @@ export function createControlPlaneMetrics(
           reported.set(key, values);
           result.observe(v, values);
         }
-        for (const [key, values] of reported) if (!now.has(key)) result.observe(0, values);
+        // A label set gone since the last scrape reads 0 once, then is forgotten, so label
+        // values the control plane stops seeing (proxy versions) do not pile up.
+        for (const [key, values] of reported) {
+          if (now.has(key)) continue;
+          result.observe(0, values);
+          reported.delete(key);
+        }
       });
     },
 

@@ -69,6 +69,7 @@ export function endpointLayer(options: EndpointLayerOptions): Layer {
       const upstream = targetOf(endpointId, cluster);
       ctx.info.upstreamHost = upstream.id;
       ctx.info.upstreamLabels = upstream.labels;
+      ctx.info.upstreamSidecar = upstream.sidecar === true;
 
       const breaker = active.breakers.of(cluster);
       const admission = breaker.admitNow(ctx.signal) ?? (await breaker.admit(ctx.signal));
@@ -172,6 +173,9 @@ function targetOf(id: string, cluster: RuntimeCluster): Target {
 
 const MAX_CACHED_TARGETS = 4096;
 
+/** Ports whose sidecar inbound listener parses HTTP (and so strips the peer header). */
+const HTTP_PORT_PROTOCOLS: ReadonlySet<string> = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB']);
+
 function makeTarget(id: string, cluster: RuntimeCluster): Target {
   const settings = connectionSettingsOf(cluster.body.trafficPolicy);
   // Ids are `address:port`; the last colon separates them, IPv6 addresses included.
@@ -188,7 +192,10 @@ function makeTarget(id: string, cluster: RuntimeCluster): Target {
     maxConnections: settings.maxConnections,
     idleTimeoutMs: settings.idleTimeoutMs,
     tls: upstreamTlsOf(cluster.body.trafficPolicy, cluster.body.host),
-    sidecar: endpoint?.source.startsWith('proxy ') ?? false,
+    // A TCP port's inbound listener splices bytes unparsed: nothing there would strip the header.
+    sidecar:
+      (endpoint?.source.startsWith('proxy ') ?? false) &&
+      HTTP_PORT_PROTOCOLS.has((cluster.body.port.protocol ?? '').toUpperCase()),
     ...(endpoint && { labels: endpoint.labels }),
   });
 }

@@ -76,7 +76,8 @@ export function outboundPeerHeader(telemetry: RequestTelemetry, service: string)
 export function takePeer(response: ProxyResponse, info: StreamInfo): ProxyResponse {
   const value = response.headers[PEER_HEADER];
   if (value === undefined) return response;
-  info.peer = parsePeer(value);
+  // Believed only from an endpoint with a sidecar: anything else could claim to be any workload.
+  if (info.upstreamSidecar) info.peer = parsePeer(value);
   // Only an upstream's response carries the header, and the forward handlers make that map
   // afresh for this response alone (forward.ts, h2/forward.ts): it can lose it in place.
   delete (response.headers as FreshHeaderMap)[PEER_HEADER];
@@ -89,9 +90,11 @@ export function givePeer(
   info: StreamInfo,
   telemetry: RequestTelemetry,
 ): ProxyResponse {
-  if (info.peer === undefined) return response;
+  // The app's own header never leaves: only this sidecar speaks for the workload.
+  if (info.peer === undefined && response.headers[PEER_HEADER] === undefined) return response;
   const headers = Object.assign(Object.create(null), response.headers) as FreshHeaderMap;
-  headers[PEER_HEADER] = telemetry.peerHeader;
+  if (info.peer === undefined) delete headers[PEER_HEADER];
+  else headers[PEER_HEADER] = telemetry.peerHeader;
   return { ...response, headers };
 }
 
@@ -100,7 +103,11 @@ function startSpan(headers: FreshHeaderMap, info: StreamInfo, telemetry: Request
   const span = startSpanIds(parent, telemetry.tracing!.samplingPercent, telemetry.rng);
   info.span = span;
   // B3 goes on only where it came in: W3C is the mesh's own format.
-  const b3 = headers['b3'] !== undefined || headers['x-b3-traceid'] !== undefined;
+  const b3 =
+    headers['b3'] !== undefined ||
+    headers['x-b3-traceid'] !== undefined ||
+    headers['x-b3-sampled'] !== undefined ||
+    headers['x-b3-flags'] !== undefined;
   // Stale B3 or W3C headers from the app would contradict the ones written for this span.
   for (const name of TRACE_HEADER_NAMES) if (headers[name] !== undefined) delete headers[name];
   for (const [name, value] of traceHeaders(span, { b3 })) headers[name] = value;
@@ -108,7 +115,10 @@ function startSpan(headers: FreshHeaderMap, info: StreamInfo, telemetry: Request
 
 function firstValue(headers: HeaderMap, name: string): string | undefined {
   const v = headers[name];
-  return v === undefined ? undefined : typeof v === 'string' ? v : v[0];
+  if (v === undefined || typeof v === 'string') return v;
+  // W3C: several tracestate headers are one list; other repeated trace headers are malformed,
+  // and the first is as good a guess as any.
+  return name === 'tracestate' ? v.join(',') : v[0];
 }
 
 function isGrpc(headers: HeaderMap): boolean {

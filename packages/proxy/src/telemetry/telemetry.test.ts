@@ -288,4 +288,93 @@ describe('telemetry between two sidecars', () => {
       await proxy.close();
     }
   });
+
+  describe('forged peer headers', () => {
+    const FORGED = 'w=payments;ns=prod;app=payments;v=v9';
+    let liar: TestUpstream;
+
+    beforeAll(async () => {
+      liar = await startUpstream('liar', (_req, res) => {
+        res.writeHead(200, { [PEER_HEADER]: FORGED });
+        res.end('ok');
+      });
+    });
+    afterAll(() => liar.close());
+
+    it('an endpoint without a sidecar cannot name the destination, and its header stops at the sidecar', async () => {
+      const proxy = await outbound(
+        0,
+        endpointBody(liar.port, {
+          labels: { app: 'reviews', version: 'v1' },
+          source: 'ServiceEntry default/reviews',
+        }),
+      );
+      try {
+        const res = await proxy.request('http://reviews:9080/reviews/1');
+        expect(res.headers[PEER_HEADER]).toBeUndefined();
+        const [client] = await settled(1);
+        expect(client!.destination).toMatchObject({ workload: 'unknown', version: 'v1' });
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it("the app's own header never leaves its sidecar, whoever called", async () => {
+      const listener: InboundListener = {
+        name: 'inbound|9080',
+        direction: 'inbound',
+        port: 9080,
+        bindPort: 0,
+        protocol: 'HTTP',
+        targetPort: liar.port,
+        cluster: 'inbound|9080||',
+      };
+      const server = createInboundServer({
+        listener,
+        log: createRequestRecorder({ self: REVIEWS }),
+        telemetry: requestTelemetry(REVIEWS, undefined),
+      });
+      const port = await listen(server);
+      const client = new Pool(`http://127.0.0.1:${port}`);
+      try {
+        const plain = await send(client, '/r', { headers: { host: 'reviews:9080' } });
+        expect(plain.headers[PEER_HEADER]).toBeUndefined();
+        const fromSidecar = await send(client, '/r', {
+          headers: {
+            host: 'reviews:9080',
+            [PEER_HEADER]: 'w=productpage-v1;ns=default;app=productpage;v=v1',
+          },
+        });
+        // A sidecar caller hears this sidecar's identity, not the app's claim.
+        expect(fromSidecar.headers[PEER_HEADER]).toBe('w=reviews-v2;ns=default;app=reviews;v=v2');
+      } finally {
+        await client.close();
+        await closeServer(server);
+      }
+    });
+
+    it('an endpoint on a TCP port gets no peer header even with a sidecar: nothing there strips it', async () => {
+      const table = buildTable({
+        clusters: [
+          {
+            host: 'echo.default.svc.cluster.local',
+            port: 9000,
+            protocol: 'TCP',
+            endpoints: [app.port],
+          },
+        ],
+      });
+      const proxy = await startOutbound(table, {
+        log: createRequestRecorder({ self: PRODUCTPAGE }),
+        telemetry: requestTelemetry(PRODUCTPAGE, undefined),
+      });
+      try {
+        const res = await proxy.request('http://echo:9000/x');
+        expect(res.status).toBe(200);
+        expect(app.requests[0]!.headers[PEER_HEADER]).toBeUndefined();
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
 });

@@ -2,6 +2,7 @@
 // other (Istio enables websocket upgrades on every route) and then splices the two connections;
 // the same here: route() picks the cluster, the upgrade request goes to an endpoint as written
 // (after rewrites), and after the 101 the proxy only copies bytes.
+import { PEER_HEADER } from '../telemetry/peer-header.js';
 import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -168,7 +169,12 @@ function requestHead(req: IncomingMessage, path: string, authority: string): str
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
     const lower = name.toLowerCase();
-    if (lower === 'host' || lower === 'proxy-connection' || lower === 'proxy-authorization')
+    if (
+      lower === 'host' ||
+      lower === 'proxy-connection' ||
+      lower === 'proxy-authorization' ||
+      lower === PEER_HEADER
+    )
       continue;
     lines.push(`${name}: ${req.rawHeaders[i + 1]}`);
   }

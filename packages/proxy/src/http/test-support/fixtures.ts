@@ -103,6 +103,8 @@ export interface TestCluster {
   /** Endpoint ports on 127.0.0.1, or full endpoint bodies. */
   readonly endpoints: readonly (number | EndpointBody)[];
   readonly trafficPolicy?: ResolvedTrafficPolicy;
+  /** The service port's protocol (default HTTP). */
+  readonly protocol?: string;
 }
 
 export function endpointBody(port: number, overrides: Partial<EndpointBody> = {}): EndpointBody {
@@ -152,7 +154,7 @@ export function buildTable(options: {
       name,
       direction: 'outbound',
       host: c.host,
-      port: { number: port, protocol: 'HTTP', name: 'http' },
+      port: { number: port, protocol: c.protocol ?? 'HTTP', name: 'http' },
       subset,
       serviceNamespace: c.host.split('.')[1] ?? 'default',
       exportTo: ['*'],
