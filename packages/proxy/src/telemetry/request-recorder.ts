@@ -9,13 +9,14 @@ import {
   HTTP_CHANNEL,
   SPAN_CHANNEL,
   UNKNOWN,
-  type DestinationPeer,
   type HttpRequestEvent,
   type Peer,
   type ProxySpan,
 } from '@mesh/telemetry/events';
+import { hostOfAuthority } from '@mesh/rules';
 import { accessLogLine, type AccessLogEntry, type AccessLogger } from '../http/access-log.js';
 import { formatFlags, type StreamInfo } from '../http/stream-info.js';
+import { destinationOf, peerFromLabels, UNKNOWN_PEER } from './peers.js';
 
 const httpChannel = channel(HTTP_CHANNEL);
 const spanChannel = channel(SPAN_CHANNEL);
@@ -88,59 +89,6 @@ export function httpEvent(info: StreamInfo, self: Peer, now: number): HttpReques
   return { ...event, span: proxySpan };
 }
 
-const UNKNOWN_PEER: Peer = Object.freeze({
-  workload: UNKNOWN,
-  namespace: UNKNOWN,
-  app: UNKNOWN,
-  version: UNKNOWN,
-});
-
-// Events reuse frozen peer objects: fewer allocations per request, and the aggregator finds a
-// frozen pair's series without building its label key (aggregator.ts). Keys are peers and
-// endpoint label objects, which live as long as the config that made them.
-const fromLabels = new WeakMap<object, Peer>();
-const destinations = new WeakMap<Peer, Map<string, DestinationPeer>>();
-const MAX_SERVICES_PER_PEER = 256;
-
-/** Without the peer's own word, the endpoint's labels still say its app and version. */
-function peerFromLabels(labels: Readonly<Record<string, string>> | undefined): Peer {
-  if (!labels) return UNKNOWN_PEER;
-  let peer = fromLabels.get(labels);
-  if (!peer) {
-    peer = Object.freeze({
-      workload: UNKNOWN,
-      namespace: '',
-      app: labels['app'] ?? UNKNOWN,
-      version: labels['version'] ?? UNKNOWN,
-    });
-    fromLabels.set(labels, peer);
-  }
-  return peer;
-}
-
-/** The server workload as the destination of `service`; its namespace, if unknown, the service's. */
-function destinationOf(server: Peer, service: string, namespace: string): DestinationPeer {
-  let byService = destinations.get(server);
-  if (!byService) destinations.set(server, (byService = new Map()));
-  let destination = byService.get(service);
-  if (!destination) {
-    const where = serviceParts(service === UNKNOWN ? undefined : service);
-    destination = Object.freeze({
-      workload: server.workload,
-      namespace: server.namespace || namespace || where.namespace,
-      app: server.app,
-      version: server.version,
-      service,
-      serviceName: where.name,
-      serviceNamespace: where.namespace,
-    });
-    // Host headers are the caller's to choose: keep the map bounded.
-    if (byService.size >= MAX_SERVICES_PER_PEER) byService.clear();
-    byService.set(service, destination);
-  }
-  return destination;
-}
-
 /**
  * The service an inbound request was for: what the caller's sidecar routed to, else the Host
  * header's name, completed with this workload's namespace as Kubernetes DNS would.
@@ -148,7 +96,7 @@ function destinationOf(server: Peer, service: string, namespace: string): Destin
 function inboundService(info: StreamInfo, self: Peer): string | undefined {
   if (info.peer?.service) return info.peer.service;
   if (info.destinationService) return info.destinationService;
-  const host = hostName(info.authority);
+  const host = hostOfAuthority(info.authority).toLowerCase();
   if (!host) return undefined;
   if (host.includes('.')) return host;
   let names = shortNames.get(self);
@@ -163,20 +111,6 @@ function inboundService(info: StreamInfo, self: Peer): string | undefined {
 }
 
 const shortNames = new WeakMap<Peer, Map<string, string>>();
-
-function hostName(authority: string): string {
-  if (authority.startsWith('[')) return authority.slice(0, authority.indexOf(']') + 1);
-  const colon = authority.lastIndexOf(':');
-  return (colon === -1 ? authority : authority.slice(0, colon)).toLowerCase();
-}
-
-/** `reviews.default.svc.cluster.local` -> reviews, default; other hosts name themselves. */
-function serviceParts(service: string | undefined): { name: string; namespace: string } {
-  if (!service) return { name: UNKNOWN, namespace: UNKNOWN };
-  const parts = service.split('.');
-  if (parts.length >= 3 && parts[2] === 'svc') return { name: parts[0]!, namespace: parts[1]! };
-  return { name: service, namespace: UNKNOWN };
-}
 
 /** Istio's operation name: `<service FQDN>:<port>/*`, else the authority. */
 function spanName(info: StreamInfo, service: string | undefined): string {

@@ -10,6 +10,7 @@ import {
   type Peer,
   type TcpConnectionEvent,
 } from '@mesh/telemetry/events';
+import { destinationOf, peerFromLabels, UNKNOWN_PEER } from './peers.js';
 import type { ProxyTable } from '../config/types.js';
 import type { TcpLogEntry } from '../tcp/tcp-proxy.js';
 
@@ -23,7 +24,10 @@ export function publishTcpConnection(entry: TcpLogEntry, self: Peer, table: Prox
   const base = {
     reporter: inbound ? ('destination' as const) : ('source' as const),
     source: inbound ? UNKNOWN_PEER : self,
-    destination: inbound ? inboundDestination(self) : outboundDestination(entry, table),
+    // The inbound cluster names no service, and TCP carries no peer header to say which.
+    destination: inbound
+      ? destinationOf(self, UNKNOWN, self.namespace)
+      : outboundDestination(entry, table),
     responseFlags: entry.response_flags,
     connectionSecurityPolicy: inbound ? ('none' as const) : ('unknown' as const),
   };
@@ -38,34 +42,15 @@ export function publishTcpConnection(entry: TcpLogEntry, self: Peer, table: Prox
   tcpChannel.publish(closed);
 }
 
-const UNKNOWN_PEER: Peer = Object.freeze({
-  workload: UNKNOWN,
-  namespace: UNKNOWN,
-  app: UNKNOWN,
-  version: UNKNOWN,
-});
-
-function inboundDestination(self: Peer): DestinationPeer {
-  // The inbound cluster names no service, and TCP carries no peer header to say which.
-  return { ...self, service: UNKNOWN, serviceName: UNKNOWN, serviceNamespace: UNKNOWN };
-}
-
 /** From the cluster name (`outbound|9000|v1|tcp-echo.default.svc.cluster.local`) and endpoint. */
 function outboundDestination(entry: TcpLogEntry, table: ProxyTable): DestinationPeer {
   const cluster = entry.upstream_cluster ?? '';
   const host = cluster.split('|')[3] ?? '';
-  const parts = host.split('.');
-  const inCluster = parts.length >= 3 && parts[2] === 'svc';
   const endpoint = table.clusters
     .get(cluster)
     ?.endpoints.find((e) => `${e.address}:${e.port}` === entry.upstream_host);
-  return {
-    workload: UNKNOWN,
-    namespace: inCluster ? parts[1]! : UNKNOWN,
-    app: endpoint?.labels['app'] ?? UNKNOWN,
-    version: endpoint?.labels['version'] ?? UNKNOWN,
-    service: host || UNKNOWN,
-    serviceName: inCluster ? parts[0]! : host || UNKNOWN,
-    serviceNamespace: inCluster ? parts[1]! : UNKNOWN,
-  };
+  // No endpoint found: an unknown app and version, the namespace still the service's.
+  return destinationOf(peerFromLabels(endpoint?.labels ?? NO_LABELS), host || UNKNOWN, '');
 }
+
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});

@@ -41,6 +41,19 @@ const REVIEWS: Peer = {
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const APP_SPAN = '00f067aa0ba902b7';
 
+/** reviews:9080's inbound listener, in front of an app on `targetPort`. */
+function listenerFor(targetPort: number): InboundListener {
+  return {
+    name: 'inbound|9080',
+    direction: 'inbound',
+    port: 9080,
+    bindPort: 0,
+    protocol: 'HTTP',
+    targetPort,
+    cluster: 'inbound|9080||',
+  };
+}
+
 describe('telemetry between two sidecars', () => {
   let app: TestUpstream;
   let inbound: ProxyServer;
@@ -53,17 +66,8 @@ describe('telemetry between two sidecars', () => {
 
   beforeAll(async () => {
     app = await startUpstream('reviews');
-    const listener: InboundListener = {
-      name: 'inbound|9080',
-      direction: 'inbound',
-      port: 9080,
-      bindPort: 0,
-      protocol: 'HTTP',
-      targetPort: app.port,
-      cluster: 'inbound|9080||',
-    };
     inbound = createInboundServer({
-      listener,
+      listener: listenerFor(app.port),
       log: createRequestRecorder({ self: REVIEWS }),
       telemetry: requestTelemetry(REVIEWS, { samplingPercent: 0 }),
     });
@@ -320,17 +324,8 @@ describe('telemetry between two sidecars', () => {
     });
 
     it("the app's own header never leaves its sidecar, whoever called", async () => {
-      const listener: InboundListener = {
-        name: 'inbound|9080',
-        direction: 'inbound',
-        port: 9080,
-        bindPort: 0,
-        protocol: 'HTTP',
-        targetPort: liar.port,
-        cluster: 'inbound|9080||',
-      };
       const server = createInboundServer({
-        listener,
+        listener: listenerFor(liar.port),
         log: createRequestRecorder({ self: REVIEWS }),
         telemetry: requestTelemetry(REVIEWS, undefined),
       });
