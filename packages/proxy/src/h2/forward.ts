@@ -5,11 +5,18 @@
 // GOAWAY's last stream id) never reached the app, so it counts as a connect failure.
 import { performance } from 'node:perf_hooks';
 import { PEER_HEADER } from '../telemetry/peer-header.js';
+import { receivePeer } from '../telemetry/propagation.js';
 import { constants, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import type { Readable } from 'node:stream';
 import { localReply } from '../http/local-reply.js';
 import { abortedReply } from '../http/settle.js';
-import type { Handler, HeaderMap, ProxyResponse, UpstreamTarget } from '../http/types.js';
+import type {
+  FreshHeaderMap,
+  Handler,
+  HeaderMap,
+  ProxyResponse,
+  UpstreamTarget,
+} from '../http/types.js';
 import { headersFromH2, toH2Headers, wantsTrailers } from './headers.js';
 import type { H2SessionPool } from './sessions.js';
 import type { AbortSignalLike } from '../abort.js';
@@ -84,7 +91,9 @@ export function h2ForwardHandler(sessions: H2SessionPool): Handler {
         ctx.info.upstreamResponseAt = performance.now();
         if (settled) return;
         settled = true;
-        resolve(responseOf(stream, responseHeaders, flags));
+        const response = responseOf(stream, responseHeaders, flags);
+        receivePeer(response.headers as FreshHeaderMap, target.sidecar === true, ctx.info);
+        resolve(response);
       });
       stream.once('close', () => {
         if (settled) return;

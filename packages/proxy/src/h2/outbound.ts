@@ -28,7 +28,6 @@ import { createUpstreamPools, type UpstreamPools } from '../upstream/pools.js';
 import {
   outboundPeerHeader,
   stampOutbound,
-  takePeer,
   type RequestTelemetry,
 } from '../telemetry/propagation.js';
 import { h2ForwardHandler } from './forward.js';
@@ -179,8 +178,7 @@ async function handleOutbound(
   if (!isForward(routed)) return routed;
   info.destinationService = routed.destination.host;
   info.destinationPort = routed.destination.port;
-  const response = forward(routed, req, headers, path, table, deps);
-  return deps.telemetry ? response.then((r) => takePeer(r, info)) : response;
+  return forward(routed, req, headers, path, table, deps);
 }
 
 function forward(

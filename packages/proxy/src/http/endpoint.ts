@@ -69,7 +69,6 @@ export function endpointLayer(options: EndpointLayerOptions): Layer {
       const upstream = targetOf(endpointId, cluster);
       ctx.info.upstreamHost = upstream.id;
       ctx.info.upstreamLabels = upstream.labels;
-      ctx.info.upstreamSidecar = upstream.sidecar === true;
 
       const breaker = active.breakers.of(cluster);
       const admission = breaker.admitNow(ctx.signal) ?? (await breaker.admit(ctx.signal));

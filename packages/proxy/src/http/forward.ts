@@ -6,10 +6,11 @@ import type { Readable } from 'node:stream';
 import { classifyUpstreamError } from '../upstream/failure.js';
 import { resetAfterEachRequest, type UpstreamPools } from '../upstream/pools.js';
 import { PEER_HEADER } from '../telemetry/peer-header.js';
+import { receivePeer } from '../telemetry/propagation.js';
 import { hopByHopOf, withoutHopByHop } from './headers.js';
 import { localReply } from './local-reply.js';
 import { abortedReply } from './settle.js';
-import type { Handler, ProxyResponse, UpstreamTarget } from './types.js';
+import type { FreshHeaderMap, Handler, ProxyResponse, UpstreamTarget } from './types.js';
 
 /** Envoy's prefix for failures before response headers. */
 const RESET_BEFORE_HEADERS = 'upstream connect error or disconnect/reset before headers.';
@@ -40,11 +41,10 @@ export function forwardHandler(pools: UpstreamPools): Handler {
         ...(resetAfterEachRequest(target) && { reset: true }),
       });
       ctx.info.upstreamResponseAt = performance.now();
-      return {
-        status: res.statusCode,
-        headers: withoutHopByHop(res.headers),
-        body: res.body,
-      };
+      // The pool's record of this response, or a copy without hop-by-hop headers: ours to change.
+      const headers = withoutHopByHop(res.headers) as FreshHeaderMap;
+      receivePeer(headers, target.sidecar === true, ctx.info);
+      return { status: res.statusCode, headers, body: res.body };
     } catch (err) {
       body?.destroy();
       if (ctx.signal.aborted) return abortedReply(ctx.signal.reason);

@@ -33,7 +33,6 @@ import type { StreamInfo } from './stream-info.js';
 import {
   outboundPeerHeader,
   stampOutbound,
-  takePeer,
   type RequestTelemetry,
 } from '../telemetry/propagation.js';
 import { timeoutLayer } from './timeout.js';
@@ -166,8 +165,7 @@ async function handleOutbound(
   if (!isForward(routed)) return routed;
   info.destinationService = routed.destination.host;
   info.destinationPort = routed.destination.port;
-  const response = forward(routed, req, headers, target.path, table, info, signal, deps, mirroring);
-  return deps.telemetry ? response.then((r) => takePeer(r, info)) : response;
+  return forward(routed, req, headers, target.path, table, info, signal, deps, mirroring);
 }
 
 function forward(

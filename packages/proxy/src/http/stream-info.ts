@@ -63,8 +63,6 @@ export interface StreamInfo {
   destinationPort: number | undefined;
   /** Labels of the endpoint picked last (outbound): metric labels when the peer never answered. */
   upstreamLabels: Readonly<Record<string, string>> | undefined;
-  /** The endpoint picked last has a sidecar: only its peer header is believed. */
-  upstreamSidecar: boolean;
   /** This hop's trace span ids, when tracing is on. */
   span: SpanIds | undefined;
   /** Monotonic time the last upstream attempt's response headers arrived. */
@@ -99,7 +97,6 @@ export function createStreamInfo(direction: 'outbound' | 'inbound'): StreamInfo 
     destinationService: undefined,
     destinationPort: undefined,
     upstreamLabels: undefined,
-    upstreamSidecar: false,
     span: undefined,
     upstreamResponseAt: undefined,
   };

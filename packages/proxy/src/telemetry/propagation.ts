@@ -72,16 +72,17 @@ export function outboundPeerHeader(telemetry: RequestTelemetry, service: string)
   return `${telemetry.peerHeader};svc=${encodeURIComponent(service)}`;
 }
 
-/** The upstream sidecar's answer: its identity is noted and kept from the app. */
-export function takePeer(response: ProxyResponse, info: StreamInfo): ProxyResponse {
-  const value = response.headers[PEER_HEADER];
-  if (value === undefined) return response;
-  // Believed only from an endpoint with a sidecar: anything else could claim to be any workload.
-  if (info.upstreamSidecar) info.peer = parsePeer(value);
-  // Only an upstream's response carries the header, and the forward handlers make that map
-  // afresh for this response alone (forward.ts, h2/forward.ts): it can lose it in place.
-  delete (response.headers as FreshHeaderMap)[PEER_HEADER];
-  return response;
+/**
+ * Every upstream response, as the forward handlers receive it (`headers` made afresh for it):
+ * the header never goes further, and only an endpoint with a sidecar is believed, since anything
+ * else could claim to be any workload. On the inbound side the upstream is the app, so the app's
+ * own header is dropped and the caller's identity kept.
+ */
+export function receivePeer(headers: FreshHeaderMap, sidecar: boolean, info: StreamInfo): void {
+  const value = headers[PEER_HEADER];
+  if (value === undefined) return;
+  if (sidecar) info.peer = parsePeer(value);
+  delete headers[PEER_HEADER];
 }
 
 /** The app's answer to a sidecar's request carries this sidecar's identity back. */
@@ -90,11 +91,9 @@ export function givePeer(
   info: StreamInfo,
   telemetry: RequestTelemetry,
 ): ProxyResponse {
-  // The app's own header never leaves: only this sidecar speaks for the workload.
-  if (info.peer === undefined && response.headers[PEER_HEADER] === undefined) return response;
+  if (info.peer === undefined) return response;
   const headers = Object.assign(Object.create(null), response.headers) as FreshHeaderMap;
-  if (info.peer === undefined) delete headers[PEER_HEADER];
-  else headers[PEER_HEADER] = telemetry.peerHeader;
+  headers[PEER_HEADER] = telemetry.peerHeader;
   return { ...response, headers };
 }
 
