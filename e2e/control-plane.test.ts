@@ -698,16 +698,18 @@ describe('replicas sharing one etcd', () => {
     // cp-a crashes: its proxy's stream ends, and the proxy's record outlives it by the lease TTL.
     await a.kill();
     await onA.until(() => onA.ended !== undefined, 'its stream to end after cp-a died');
-    const waited = await onB.until(
+    // The lease runs out TTL_SECONDS after cp-a's last keepalive; etcd then revokes it on its own
+    // schedule and cp-b's watch pushes the removal. Generous: a busy machine delays every step,
+    // and a record that never expires still fails here.
+    await onB.until(
       () => !onB.names(TYPE_URLS.endpoints).includes(REVIEWS_CLUSTER),
       'the reviews endpoints to go with the dead replica',
-      TTL_SECONDS * 1000 + 5000,
+      15_000,
     );
     expect(onB.names(TYPE_URLS.clusters)).not.toContain(REVIEWS_CLUSTER);
     expect(onB.ended).toBeUndefined();
     // The route itself is config, not registry: it stays.
     expect(onB.names(TYPE_URLS.routes)).toContain('default/reviews');
-    expect(waited).toBeLessThan(TTL_SECONDS * 1000 + 5000);
 
     // The proxy reconnects to the surviving replica and its endpoints come back.
     const again = new SimProxy(b.grpc, reviews);

@@ -177,6 +177,11 @@ describe('gRPC through sidecar processes', () => {
     await waitFor(
       'the VirtualService in effect for gRPC',
       async () => {
+        // Without the VirtualService the two greeters are balanced and give the expected pairs by
+        // chance (ten picks: once in a thousand polls); only its fault answers tester's call.
+        const t = await greet(client, 't', { 'x-user': 'tester' });
+        if (t.err?.code !== grpc.status.UNAVAILABLE || !/fault filter abort/.test(t.err.details))
+          return false;
         for (let i = 0; i < 5; i++) {
           const j = await greet(client, 'j', { 'x-user': 'jason' });
           const o = await greet(client, 'o');
