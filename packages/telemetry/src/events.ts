@@ -72,7 +72,7 @@ export interface HttpRequestEvent {
   readonly source: Peer;
   readonly destination: DestinationPeer;
   readonly connectionSecurityPolicy: ConnectionSecurityPolicy;
-  /** Present only when the request is sampled for tracing: the span this sidecar recorded. */
+  /** The span this sidecar recorded when the request is sampled for tracing; else undefined. */
   readonly span?: ProxySpan;
 }
 

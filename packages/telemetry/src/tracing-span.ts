@@ -15,7 +15,7 @@ import {
 } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { UNKNOWN, type HttpRequestEvent, type Peer, type ProxySpan } from './events.js';
+import { UNKNOWN, type HttpRequestEvent, type ProxySpan } from './events.js';
 
 /** The sidecar an exporter speaks for: it becomes the resource and the `istio.*` tags. */
 export interface TracingNode {
@@ -77,7 +77,15 @@ function addHrTime(a: HrTime, b: HrTime): HrTime {
 }
 
 /** The node-level tags every span of this sidecar carries, computed once. */
-export function nodeAttributes(node: TracingNode): Attributes {
+export interface NodeTags {
+  readonly component: 'proxy';
+  readonly node_id: string;
+  readonly 'istio.namespace': string;
+  readonly 'istio.canonical_service': string;
+  readonly 'istio.canonical_revision': string;
+}
+
+export function nodeAttributes(node: TracingNode): NodeTags {
   return {
     component: 'proxy',
     node_id: node.id,
@@ -111,7 +119,7 @@ export function toReadableSpan(
   common: {
     readonly resource: Resource;
     readonly scope: ReadableSpan['instrumentationScope'];
-    readonly nodeAttributes: Attributes;
+    readonly nodeAttributes: NodeTags;
   },
 ): ReadableSpan {
   const context: SpanContext = {
@@ -154,14 +162,21 @@ export function toReadableSpan(
   };
 }
 
+// The tags are one object literal with constant keys, optional ones added after. Spreading the
+// node's tags into the literal, or computing keys, made V8 build a new hidden class per span:
+// 25 µs a span instead of 0.2 (a loop on this machine), most of what exporting spans cost.
 function spanAttributes(
   event: HttpRequestEvent,
   span: ProxySpan,
-  node: Attributes,
+  node: NodeTags,
   error: boolean,
 ): Attributes {
   const a: Attributes = {
-    ...node,
+    component: node.component,
+    node_id: node.node_id,
+    'istio.namespace': node['istio.namespace'],
+    'istio.canonical_service': node['istio.canonical_service'],
+    'istio.canonical_revision': node['istio.canonical_revision'],
     // Envoy's tags.
     'http.method': span.method,
     'http.url': span.url,
@@ -192,16 +207,17 @@ function spanAttributes(
   }
   // Both ends of the request, under the names of Istio's metric labels, so a trace can be matched
   // to the istio_requests_total series it counted in.
-  peer(a, 'source', event.source);
-  peer(a, 'destination', event.destination);
-  const service = known(event.destination?.service);
+  const source = event.source;
+  const destination = event.destination;
+  const sourceWorkload = known(source?.workload);
+  const sourceNamespace = known(source?.namespace);
+  const destinationWorkload = known(destination?.workload);
+  const destinationNamespace = known(destination?.namespace);
+  if (sourceWorkload) a['istio.source_workload'] = sourceWorkload;
+  if (sourceNamespace) a['istio.source_workload_namespace'] = sourceNamespace;
+  if (destinationWorkload) a['istio.destination_workload'] = destinationWorkload;
+  if (destinationNamespace) a['istio.destination_workload_namespace'] = destinationNamespace;
+  const service = known(destination?.service);
   if (service) a['istio.destination_service'] = service;
   return a;
-}
-
-function peer(a: Attributes, side: 'source' | 'destination', p: Peer | undefined): void {
-  const workload = known(p?.workload);
-  const namespace = known(p?.namespace);
-  if (workload) a[`istio.${side}_workload`] = workload;
-  if (namespace) a[`istio.${side}_workload_namespace`] = namespace;
 }

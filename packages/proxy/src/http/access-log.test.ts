@@ -1,4 +1,11 @@
-import { accessLogEntry, accessLogLine, createJsonAccessLog, safeLog } from './access-log.js';
+import {
+  accessLogEntry,
+  accessLogLine,
+  createJsonAccessLog,
+  isoTime,
+  jsonString,
+  safeLog,
+} from './access-log.js';
 import { createStreamInfo } from './stream-info.js';
 
 describe('access log', () => {
@@ -96,5 +103,31 @@ describe('access log', () => {
       const now = info.startedAt + 7.2;
       expect(accessLogLine(info, now)).toBe(JSON.stringify(accessLogEntry(info, now)));
     }
+  });
+
+  it('formats times as toISOString does, across seconds, backwards and with fractions', () => {
+    const start = Date.UTC(2026, 10, 26, 23, 59, 58, 990);
+    const times: number[] = [0, 9, 10, 99, 100, 999, 1000, Date.UTC(9999, 11, 31, 23, 59, 59, 999)];
+    for (let ms = start; ms < start + 2100; ms += 7) times.push(ms, ms - 1000, ms + 0.6);
+    for (const ms of times) expect(isoTime(ms)).toBe(new Date(Math.floor(ms)).toISOString());
+  });
+
+  it('escapes strings exactly as JSON.stringify does', () => {
+    const samples = [
+      '',
+      'reviews.default.svc.cluster.local:9080',
+      '/p?q=1&r=%22',
+      'say "hi"',
+      'back\\slash',
+      'tab\tnew\nline\u0000\u001f',
+      'del\u007f',
+      'é ünïcödé 漢字',
+      'pair \ud83d\ude00',
+      'lone \ud83d',
+      'lone \ude00 low',
+      '\u2028\u2029',
+    ];
+    for (let c = 0; c < 0x10000; c += 0x3f) samples.push(`x${String.fromCharCode(c)}y`);
+    for (const v of samples) expect(jsonString(v)).toBe(JSON.stringify(v));
   });
 });

@@ -43,4 +43,25 @@ describe('access-log line buffer', () => {
     buffer.push('0123456789');
     expect(chunks).toEqual(['ab\n', '0123456789\n']);
   });
+
+  it('never splits or drops a line, whatever mix of 1- to 4-byte characters fills the buffer', () => {
+    const { chunks, write } = collect();
+    const buffer = createLineBuffer(write, { maxBytes: 64, maxDelayMs: 60_000 });
+    const alphabet = ['a', 'é', '漢', '😀'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const lines: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      let line = '';
+      for (let n = next() % 30; n > 0; n--) line += alphabet[next() % 4];
+      lines.push(line);
+      buffer.push(line);
+    }
+    buffer.flush();
+    expect(chunks.join('')).toBe(lines.map((l) => `${l}\n`).join(''));
+    for (const c of chunks) {
+      // Only a line longer than the buffer goes out alone and larger.
+      if (Buffer.byteLength(c) > 64) expect(c.indexOf('\n')).toBe(c.length - 1);
+    }
+  });
 });

@@ -42,12 +42,16 @@ export function createLineBuffer(
   };
   return {
     push(line) {
-      const bytes = Buffer.byteLength(line) + 1;
-      if (bytes > buffer.length - used) flush();
-      if (bytes > buffer.length) {
-        // A line longer than the whole buffer goes out on its own.
-        write(Buffer.from(`${line}\n`));
-        return;
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: with that much room the line is written
+      // without measuring it first, a second pass over every line.
+      if (line.length * 3 + 1 > buffer.length - used) {
+        const bytes = Buffer.byteLength(line) + 1;
+        if (bytes > buffer.length - used) flush();
+        if (bytes > buffer.length) {
+          // A line longer than the whole buffer goes out on its own.
+          write(Buffer.from(`${line}\n`));
+          return;
+        }
       }
       used += buffer.write(line, used);
       buffer[used++] = 0x0a;

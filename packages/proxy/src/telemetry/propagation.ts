@@ -7,6 +7,7 @@ import {
   extractTraceContext,
   startSpanIds,
   traceHeaders,
+  traceparent,
   TRACE_HEADER_NAMES,
 } from '@mesh/telemetry/trace-context';
 import type { Peer } from '@mesh/telemetry/events';
@@ -109,7 +110,13 @@ function startSpan(headers: FreshHeaderMap, info: StreamInfo, telemetry: Request
     headers['x-b3-flags'] !== undefined;
   // Stale B3 or W3C headers from the app would contradict the ones written for this span.
   for (const name of TRACE_HEADER_NAMES) if (headers[name] !== undefined) delete headers[name];
-  for (const [name, value] of traceHeaders(span, { b3 })) headers[name] = value;
+  if (b3) {
+    for (const [name, value] of traceHeaders(span, { b3 })) headers[name] = value;
+    return;
+  }
+  // The usual case, W3C only, without traceHeaders' list.
+  headers['traceparent'] = traceparent(span);
+  if (span.traceState) headers['tracestate'] = span.traceState;
 }
 
 function firstValue(headers: HeaderMap, name: string): string | undefined {
