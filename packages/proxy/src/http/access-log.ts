@@ -109,6 +109,7 @@ function opt(v: string | undefined): string {
 
 // What JSON.stringify escapes in a string: quote, backslash, controls and lone surrogates (a
 // paired one is written as it is, so a string with any surrogate goes the slow way).
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** JSON.stringify(v), without its cost for the usual string that needs no escaping. */
