@@ -266,6 +266,31 @@ describe('exporter configuration', () => {
     });
   });
 
+  it('exports at most 64 spans at a time unless OTEL_BSP_MAX_EXPORT_BATCH_SIZE says otherwise', async () => {
+    const batchesOf = async (env: Record<string, string>) => {
+      const sizes: number[] = [];
+      const exporter: NonNullable<MeshTracingOptions['exporter']> = {
+        export(spans, done) {
+          sizes.push(spans.length);
+          done({ code: 0 });
+        },
+        shutdown: () => Promise.resolve(),
+      };
+      const t = tracing({ env, exporter });
+      for (let i = 0; i < 150; i++)
+        publishSpan(sampled({ spanId: (0x1000000000000000 + i).toString(16) }));
+      await t.flush();
+      await t.shutdown();
+      return sizes;
+    };
+    const small = await batchesOf({});
+    expect(small.reduce((a, b) => a + b, 0)).toBe(150);
+    expect(Math.max(...small)).toBe(64);
+    const configured = await batchesOf({ OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100' });
+    expect(configured.reduce((a, b) => a + b, 0)).toBe(150);
+    expect(Math.max(...configured)).toBe(100);
+  });
+
   it('without an env option the exporter reads process.env itself', async () => {
     const r = await receiver();
     const saved = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];

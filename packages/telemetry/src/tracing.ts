@@ -66,7 +66,7 @@ export function createMeshTracing(options: MeshTracingOptions): MeshTracing {
     options.exporter ?? otlpExporter(options.env, onError),
     onError,
   );
-  const processor = new BatchSpanProcessor(exporter);
+  const processor = new BatchSpanProcessor(exporter, batchSettings(options.env ?? process.env));
   const { node } = options;
 
   const common = {
@@ -114,6 +114,21 @@ export function createMeshTracing(options: MeshTracingOptions): MeshTracing {
       return closed;
     },
   };
+}
+
+/**
+ * Spans per export when OTEL_BSP_MAX_EXPORT_BATCH_SIZE does not say. Serializing a batch runs on
+ * the sidecar's event loop, ~13 µs a span: the SDK's 512 held every request for ~7 ms (p99 at
+ * 1,000 req/s went from ~1 to 15-20 ms when a full batch went out). At 64 the pause stays under
+ * 1 ms; a backlog goes out batch after batch, with requests served in between.
+ */
+export const DEFAULT_EXPORT_BATCH_SIZE = 64;
+
+/** The batch size unless the environment sets it; the SDK reads the other OTEL_BSP_* itself. */
+function batchSettings(env: Env): { maxExportBatchSize?: number } {
+  const configured = Number(env['OTEL_BSP_MAX_EXPORT_BATCH_SIZE']);
+  if (Number.isInteger(configured) && configured > 0) return { maxExportBatchSize: configured };
+  return { maxExportBatchSize: DEFAULT_EXPORT_BATCH_SIZE };
 }
 
 function otlpExporter(env: Env | undefined, onError: (err: Error) => void): SpanExporter {
