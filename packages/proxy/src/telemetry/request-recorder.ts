@@ -75,8 +75,8 @@ export function httpEvent(info: StreamInfo, self: Peer, now: number): HttpReques
 function proxySpanOf(info: StreamInfo, inbound: boolean, service: string | undefined): ProxySpan {
   const span = info.span!;
   return {
-    traceId: span.traceId,
-    spanId: span.spanId,
+    traceId: detached(span.traceId),
+    spanId: detached(span.spanId),
     ...(span.parentSpanId !== undefined && { parentSpanId: span.parentSpanId }),
     ...(span.traceState !== undefined && { traceState: span.traceState }),
     kind: inbound ? 'server' : 'client',
@@ -120,4 +120,13 @@ const shortNames = new WeakMap<Peer, Map<string, string>>();
 function spanName(info: StreamInfo, service: string | undefined): string {
   if (service && info.destinationPort !== undefined) return `${service}:${info.destinationPort}/*`;
   return info.authority || UNKNOWN;
+}
+
+/**
+ * A copy of an id that keeps no larger string alive. New ids are slices of an 8 KiB hex string
+ * (trace-context.ts): fine for a request's lifetime, but a span waits in the exporter's queue
+ * (up to 2,048 of them while a collector is down), and each would pin its own 8 KiB.
+ */
+function detached(id: string): string {
+  return Buffer.from(id, 'latin1').toString('latin1');
 }
