@@ -1,4 +1,3 @@
-import type { InboundListener } from '@mesh/proto';
 import { Pool } from 'undici';
 import type { AccessLogEntry } from './access-log.js';
 import { createInboundServer } from './inbound-server.js';
@@ -6,24 +5,13 @@ import type { ProxyServer } from './server.js';
 import {
   closedPort,
   closeServer,
+  inboundListenerFor,
   listen,
   logEntry,
   send,
   startUpstream,
   type TestUpstream,
 } from './test-support/fixtures.js';
-
-function listenerFor(targetPort: number): InboundListener {
-  return {
-    name: 'inbound|9080',
-    direction: 'inbound',
-    port: 9080,
-    bindPort: 0,
-    protocol: 'HTTP',
-    targetPort,
-    cluster: 'inbound|9080||',
-  };
-}
 
 describe('inbound server', () => {
   let app: TestUpstream;
@@ -32,7 +20,10 @@ describe('inbound server', () => {
   const logs: AccessLogEntry[] = [];
 
   async function start(targetPort: number): Promise<void> {
-    server = createInboundServer({ listener: listenerFor(targetPort), log: (e) => logs.push(e) });
+    server = createInboundServer({
+      listener: inboundListenerFor(targetPort),
+      log: (e) => logs.push(e),
+    });
     const port = await listen(server);
     client = new Pool(`http://127.0.0.1:${port}`);
   }

@@ -1,7 +1,6 @@
 // Two sidecars on real sockets (outbound -> inbound -> app), as productpage calls reviews: what
 // each publishes for Istio's metrics and spans, and what the app and the caller get to see.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { InboundListener } from '@mesh/proto';
 import { Pool } from 'undici';
 import {
   HTTP_CHANNEL,
@@ -15,6 +14,7 @@ import {
   buildTable,
   closeServer,
   endpointBody,
+  inboundListenerFor,
   listen,
   send,
   startOutbound,
@@ -41,19 +41,6 @@ const REVIEWS: Peer = {
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const APP_SPAN = '00f067aa0ba902b7';
 
-/** reviews:9080's inbound listener, in front of an app on `targetPort`. */
-function listenerFor(targetPort: number): InboundListener {
-  return {
-    name: 'inbound|9080',
-    direction: 'inbound',
-    port: 9080,
-    bindPort: 0,
-    protocol: 'HTTP',
-    targetPort,
-    cluster: 'inbound|9080||',
-  };
-}
-
 describe('telemetry between two sidecars', () => {
   let app: TestUpstream;
   let inbound: ProxyServer;
@@ -67,7 +54,7 @@ describe('telemetry between two sidecars', () => {
   beforeAll(async () => {
     app = await startUpstream('reviews');
     inbound = createInboundServer({
-      listener: listenerFor(app.port),
+      listener: inboundListenerFor(app.port),
       log: createRequestRecorder({ self: REVIEWS }),
       telemetry: requestTelemetry(REVIEWS, { samplingPercent: 0 }),
     });
@@ -325,7 +312,7 @@ describe('telemetry between two sidecars', () => {
 
     it("the app's own header never leaves its sidecar, whoever called", async () => {
       const server = createInboundServer({
-        listener: listenerFor(liar.port),
+        listener: inboundListenerFor(liar.port),
         log: createRequestRecorder({ self: REVIEWS }),
         telemetry: requestTelemetry(REVIEWS, undefined),
       });

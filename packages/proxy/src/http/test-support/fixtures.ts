@@ -8,7 +8,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
-import type { ClusterBody, EndpointBody, RouteTableBody } from '@mesh/proto';
+import type { ClusterBody, EndpointBody, InboundListener, RouteTableBody } from '@mesh/proto';
 import { outboundClusterName, parseResources, type ResolvedTrafficPolicy } from '@mesh/rules';
 import { Pool } from 'undici';
 import { compileTable } from '../../config/compile-table.js';
@@ -74,6 +74,19 @@ export async function startUpstream(name: string, respond?: Respond): Promise<Te
 
 /** A node:http server or the proxy's own (both net.Servers that can drop every connection). */
 export type ClosableServer = NetServer & { closeAllConnections(): void };
+
+/** reviews:9080's inbound listener, in front of an app on `targetPort`. */
+export function inboundListenerFor(targetPort: number): InboundListener {
+  return {
+    name: 'inbound|9080',
+    direction: 'inbound',
+    port: 9080,
+    bindPort: 0,
+    protocol: 'HTTP',
+    targetPort,
+    cluster: 'inbound|9080||',
+  };
+}
 
 export function listen(server: NetServer): Promise<number> {
   return new Promise((resolve, reject) => {
