@@ -19,12 +19,7 @@ function value(env: Env, name: string): string | undefined {
  * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) and `OTEL_TRACES_EXPORTER` does not say `none`.
  */
 export function tracingConfigured(env: Env): boolean {
-  const exporters = value(env, 'OTEL_TRACES_EXPORTER')?.toLowerCase().split(',');
-  if (exporters?.some((e) => e.trim() === 'none')) return false;
-  return (
-    value(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') !== undefined ||
-    value(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined
-  );
+  return otlpConfigured(env, 'TRACES');
 }
 
 /**
@@ -32,10 +27,15 @@ export function tracingConfigured(env: Env): boolean {
  * `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`) and `OTEL_METRICS_EXPORTER` does not say `none`.
  */
 export function metricsExportConfigured(env: Env): boolean {
-  const exporters = value(env, 'OTEL_METRICS_EXPORTER')?.toLowerCase().split(',');
+  return otlpConfigured(env, 'METRICS');
+}
+
+/** An endpoint for the signal (its own or the generic one), and its exporter not `none`. */
+function otlpConfigured(env: Env, signal: 'TRACES' | 'METRICS'): boolean {
+  const exporters = value(env, `OTEL_${signal}_EXPORTER`)?.toLowerCase().split(',');
   if (exporters?.some((e) => e.trim() === 'none')) return false;
   return (
-    value(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT') !== undefined ||
+    value(env, `OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`) !== undefined ||
     value(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined
   );
 }
