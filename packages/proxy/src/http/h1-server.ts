@@ -20,6 +20,7 @@ import { STATUS_CODES } from 'node:http';
 import { createRequire } from 'node:module';
 import { Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { coalesceWrites, releaseHeld } from './turn-writes.js';
 
 export interface H1ServerLimits {
   /** Request line + headers; over -> 431. */
@@ -518,6 +519,7 @@ class Exchange implements H1Exchange {
     }
     head = this.finishHead(head, seen.close, false, !noBody && declared === -1 ? length : -1);
     const { socket, onFlushed } = this.conn;
+    coalesceWrites(socket);
     this.state = WRITTEN;
     this.conn.flushQueue.push(this);
     if (length === 0) socket.write(head, 'latin1', onFlushed);
@@ -567,6 +569,7 @@ class Exchange implements H1Exchange {
       -1,
     );
     const { socket, onFlushed } = this.conn;
+    coalesceWrites(socket);
     if (framing === FRAMING_NONE) {
       // HEAD, 1xx, 204, 304: whatever the source holds is not sent.
       body.on('error', noop);
@@ -748,6 +751,7 @@ class Pump {
     const bytes = chunk.byteLength;
     if (bytes === 0) return; // a zero-length chunk would end a chunked body
     const socket = this.exchange.conn.socket;
+    coalesceWrites(socket);
     let ok: boolean;
     if (this.framing === FRAMING_CHUNKED) {
       socket.cork();
@@ -789,6 +793,7 @@ class Pump {
     exchange.pump = undefined;
     exchange.state = WRITTEN;
     conn.flushQueue.push(exchange);
+    coalesceWrites(conn.socket);
     conn.socket.write(this.framing === FRAMING_CHUNKED ? LAST_CHUNK : EMPTY, conn.onFlushed);
     conn.responseWritten(exchange);
   }
@@ -800,6 +805,7 @@ class Pump {
     if (!this.source.destroyed) this.source.destroy();
     const conn = this.exchange.conn;
     this.exchange.pump = undefined;
+    releaseHeld(conn.socket);
     conn.socket.destroy();
     if (this.onBodyError !== undefined) {
       try {
@@ -965,6 +971,7 @@ class Connection {
 
   destroy(): void {
     if (this.dead) return;
+    releaseHeld(this.socket);
     this.socket.destroy();
     this.teardown();
   }
@@ -1421,7 +1428,10 @@ class Connection {
     this.dead = true;
     this.server.live.delete(this);
     this.clearTimers();
-    if (!this.socket.destroyed) this.socket.destroy();
+    if (!this.socket.destroyed) {
+      releaseHeld(this.socket);
+      this.socket.destroy();
+    }
     const current = this.current;
     const incoming = this.incoming;
     this.current = undefined;

@@ -27,6 +27,7 @@ import {
   type ResponseParserHandler,
 } from './llhttp.js';
 import type { AbortSignalLike } from '../abort.js';
+import { coalesceWrites, releaseHeld } from '../http/turn-writes.js';
 
 export interface H1PoolOptions {
   /** TCP connect timeout, ms; 0 = none. */
@@ -541,6 +542,7 @@ class Connection implements ResponseParserHandler {
   /** Closes the connection; any exchange on it must already be detached or failed. */
   destroy(): void {
     this.#retire();
+    releaseHeld(this.socket);
     this.socket.destroy();
   }
 
@@ -728,6 +730,7 @@ class Connection implements ResponseParserHandler {
     const head = last ? exchange.head + 'connection: close\r\n\r\n' : exchange.head + '\r\n';
     const body = exchange.body;
     const socket = this.socket;
+    coalesceWrites(socket);
     if (body === null) {
       socket.write(head, 'latin1');
       exchange.requestDone = true;
@@ -931,6 +934,7 @@ class BodyPump {
       return;
     }
     const socket = this.#conn.socket;
+    coalesceWrites(socket);
     let ok: boolean;
     if (this.#declared >= 0) ok = socket.write(chunk);
     else {
@@ -951,7 +955,10 @@ class BodyPump {
       this.#conn.abort(this.#mismatch());
       return;
     }
-    if (this.#declared < 0) this.#conn.socket.write('0\r\n\r\n', 'latin1');
+    if (this.#declared < 0) {
+      coalesceWrites(this.#conn.socket);
+      this.#conn.socket.write('0\r\n\r\n', 'latin1');
+    }
     this.#detach();
     this.#conn.pumpDone();
     this.#exchange.requestDone = true;
