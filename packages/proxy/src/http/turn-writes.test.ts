@@ -39,23 +39,34 @@ async function arrived(socket: Socket, text: string, port = socket.localPort!): 
   }
 }
 
+/** Three connected sockets, and a turn begun after their connects: nothing written in it yet. */
+async function freshSockets(): Promise<[Socket, Socket, Socket]> {
+  const made: [Socket, Socket, Socket] = [await connected(), await connected(), await connected()];
+  await turnEnd();
+  return made;
+}
+
+const turnEnd = () => new Promise((resolve) => setImmediate(resolve));
+
+/** A data-path write: announced, then written. */
+function send(socket: Socket, text: string): void {
+  coalesceWrites(socket);
+  socket.write(text);
+}
+
 // Every test starts on a fresh turn: the previous one's release has run.
-beforeEach(() => new Promise((resolve) => setImmediate(resolve)));
+beforeEach(turnEnd);
 
 test('the first socket written in a turn writes at once; the others wait for the turn to end', async () => {
-  const [a, b, c] = [await connected(), await connected(), await connected()];
-  await new Promise((resolve) => setImmediate(resolve));
-  coalesceWrites(a);
-  a.write('first');
-  coalesceWrites(b);
-  b.write('second');
-  coalesceWrites(c);
-  c.write('third');
+  const [a, b, c] = await freshSockets();
+  send(a, 'first');
+  send(b, 'second');
+  send(c, 'third');
   expect(a.writableCorked).toBe(0);
   expect(a.writableLength).toBe(0); // handed to the kernel already
   expect([b.writableCorked, c.writableCorked]).toEqual([1, 1]);
   expect([b.writableLength, c.writableLength]).toEqual([6, 5]);
-  await new Promise((resolve) => setImmediate(resolve));
+  await turnEnd();
   expect([b.writableCorked, c.writableCorked]).toEqual([0, 0]);
   expect(await arrived(a, 'first')).toBe('first');
   expect(await arrived(b, 'second')).toBe('second');
@@ -63,58 +74,43 @@ test('the first socket written in a turn writes at once; the others wait for the
 });
 
 test('a socket written twice in a turn sends both writes, in order, at the end of it', async () => {
-  const a = await connected();
-  await new Promise((resolve) => setImmediate(resolve));
-  coalesceWrites(a);
-  a.write('one,');
-  coalesceWrites(a);
-  a.write('two,');
-  coalesceWrites(a);
-  a.write('three');
+  const [a] = await freshSockets();
+  send(a, 'one,');
+  send(a, 'two,');
+  send(a, 'three');
   // Held once, however often it is written.
   expect(a.writableCorked).toBe(1);
   expect(await arrived(a, 'one,two,three')).toBe('one,two,three');
 });
 
 test('each turn starts afresh: its first write goes out at once again', async () => {
-  const [a, b] = [await connected(), await connected()];
-  await new Promise((resolve) => setImmediate(resolve));
-  coalesceWrites(a);
-  a.write('x');
-  coalesceWrites(b);
-  b.write('y');
+  const [a, b] = await freshSockets();
+  send(a, 'x');
+  send(b, 'y');
   expect(b.writableCorked).toBe(1);
-  await new Promise((resolve) => setImmediate(resolve));
-  coalesceWrites(b);
-  b.write('z');
+  await turnEnd();
+  send(b, 'z');
   expect(b.writableCorked).toBe(0);
   expect(await arrived(b, 'yz')).toBe('yz');
 });
 
 test('a held socket destroyed before the turn ends is released without harm', async () => {
-  const [a, b, c] = [await connected(), await connected(), await connected()];
-  await new Promise((resolve) => setImmediate(resolve));
-  coalesceWrites(a);
-  a.write('a');
-  coalesceWrites(b);
-  b.write('lost');
-  coalesceWrites(c);
-  c.write('kept');
+  const [a, b, c] = await freshSockets();
+  send(a, 'a');
+  send(b, 'lost');
+  send(c, 'kept');
   const lostPort = b.localPort!;
   b.destroy();
-  await new Promise((resolve) => setImmediate(resolve));
+  await turnEnd();
   expect(c.writableCorked).toBe(0);
   expect(await arrived(c, 'kept')).toBe('kept');
   expect(received.get(lostPort) ?? '').toBe('');
 });
 
 test('releaseHeld sends what a socket holds at once, so a destroy right after loses none of it', async () => {
-  const [a, b] = [await connected(), await connected()];
-  await new Promise((resolve) => setImmediate(resolve));
-  coalesceWrites(a);
-  a.write('a');
-  coalesceWrites(b);
-  b.write('sent before the cut');
+  const [a, b] = await freshSockets();
+  send(a, 'a');
+  send(b, 'sent before the cut');
   expect(b.writableCorked).toBe(1);
   releaseHeld(b);
   expect(b.writableCorked).toBe(0);
@@ -122,5 +118,5 @@ test('releaseHeld sends what a socket holds at once, so a destroy right after lo
   b.destroy();
   expect(await arrived(b, 'sent before the cut', port)).toBe('sent before the cut');
   // The end of the turn finds it released already.
-  await new Promise((resolve) => setImmediate(resolve));
+  await turnEnd();
 });
