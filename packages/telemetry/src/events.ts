@@ -1,6 +1,7 @@
 // The contract between the data path and telemetry: what a sidecar publishes on
 // node:diagnostics_channel, and the small interface it implements for health gauges. Nothing here
 // imports OpenTelemetry; a publisher needs only these names and types.
+import { channel } from 'node:diagnostics_channel';
 
 /** One event per finished HTTP or gRPC request, as seen by one sidecar: {@link HttpRequestEvent}. */
 export const HTTP_CHANNEL = 'mesh:proxy:http';
@@ -14,6 +15,19 @@ export const SPAN_CHANNEL = 'mesh:proxy:span';
 
 /** TCP connection lifecycle and byte counts, as seen by one sidecar: {@link TcpConnectionEvent}. */
 export const TCP_CHANNEL = 'mesh:proxy:tcp';
+
+/**
+ * The three channels, held for the life of the process. Node keeps a channel only weakly by its
+ * name, and Node 20 can lose a subscribed channel: when a channel of the same name was collected
+ * earlier, its late finalizer removes the new one from the registry (nodejs/node#59910), and
+ * later publishes by name reach a fresh channel with no subscribers. Held here, they are never
+ * collected; publishers and subscribers both load this module.
+ */
+export const meshChannels = Object.freeze({
+  http: channel(HTTP_CHANNEL),
+  span: channel(SPAN_CHANNEL),
+  tcp: channel(TCP_CHANNEL),
+});
 
 /** Istio's value for any label whose value is not known. */
 export const UNKNOWN = 'unknown';

@@ -10,12 +10,11 @@
 // - `withoutScopeInfo` drops the otel_scope_* labels it would add to every sample, and
 //   `withoutTargetInfo` the target_info family, neither of which Envoy's exposition has.
 // The exposition tests pin all of this on the exact text.
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import { IstioAggregator } from './aggregator.js';
-import { HTTP_CHANNEL, TCP_CHANNEL, type ProxyHealthSource } from './events.js';
+import { HTTP_CHANNEL, meshChannels, TCP_CHANNEL, type ProxyHealthSource } from './events.js';
 import { HealthProducer } from './health.js';
 import type { DropReason } from './labels.js';
 
@@ -94,8 +93,8 @@ export function createMeshMetrics(options: MeshMetricsOptions = {}): MeshMetrics
       onError(err instanceof Error ? err : new Error(String(err)));
     }
   };
-  subscribe(HTTP_CHANNEL, onHttp);
-  subscribe(TCP_CHANNEL, onTcp);
+  meshChannels.http.subscribe(onHttp);
+  meshChannels.tcp.subscribe(onTcp);
 
   let closed: Promise<void> | undefined;
 
@@ -137,8 +136,8 @@ export function createMeshMetrics(options: MeshMetricsOptions = {}): MeshMetrics
     producers,
     shutdown() {
       closed ??= (async () => {
-        unsubscribe(HTTP_CHANNEL, onHttp);
-        unsubscribe(TCP_CHANNEL, onTcp);
+        meshChannels.http.unsubscribe(onHttp);
+        meshChannels.tcp.unsubscribe(onTcp);
         await provider.shutdown();
       })();
       return closed;

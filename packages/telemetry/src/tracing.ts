@@ -3,12 +3,11 @@
 // included, on SPAN_CHANNEL; this subscribes to those events and ships them as OTLP over HTTP, batched, to whatever
 // the standard OTEL_EXPORTER_OTLP_* variables name. Load it only when tracingConfigured() says
 // there is a collector: it pulls in the trace SDK and both OTLP exporters.
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpHttpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { SPAN_CHANNEL, type HttpRequestEvent } from './events.js';
+import { meshChannels, SPAN_CHANNEL, type HttpRequestEvent } from './events.js';
 import { otlpProtocol, otlpSettingsFromEnv, type Env } from './tracing-config.js';
 import {
   canonicalService,
@@ -99,7 +98,7 @@ export function createMeshTracing(options: MeshTracingOptions): MeshTracing {
       onError(err instanceof Error ? err : new Error(String(err)));
     }
   };
-  subscribe(SPAN_CHANNEL, onHttp);
+  meshChannels.span.subscribe(onHttp);
 
   let closed: Promise<void> | undefined;
   const settle = (p: Promise<void>) =>
@@ -108,7 +107,7 @@ export function createMeshTracing(options: MeshTracingOptions): MeshTracing {
     flush: () => settle(processor.forceFlush()),
     shutdown() {
       closed ??= (() => {
-        unsubscribe(SPAN_CHANNEL, onHttp);
+        meshChannels.span.unsubscribe(onHttp);
         return settle(processor.shutdown());
       })();
       return closed;
