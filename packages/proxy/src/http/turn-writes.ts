@@ -3,7 +3,7 @@
 // a busy turn (many requests and responses ready at once) each write sent at once woke the peer
 // on the other CPU for that one message; on a VM every such cross-CPU wake-up costs the writer
 // several µs, and a slower proxy made peers idle (and so wake-ups) more often. Held to the end of
-// the turn, the peer wakes once for the batch: 24-30% more saturation throughput, and telemetry's
+// the turn, the peer wakes once for the batch: 18-34% more saturation throughput, and telemetry's
 // cost no longer tripled by the wake-ups it caused (docs/benchmarks.md).
 //
 // The first write of a turn is not held: at light load a turn has one event, and holding its write

@@ -3,11 +3,9 @@
 // StreamInfo. The event is published on diagnostics_channel only when someone subscribed, so a
 // proxy without metrics pays one property read per request; the SDK lives in the process that
 // subscribes (apps/proxy), never here.
-import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import {
-  HTTP_CHANNEL,
-  SPAN_CHANNEL,
+  meshChannels,
   UNKNOWN,
   type HttpRequestEvent,
   type Peer,
@@ -18,8 +16,8 @@ import { accessLogLine, type AccessLogEntry, type AccessLogger } from '../http/a
 import { formatFlags, type StreamInfo } from '../http/stream-info.js';
 import { destinationOf, peerFromLabels, UNKNOWN_PEER } from './peers.js';
 
-const httpChannel = channel(HTTP_CHANNEL);
-const spanChannel = channel(SPAN_CHANNEL);
+const httpChannel = meshChannels.http;
+const spanChannel = meshChannels.span;
 
 export interface RecorderOptions {
   /** This sidecar's workload. */

@@ -2,9 +2,8 @@
 // opened/closed counts and byte totals land in the same series. Reported at close only, so a
 // connection that is still open shows in neither count yet (Envoy reports opens at once and
 // bytes every 15 s); bounded work per connection was worth that here.
-import { channel } from 'node:diagnostics_channel';
 import {
-  TCP_CHANNEL,
+  meshChannels,
   UNKNOWN,
   type DestinationPeer,
   type Peer,
@@ -14,7 +13,7 @@ import { destinationOf, peerFromLabels, UNKNOWN_PEER } from './peers.js';
 import type { ProxyTable } from '../config/types.js';
 import type { TcpLogEntry } from '../tcp/tcp-proxy.js';
 
-const tcpChannel = channel(TCP_CHANNEL);
+const tcpChannel = meshChannels.tcp;
 
 /** Publishes the opened and closed events of one finished connection, when anyone listens. */
 export function publishTcpConnection(entry: TcpLogEntry, self: Peer, table: ProxyTable): void {
