@@ -5,6 +5,11 @@ import { httpEvent, publishSpan } from './test-support/events.js';
 import { startOtlpReceiver, type OtlpReceiver } from './testing.js';
 import { createMeshTracing, type MeshTracing, type MeshTracingOptions } from './tracing.js';
 
+/** A distinct 16-hex-digit span id per i. */
+function spanIdOf(i: number): string {
+  return `a5a5a5a5${(0x10000000 + i).toString(16)}`;
+}
+
 const node = {
   id: 'sidecar~127.0.0.1~productpage-v1-7d9f.default~default.svc.cluster.local',
   workload: 'productpage-v1',
@@ -266,7 +271,44 @@ describe('exporter configuration', () => {
     });
   });
 
-  it('exports at most 64 spans at a time unless OTEL_BSP_MAX_EXPORT_BATCH_SIZE says otherwise', async () => {
+  it('http/protobuf: spans go in batches of 512 unless OTEL_BSP_MAX_EXPORT_BATCH_SIZE says otherwise', async () => {
+    const batchesOf = async (env: Record<string, string>, n: number) => {
+      const r = await receiver();
+      const t = tracing({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url, ...env } });
+      const ids = Array.from({ length: n }, (_, i) => spanIdOf(i));
+      for (const spanId of ids) publishSpan(sampled({ spanId }));
+      await received(t, r, n);
+      // Unsubscribed before the next tracing publishes.
+      await t.shutdown();
+      expect(r.spans().map((s) => s.spanId)).toEqual(ids);
+      return r.requests().length;
+    };
+    expect(await batchesOf({}, 1100)).toBe(3);
+    expect(await batchesOf({ OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100' }, 250)).toBe(3);
+  });
+
+  it('http/protobuf: spans past OTEL_BSP_MAX_QUEUE_SIZE are dropped and reported', async () => {
+    const r = await receiver();
+    const errors: Error[] = [];
+    const t = tracing({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: r.url,
+        OTEL_BSP_MAX_QUEUE_SIZE: '10',
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '10',
+      },
+      errors,
+    });
+    for (let i = 0; i < 15; i++) {
+      publishSpan(sampled({ spanId: spanIdOf(i) }));
+    }
+    await received(t, r, 10);
+    expect(r.spans()).toHaveLength(10);
+    expect(errors.map((e) => e.message)).toEqual([
+      'dropped 5 spans: 10 (OTEL_BSP_MAX_QUEUE_SIZE) were waiting to be exported',
+    ]);
+  });
+
+  it("through the SDK's processor (an exporter given, or http/json), at most 64 spans at a time unless OTEL_BSP_MAX_EXPORT_BATCH_SIZE says otherwise", async () => {
     const batchesOf = async (env: Record<string, string>) => {
       const sizes: number[] = [];
       const exporter: NonNullable<MeshTracingOptions['exporter']> = {
@@ -277,8 +319,7 @@ describe('exporter configuration', () => {
         shutdown: () => Promise.resolve(),
       };
       const t = tracing({ env, exporter });
-      for (let i = 0; i < 150; i++)
-        publishSpan(sampled({ spanId: (0x1000000000000000 + i).toString(16) }));
+      for (let i = 0; i < 150; i++) publishSpan(sampled({ spanId: spanIdOf(i) }));
       await t.flush();
       await t.shutdown();
       return sizes;

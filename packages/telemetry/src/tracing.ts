@@ -1,19 +1,29 @@
 // createMeshTracing: the proxy process's span exporter. The proxy library decides sampling and
 // propagates ids itself (trace-context.ts) and publishes each sampled request's HTTP event, span
-// included, on SPAN_CHANNEL; this subscribes to those events and ships them as OTLP over HTTP, batched, to whatever
-// the standard OTEL_EXPORTER_OTLP_* variables name. Load it only when tracingConfigured() says
-// there is a collector: it pulls in the trace SDK and both OTLP exporters.
+// included, on SPAN_CHANNEL; this subscribes to those events and ships them as OTLP over HTTP,
+// batched, to whatever the standard OTEL_EXPORTER_OTLP_* variables name. With http/protobuf (the
+// default) each span is encoded the moment it arrives and queued as bytes (otlp-span-encoding.ts,
+// otlp-span-queue.ts), then sent by the SDK's OTLP/HTTP transport; with http/json, or an exporter
+// given in the options, spans go through the SDK's BatchSpanProcessor. Load it only when
+// tracingConfigured() says there is a collector: it pulls in the SDK.
 import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpHttpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  convertLegacyHttpOptions,
+  createOtlpHttpExportDelegate,
+} from '@opentelemetry/otlp-exporter-base/node-http';
+import { ProtobufTraceSerializer, type ISerializer } from '@opentelemetry/otlp-transformer';
+import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { meshChannels, SPAN_CHANNEL, type HttpRequestEvent } from './events.js';
+import { exportRequest, resourceField, scopeField } from './otlp-span-encoding.js';
+import { createSpanQueue, spanQueueSettings, type SendBatch } from './otlp-span-queue.js';
 import { otlpProtocol, otlpSettingsFromEnv, type Env } from './tracing-config.js';
 import {
   canonicalService,
   nodeAttributes,
   spanProblem,
   toReadableSpan,
+  type NodeTags,
   type TracingNode,
 } from './tracing-span.js';
 
@@ -42,10 +52,23 @@ export interface MeshTracing {
   shutdown(): Promise<void>;
 }
 
-type ExporterConfig = NonNullable<ConstructorParameters<typeof OtlpHttpProtobufExporter>[0]>;
+type ExporterConfig = NonNullable<ConstructorParameters<typeof OtlpHttpJsonExporter>[0]>;
 
 // ExportResultCode.SUCCESS in @opentelemetry/core.
 const EXPORT_SUCCESS = 0;
+
+/** Where checked spans go: encoded at once, or kept for the SDK's processor. */
+interface SpanSink {
+  add(event: HttpRequestEvent): void;
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+interface Common {
+  readonly resource: Resource;
+  readonly scope: { readonly name: string };
+  readonly nodeAttributes: NodeTags;
+}
 
 export function createMeshTracing(options: MeshTracingOptions): MeshTracing {
   const report = options.onError ?? (() => {});
@@ -61,14 +84,8 @@ export function createMeshTracing(options: MeshTracingOptions): MeshTracing {
       // It may run inside the publisher's call; a throwing callback must not reach the sidecar.
     }
   };
-  const exporter = reportingFailures(
-    options.exporter ?? otlpExporter(options.env, onError),
-    onError,
-  );
-  const processor = new BatchSpanProcessor(exporter, batchSettings(options.env ?? process.env));
   const { node } = options;
-
-  const common = {
+  const common: Common = {
     // Istio names a sidecar's service `<app>.<namespace>` (APP_LABEL_AND_NAMESPACE).
     resource: defaultResource().merge(
       resourceFromAttributes({
@@ -81,6 +98,22 @@ export function createMeshTracing(options: MeshTracingOptions): MeshTracing {
     scope: { name: 'mesh-proxy' },
     nodeAttributes: nodeAttributes(node),
   };
+  const env = options.env ?? process.env;
+  let sink: SpanSink;
+  if (options.exporter) {
+    sink = sdkSink(options.exporter, env, common, onError);
+  } else {
+    const { protocol, unsupported } = otlpProtocol(env);
+    if (unsupported) {
+      onError(new Error(`OTLP protocol ${unsupported} is not supported; using ${protocol}`));
+    }
+    // The exporter types compression as its own string enum, whose values are these strings.
+    const settings = (options.env ? otlpSettingsFromEnv(options.env) : {}) as ExporterConfig;
+    sink =
+      protocol === 'http/json'
+        ? sdkSink(new OtlpHttpJsonExporter(settings), env, common, onError)
+        : encodedSink(settings, env, common, onError);
+  }
 
   // A subscriber that throws would surface as an uncaught exception in the publishing sidecar.
   const onHttp = (message: unknown): void => {
@@ -93,7 +126,7 @@ export function createMeshTracing(options: MeshTracingOptions): MeshTracing {
         onError(new Error(`dropped a span on ${SPAN_CHANNEL}: ${problem}`));
         return;
       }
-      processor.onEnd(toReadableSpan(event, event.span, common));
+      sink.add(event);
     } catch (err) {
       onError(err instanceof Error ? err : new Error(String(err)));
     }
@@ -104,22 +137,104 @@ export function createMeshTracing(options: MeshTracingOptions): MeshTracing {
   const settle = (p: Promise<void>) =>
     p.catch((err: unknown) => onError(err instanceof Error ? err : new Error(String(err))));
   return {
-    flush: () => settle(processor.forceFlush()),
+    flush: () => settle(sink.flush()),
     shutdown() {
       closed ??= (() => {
         meshChannels.span.unsubscribe(onHttp);
-        return settle(processor.shutdown());
+        return settle(sink.shutdown());
       })();
       return closed;
     },
   };
 }
 
+/** http/protobuf: spans encoded as they arrive, sent in batches by the SDK's OTLP/HTTP transport. */
+function encodedSink(
+  config: ExporterConfig,
+  env: Env,
+  common: Common,
+  onError: (err: Error) => void,
+): SpanSink {
+  const delegate = createOtlpHttpExportDelegate(
+    convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', {
+      'Content-Type': 'application/x-protobuf',
+    }),
+    ENCODED_SERIALIZER,
+    'otlp_http_span_exporter',
+    { name: 'span', countItems: (batch: EncodedBatch) => batch.count },
+    undefined,
+  );
+  const resource = resourceField(common.resource.attributes);
+  const scope = scopeField(common.scope);
+  const settings = spanQueueSettings(env);
+  const send: SendBatch = (spans, count, done) => {
+    delegate.export({ bytes: exportRequest(resource, scope, spans), count }, (result) => {
+      const dropped = queue.takeDropped();
+      if (dropped > 0) {
+        onError(
+          new Error(
+            `dropped ${dropped} spans: ${settings.maxQueueSize} (OTEL_BSP_MAX_QUEUE_SIZE) were waiting to be exported`,
+          ),
+        );
+      }
+      if (result.code === EXPORT_SUCCESS) return done();
+      const error = exportFailure(count, result.error);
+      onError(error);
+      done(error);
+    });
+  };
+  const queue = createSpanQueue(common.nodeAttributes, settings, send);
+  return {
+    add: (event) => queue.add(event, event.span!),
+    flush: () => queue.flush(),
+    shutdown: () => queue.flush().then(() => delegate.shutdown()),
+  };
+}
+
+interface EncodedBatch {
+  /** A whole ExportTraceServiceRequest. */
+  readonly bytes: Uint8Array;
+  readonly count: number;
+}
+
+const ENCODED_SERIALIZER: ISerializer<EncodedBatch, unknown> = {
+  serializeRequest: (batch) => batch.bytes,
+  deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
+};
+
+/** http/json, or an exporter from the options: the SDK's processor and the exporter's serializer. */
+function sdkSink(
+  exporter: SpanExporter,
+  env: Env,
+  common: Common,
+  onError: (err: Error) => void,
+): SpanSink {
+  const processor = new BatchSpanProcessor(
+    reportingFailures(exporter, onError),
+    batchSettings(env),
+  );
+  return {
+    add: (event) => processor.onEnd(toReadableSpan(event, event.span!, common)),
+    flush: () => processor.forceFlush(),
+    shutdown: () => processor.shutdown(),
+  };
+}
+
+function exportFailure(count: number, cause: Error | undefined): Error {
+  const status = (cause as { code?: unknown } | undefined)?.code;
+  return new Error(
+    `exporting ${count} spans failed: ${cause?.message ?? 'unknown error'}` +
+      (typeof status === 'number' ? ` (HTTP ${status})` : ''),
+    { cause },
+  );
+}
+
 /**
- * Spans per export when OTEL_BSP_MAX_EXPORT_BATCH_SIZE does not say. Serializing a batch runs on
- * the sidecar's event loop, ~13 µs a span: the SDK's 512 held every request for ~7 ms (p99 at
- * 1,000 req/s went from ~1 to 15-20 ms when a full batch went out). At 64 the pause stays under
- * 1 ms; a backlog goes out batch after batch, with requests served in between.
+ * Spans per export through the SDK's processor (http/json) when OTEL_BSP_MAX_EXPORT_BATCH_SIZE
+ * does not say. Serializing a batch runs on the sidecar's event loop, ~13 µs a span: the SDK's
+ * 512 held every request for ~7 ms (p99 at 1,000 req/s went from ~1 to 15-20 ms when a full batch
+ * went out). At 64 the pause stays under 1 ms. Encoded spans (http/protobuf) are serialized as
+ * they arrive, so their batches keep the SDK's 512.
  */
 export const DEFAULT_EXPORT_BATCH_SIZE = 64;
 
@@ -130,31 +245,13 @@ function batchSettings(env: Env): { maxExportBatchSize?: number } {
   return { maxExportBatchSize: DEFAULT_EXPORT_BATCH_SIZE };
 }
 
-function otlpExporter(env: Env | undefined, onError: (err: Error) => void): SpanExporter {
-  const { protocol, unsupported } = otlpProtocol(env ?? process.env);
-  if (unsupported) {
-    onError(new Error(`OTLP protocol ${unsupported} is not supported; using ${protocol}`));
-  }
-  // The exporter types compression as its own string enum, whose values are these strings.
-  const settings = (env ? otlpSettingsFromEnv(env) : {}) as ExporterConfig;
-  return protocol === 'http/json'
-    ? new OtlpHttpJsonExporter(settings)
-    : new OtlpHttpProtobufExporter(settings);
-}
-
 /** Passes failed exports to onError too; the SDK would only log them through its diag logger. */
 function reportingFailures(exporter: SpanExporter, onError: (err: Error) => void): SpanExporter {
   return {
     export(spans, done) {
       exporter.export(spans, (result) => {
         if (result.code === EXPORT_SUCCESS) return done(result);
-        const cause = result.error;
-        const status = (cause as { code?: unknown } | undefined)?.code;
-        const error = new Error(
-          `exporting ${spans.length} spans failed: ${cause?.message ?? 'unknown error'}` +
-            (typeof status === 'number' ? ` (HTTP ${status})` : ''),
-          { cause },
-        );
+        const error = exportFailure(spans.length, result.error);
         onError(error);
         done({ ...result, error });
       });
