@@ -9,7 +9,8 @@ export const HTTP_CHANNEL = 'mesh:proxy:http';
 /**
  * The {@link HttpRequestEvent} of a sampled request again, with its `span`, published only for
  * those: tracing subscribes here, so the 99% of requests that are not sampled cost it nothing,
- * not even the event's construction when metrics are off.
+ * not even the event's construction when metrics are off. A subscriber may keep the event for a
+ * while (tracing encodes spans in batches): a publisher must not change an event once published.
  */
 export const SPAN_CHANNEL = 'mesh:proxy:span';
 

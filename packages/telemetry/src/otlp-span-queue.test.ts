@@ -3,10 +3,11 @@
 import protobuf from 'protobufjs';
 import type { HttpRequestEvent, ProxySpan } from './events.js';
 import {
-  createSpanQueue,
+  createSpanQueue as createQueue,
   spanQueueSettings,
   type SendBatch,
   type SpanQueueSettings,
+  ENCODE_EVERY,
 } from './otlp-span-queue.js';
 import { httpEvent } from './test-support/events.js';
 import { nodeAttributes } from './tracing-span.js';
@@ -53,6 +54,18 @@ function spanIds(batch: Buffer): string[] {
     }
   }
   return ids;
+}
+
+/** A queue whose encoding errors fail the test unless it passes its own onError. */
+function createSpanQueue(
+  tags: typeof node,
+  s: SpanQueueSettings,
+  send: SendBatch,
+  onError: (err: Error) => void = (err) => {
+    throw err;
+  },
+) {
+  return createQueue(tags, s, send, onError);
 }
 
 const settings = (over: Partial<SpanQueueSettings> = {}): SpanQueueSettings => ({
@@ -141,12 +154,18 @@ describe('span queue', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(35);
   });
 
-  it('a span that cannot be encoded leaves the batch as it was', async () => {
+  it('a span that cannot be encoded is reported and left out of its batch', async () => {
     const sent: string[][] = [];
-    const queue = createSpanQueue(node, settings(), (spans, _, done) => {
-      sent.push(spanIds(Buffer.from(spans)));
-      done();
-    });
+    const errors: string[] = [];
+    const queue = createSpanQueue(
+      node,
+      settings(),
+      (spans, _, done) => {
+        sent.push(spanIds(Buffer.from(spans)));
+        done();
+      },
+      (err) => errors.push(err.message),
+    );
     queue.add(...sampled(1));
     const [event, span] = sampled(2);
     const broken = {
@@ -155,10 +174,33 @@ describe('span queue', () => {
         throw new Error('boom');
       },
     };
-    expect(() => queue.add(event, broken)).toThrow('boom');
+    queue.add(event, broken);
     queue.add(...sampled(3));
     await queue.flush();
     expect(sent).toEqual([[spanIdOf(1), spanIdOf(3)]]);
+    expect(errors).toEqual(['boom']);
+  });
+
+  it(`holds spans and encodes them ${ENCODE_EVERY} at a time`, async () => {
+    const sent: string[][] = [];
+    const queue = createSpanQueue(node, settings(), (spans, _, done) => {
+      sent.push(spanIds(Buffer.from(spans)));
+      done();
+    });
+    const events = Array.from({ length: ENCODE_EVERY + 1 }, (_, i) => sampled(i));
+    for (const [event, span] of events.slice(0, ENCODE_EVERY - 1)) queue.add(event, span);
+    // Not encoded yet: a change to a held span still shows.
+    const [lastEvent, lastSpan] = events[ENCODE_EVERY - 2]!;
+    (lastSpan as { spanId: string }).spanId = spanIdOf(1000);
+    queue.add(...events[ENCODE_EVERY - 1]!);
+    // Encoded now: later changes do not.
+    (lastSpan as { spanId: string }).spanId = spanIdOf(2000);
+    queue.add(...events[ENCODE_EVERY]!);
+    await queue.flush();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toHaveLength(ENCODE_EVERY + 1);
+    expect(sent[0]![ENCODE_EVERY - 2]).toBe(spanIdOf(1000));
+    expect(lastEvent.span).toBe(lastSpan);
   });
 });
 

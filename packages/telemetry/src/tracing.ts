@@ -183,7 +183,7 @@ function encodedSink(
       done(error);
     });
   };
-  const queue = createSpanQueue(common.nodeAttributes, settings, send);
+  const queue = createSpanQueue(common.nodeAttributes, settings, send, onError);
   return {
     add: (event) => queue.add(event, event.span!),
     flush: () => queue.flush(),
