@@ -1,11 +1,11 @@
-// Spans as OTLP protobuf bytes, written the moment a request ends. The SDK's path kept each
-// sampled request's span as a ReadableSpan graph (~25 attribute properties, contexts, hrtime
-// pairs) in the BatchSpanProcessor's queue until a batch filled: held across many young-generation
-// collections, every one was copied and promoted, and in the sidecar that cost ~40 µs a span
-// before any export. Encoded at once, a span is ~700 bytes in a batch buffer and its objects die
-// young. The messages and field numbers are opentelemetry-proto's trace/v1 and common/v1, written
-// as the SDK's own serializer writes them (@opentelemetry/otlp-transformer), so a collector sees
-// the same bytes either way; the transport (retries, headers, gzip, TLS) stays the SDK's.
+// Spans as OTLP protobuf bytes. The SDK's path kept each sampled request's span as a ReadableSpan
+// graph (~25 attribute properties, contexts, hrtime pairs) in the BatchSpanProcessor's queue
+// until a batch filled, up to 2,048 of them, copied through young-generation collections and
+// promoted; then serialized it at export. Here a span is held only until 32 have come
+// (otlp-span-queue.ts), then written as ~700 bytes into a reused batch buffer. The messages and
+// field numbers are opentelemetry-proto's trace/v1 and common/v1, written as the SDK's own
+// serializer writes them (@opentelemetry/otlp-transformer), so a collector sees the same bytes
+// either way; the transport (retries, headers, gzip, TLS) stays the SDK's.
 import { createTraceState, type Attributes, type AttributeValue } from '@opentelemetry/api';
 import type { HttpRequestEvent, ProxySpan } from './events.js';
 import {
@@ -137,6 +137,32 @@ export class ProtoBuffer {
     this.pos = end;
   }
 
+  /**
+   * The ExportTraceServiceRequest of one resource and one scope around the spans written since
+   * `spansStart`, as a copy; the buffer can then be reused from `spansStart`. The request's
+   * prefix is written into the room left before `spansStart` (requestRoom()), so the spans are
+   * copied once.
+   */
+  takeRequest(spansStart: number, resource: Buffer, scope: Buffer): Buffer {
+    const end = this.pos;
+    const scopeSpans = scope.length + (end - spansStart);
+    const resourceSpans = resource.length + 1 + varintSize(scopeSpans) + scopeSpans;
+    const prefix =
+      1 + varintSize(resourceSpans) + resource.length + 1 + varintSize(scopeSpans) + scope.length;
+    const start = spansStart - prefix;
+    if (start < 0) throw new Error('no room for the request prefix');
+    this.pos = start;
+    this.tag(1, LEN);
+    this.varint(resourceSpans);
+    this.raw(resource);
+    this.tag(2, LEN);
+    this.varint(scopeSpans);
+    this.raw(scope);
+    const request = Buffer.from(this.buf.subarray(start, end));
+    this.pos = spansStart;
+    return request;
+  }
+
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
@@ -199,7 +225,7 @@ function writeAnyValue(w: ProtoBuffer, value: AttributeValue): void {
 
 /**
  * Appends one span as a ScopeSpans `spans` entry (field 2): a batch of them, concatenated, is the
- * tail of a ScopeSpans message (exportRequest()).
+ * tail of a ScopeSpans message (ProtoBuffer.takeRequest()).
  */
 export function writeSpan(
   w: ProtoBuffer,
@@ -264,20 +290,7 @@ export function scopeField(scope: { readonly name: string; readonly version?: st
   return Buffer.from(w.bytes());
 }
 
-/**
- * An ExportTraceServiceRequest of one resource and one scope around `spans`, the concatenated
- * entries writeSpan() wrote.
- */
-export function exportRequest(resource: Buffer, scope: Buffer, spans: Uint8Array): Buffer {
-  const scopeSpans = scope.length + spans.length;
-  const resourceSpans = resource.length + 1 + varintSize(scopeSpans) + scopeSpans;
-  const w = new ProtoBuffer(1 + varintSize(resourceSpans) + resourceSpans);
-  w.tag(1, LEN);
-  w.varint(resourceSpans);
-  w.raw(resource);
-  w.tag(2, LEN);
-  w.varint(scopeSpans);
-  w.raw(scope);
-  w.raw(spans);
-  return w.bytes();
+/** Room takeRequest() needs before the spans: two tags with lengths, the resource, the scope. */
+export function requestRoom(resource: Buffer, scope: Buffer): number {
+  return 2 * (1 + 5) + resource.length + scope.length;
 }

@@ -10,6 +10,7 @@ import {
   ENCODE_EVERY,
 } from './otlp-span-queue.js';
 import { httpEvent } from './test-support/events.js';
+import { resourceField, scopeField } from './otlp-span-encoding.js';
 import { nodeAttributes } from './tracing-span.js';
 
 /** A distinct 16-hex-digit span id per i. */
@@ -40,32 +41,42 @@ function sampled(i: number): [HttpRequestEvent, ProxySpan] {
   return [httpEvent({ span }), span];
 }
 
-/** Span ids in one batch, read back with protobufjs: field 2 entries, span_id is field 2. */
-function spanIds(batch: Buffer): string[] {
-  const ids: string[] = [];
-  const r = protobuf.Reader.create(batch);
-  while (r.pos < r.len) {
-    expect(r.uint32()).toBe((2 << 3) | 2);
-    const span = protobuf.Reader.create(r.bytes());
-    while (span.pos < span.len) {
-      const tag = span.uint32();
-      if (tag >>> 3 === 2) ids.push(Buffer.from(span.bytes()).toString('hex'));
-      else span.skipType(tag & 7);
+/** Span ids in one request, read back with protobufjs: resource_spans(1) > scope_spans(2) > spans(2) > span_id(2). */
+function spanIds(request: Buffer): string[] {
+  const fields = (bytes: Uint8Array, wanted: number): Uint8Array[] => {
+    const out: Uint8Array[] = [];
+    const r = protobuf.Reader.create(bytes);
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      if (tag >>> 3 === wanted && (tag & 7) === 2) out.push(r.bytes());
+      else r.skipType(tag & 7);
     }
-  }
-  return ids;
+    return out;
+  };
+  const [resourceSpans, ...more] = fields(request, 1);
+  expect(more).toEqual([]);
+  const [scopeSpans] = fields(resourceSpans!, 2);
+  return fields(scopeSpans!, 2).flatMap((span) =>
+    fields(span, 2).map((id) => Buffer.from(id).toString('hex')),
+  );
 }
+
+const source = {
+  node,
+  resource: resourceField({ 'service.name': 'reviews.default' }),
+  scope: scopeField({ name: 'mesh-proxy' }),
+};
 
 /** A queue whose encoding errors fail the test unless it passes its own onError. */
 function createSpanQueue(
-  tags: typeof node,
+  from: typeof source,
   s: SpanQueueSettings,
   send: SendBatch,
   onError: (err: Error) => void = (err) => {
     throw err;
   },
 ) {
-  return createQueue(tags, s, send, onError);
+  return createQueue(from, s, send, onError);
 }
 
 const settings = (over: Partial<SpanQueueSettings> = {}): SpanQueueSettings => ({
@@ -84,7 +95,7 @@ describe('span queue', () => {
       sent.push({ ids: spanIds(Buffer.from(spans)), count });
       pending.push(() => done());
     };
-    const queue = createSpanQueue(node, settings({ maxExportBatchSize: 4 }), send);
+    const queue = createSpanQueue(source, settings({ maxExportBatchSize: 4 }), send);
     for (let i = 0; i < 10; i++) queue.add(...sampled(i));
     // The first full batch went out; the second waits for it.
     expect(sent.map((s) => s.count)).toEqual([4]);
@@ -101,7 +112,7 @@ describe('span queue', () => {
   it('sends a partial batch after the scheduled delay', async () => {
     const counts: number[] = [];
     const queue = createSpanQueue(
-      node,
+      source,
       settings({ scheduledDelayMillis: 20 }),
       (_, count, done) => {
         counts.push(count);
@@ -119,7 +130,7 @@ describe('span queue', () => {
     const pending: Array<() => void> = [];
     const counts: number[] = [];
     const queue = createSpanQueue(
-      node,
+      source,
       settings({ maxExportBatchSize: 5, maxQueueSize: 10 }),
       (_, count, done) => {
         counts.push(count);
@@ -142,7 +153,7 @@ describe('span queue', () => {
   it('an export that never answers is given up after the export timeout', async () => {
     const counts: number[] = [];
     const queue = createSpanQueue(
-      node,
+      source,
       settings({ maxExportBatchSize: 1, exportTimeoutMillis: 20 }),
       (_, count) => counts.push(count),
     );
@@ -158,7 +169,7 @@ describe('span queue', () => {
     const sent: string[][] = [];
     const errors: string[] = [];
     const queue = createSpanQueue(
-      node,
+      source,
       settings(),
       (spans, _, done) => {
         sent.push(spanIds(Buffer.from(spans)));
@@ -183,7 +194,7 @@ describe('span queue', () => {
 
   it(`holds spans and encodes them ${ENCODE_EVERY} at a time`, async () => {
     const sent: string[][] = [];
-    const queue = createSpanQueue(node, settings(), (spans, _, done) => {
+    const queue = createSpanQueue(source, settings(), (spans, _, done) => {
       sent.push(spanIds(Buffer.from(spans)));
       done();
     });

@@ -9,7 +9,7 @@
 // a sidecar at saturation, encoding one span on arrival took ~70 µs; in batches of 32, 14-25 µs a
 // span. A held span is an event the proxy no longer touches (events.ts).
 import type { HttpRequestEvent, ProxySpan } from './events.js';
-import { ProtoBuffer, writeSpan } from './otlp-span-encoding.js';
+import { ProtoBuffer, requestRoom, writeSpan } from './otlp-span-encoding.js';
 import type { Env } from './tracing-config.js';
 import type { NodeTags } from './tracing-span.js';
 
@@ -39,8 +39,15 @@ export function spanQueueSettings(env: Env): SpanQueueSettings {
 /** Spans held before they are encoded together. */
 export const ENCODE_EVERY = 32;
 
-/** Sends one batch: `spans` is the concatenated ScopeSpans entries of `count` spans. */
-export type SendBatch = (spans: Buffer, count: number, done: (error?: Error) => void) => void;
+/** Sends one batch: `request` is an ExportTraceServiceRequest of `count` spans. */
+export type SendBatch = (request: Buffer, count: number, done: (error?: Error) => void) => void;
+
+/** Who the spans are from, encoded once (resourceField(), scopeField()). */
+export interface SpanSource {
+  readonly node: NodeTags;
+  readonly resource: Buffer;
+  readonly scope: Buffer;
+}
 
 export interface SpanQueue {
   /** Queues a checked span; it is encoded later, with others. */
@@ -52,19 +59,24 @@ export interface SpanQueue {
 }
 
 interface Batch {
-  readonly buffer: ProtoBuffer;
-  count: number;
+  readonly request: Buffer;
+  readonly count: number;
 }
 
 export function createSpanQueue(
-  node: NodeTags,
+  source: SpanSource,
   settings: SpanQueueSettings,
   send: SendBatch,
   /** A span that could not be encoded; it is left out of its batch. */
   onError: (err: Error) => void,
 ): SpanQueue {
   const held: Array<readonly [HttpRequestEvent, ProxySpan]> = [];
-  let open: Batch | undefined;
+  // One buffer for the batch being encoded, reused: a new one per batch grew by doubling, and each
+  // growth was a copy plus fresh pages, milliseconds at a time.
+  const spansStart = requestRoom(source.resource, source.scope);
+  const open = new ProtoBuffer(64 * 1024);
+  open.pos = spansStart;
+  let openCount = 0;
   const ready: Batch[] = [];
   /** Held, encoded and being sent: what OTEL_BSP_MAX_QUEUE_SIZE bounds. */
   let queued = 0;
@@ -73,24 +85,28 @@ export function createSpanQueue(
   let timer: ReturnType<typeof setTimeout> | undefined;
   let idle: Array<() => void> = [];
 
+  const closeOpen = () => {
+    ready.push({
+      request: open.takeRequest(spansStart, source.resource, source.scope),
+      count: openCount,
+    });
+    openCount = 0;
+  };
+
   const encodeHeld = () => {
     for (const [event, span] of held.splice(0)) {
-      open ??= { buffer: new ProtoBuffer(), count: 0 };
-      const mark = open.buffer.pos;
+      const mark = open.pos;
       try {
-        writeSpan(open.buffer, event, span, node);
+        writeSpan(open, event, span, source.node);
       } catch (err) {
         // Half a span would corrupt the whole batch.
-        open.buffer.pos = mark;
+        open.pos = mark;
         queued--;
         onError(err instanceof Error ? err : new Error(String(err)));
         continue;
       }
-      open.count++;
-      if (open.count >= settings.maxExportBatchSize) {
-        ready.push(open);
-        open = undefined;
-      }
+      openCount++;
+      if (openCount >= settings.maxExportBatchSize) closeOpen();
     }
   };
 
@@ -101,8 +117,7 @@ export function createSpanQueue(
       timer = undefined;
     }
     encodeHeld();
-    if (open && open.count > 0) ready.push(open);
-    open = undefined;
+    if (openCount > 0) closeOpen();
   };
 
   const pump = () => {
@@ -127,7 +142,7 @@ export function createSpanQueue(
     // An export that never answers must not stop the queue; the transport has its own timeout.
     const guard = setTimeout(finish, settings.exportTimeoutMillis).unref();
     try {
-      send(batch.buffer.bytes(), batch.count, finish);
+      send(batch.request, batch.count, finish);
     } catch {
       finish();
     }
@@ -141,10 +156,7 @@ export function createSpanQueue(
       }
       held.push([event, span]);
       queued++;
-      if (
-        held.length >= ENCODE_EVERY ||
-        held.length + (open?.count ?? 0) >= settings.maxExportBatchSize
-      ) {
+      if (held.length >= ENCODE_EVERY || held.length + openCount >= settings.maxExportBatchSize) {
         encodeHeld();
         pump();
       }

@@ -15,7 +15,7 @@ import { ProtobufTraceSerializer, type ISerializer } from '@opentelemetry/otlp-t
 import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { meshChannels, SPAN_CHANNEL, type HttpRequestEvent } from './events.js';
-import { exportRequest, resourceField, scopeField } from './otlp-span-encoding.js';
+import { resourceField, scopeField } from './otlp-span-encoding.js';
 import { createSpanQueue, spanQueueSettings, type SendBatch } from './otlp-span-queue.js';
 import { otlpProtocol, otlpSettingsFromEnv, type Env } from './tracing-config.js';
 import {
@@ -167,8 +167,8 @@ function encodedSink(
   const resource = resourceField(common.resource.attributes);
   const scope = scopeField(common.scope);
   const settings = spanQueueSettings(env);
-  const send: SendBatch = (spans, count, done) => {
-    delegate.export({ bytes: exportRequest(resource, scope, spans), count }, (result) => {
+  const send: SendBatch = (request, count, done) => {
+    delegate.export({ bytes: request, count }, (result) => {
       const dropped = queue.takeDropped();
       if (dropped > 0) {
         onError(
@@ -183,7 +183,12 @@ function encodedSink(
       done(error);
     });
   };
-  const queue = createSpanQueue(common.nodeAttributes, settings, send, onError);
+  const queue = createSpanQueue(
+    { node: common.nodeAttributes, resource, scope },
+    settings,
+    send,
+    onError,
+  );
   return {
     add: (event) => queue.add(event, event.span!),
     flush: () => queue.flush(),
