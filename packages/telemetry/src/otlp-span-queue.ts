@@ -6,8 +6,8 @@
 //
 // Spans are encoded ENCODE_EVERY at a time, not one by one as they arrive. At 1% sampling a span
 // comes every ~100 requests, and the code and data that encode it are cold by then: timed inside
-// a sidecar at saturation, encoding one span on arrival took ~70 µs; in batches of 32, 14-25 µs a
-// span. A held span is an event the proxy no longer touches (events.ts).
+// a sidecar at saturation, encoding one span on arrival took ~70 µs of wall time; in batches of
+// 32, 14-25 µs a span. A held span is an event the proxy no longer touches (events.ts).
 import type { HttpRequestEvent, ProxySpan } from './events.js';
 import { ProtoBuffer, requestRoom, writeSpan } from './otlp-span-encoding.js';
 import type { Env } from './tracing-config.js';
