@@ -2,7 +2,7 @@
 // propagates ids itself (trace-context.ts) and publishes each sampled request's HTTP event, span
 // included, on SPAN_CHANNEL; this subscribes to those events and ships them as OTLP over HTTP,
 // batched, to whatever the standard OTEL_EXPORTER_OTLP_* variables name. With http/protobuf (the
-// default) each span is encoded the moment it arrives and queued as bytes (otlp-span-encoding.ts,
+// default) spans are encoded 32 at a time and queued as bytes (otlp-span-encoding.ts,
 // otlp-span-queue.ts), then sent by the SDK's OTLP/HTTP transport; with http/json, or an exporter
 // given in the options, spans go through the SDK's BatchSpanProcessor. Load it only when
 // tracingConfigured() says there is a collector: it pulls in the SDK.
@@ -57,7 +57,7 @@ type ExporterConfig = NonNullable<ConstructorParameters<typeof OtlpHttpJsonExpor
 // ExportResultCode.SUCCESS in @opentelemetry/core.
 const EXPORT_SUCCESS = 0;
 
-/** Where checked spans go: encoded at once, or kept for the SDK's processor. */
+/** Where checked spans go: our encoder and queue, or the SDK's processor. */
 interface SpanSink {
   add(event: HttpRequestEvent): void;
   flush(): Promise<void>;
@@ -148,7 +148,7 @@ export function createMeshTracing(options: MeshTracingOptions): MeshTracing {
   };
 }
 
-/** http/protobuf: spans encoded as they arrive, sent in batches by the SDK's OTLP/HTTP transport. */
+/** http/protobuf: spans encoded by us in batches, sent by the SDK's OTLP/HTTP transport. */
 function encodedSink(
   config: ExporterConfig,
   env: Env,
@@ -238,8 +238,8 @@ function exportFailure(count: number, cause: Error | undefined): Error {
  * Spans per export through the SDK's processor (http/json) when OTEL_BSP_MAX_EXPORT_BATCH_SIZE
  * does not say. Serializing a batch runs on the sidecar's event loop, ~13 µs a span: the SDK's
  * 512 held every request for ~7 ms (p99 at 1,000 req/s went from ~1 to 15-20 ms when a full batch
- * went out). At 64 the pause stays under 1 ms. Encoded spans (http/protobuf) are serialized as
- * they arrive, so their batches keep the SDK's 512.
+ * went out). At 64 the pause stays under 1 ms. Encoded spans (http/protobuf) are serialized 32 at
+ * a time before export, so their batches keep the SDK's 512.
  */
 export const DEFAULT_EXPORT_BATCH_SIZE = 64;
 
