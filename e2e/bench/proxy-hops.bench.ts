@@ -46,7 +46,10 @@
 // Other flags: --warmup --sat-seconds --sat-conns --rate --fixed-seconds --fixed-conns
 // --body-bytes --access-log (the telemetry-off sidecars write their JSON access log to stdout, as
 // before telemetry existed; the telemetry-on paths always log to a file) --keep (keep the temp dir)
-// --sidecar-node-flags="<node flags>" (for every sidecar, e.g. --max-semi-space-size=2).
+// --sidecar-node-flags="<node flags>" (for every sidecar, e.g. --max-semi-space-size=2)
+// --variant-node-flags="<node flags>": adds a `<key>+` twin of every mesh path whose sidecars also
+// get these flags, to A/B a flag interleaved in one run (--paths mesh1,mesh1+,mesh1t,mesh1t+);
+// a `+` telemetry path is compared with its `+` off path.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import {
   closeSync,
@@ -121,6 +124,8 @@ interface PathSpec {
   hops: number;
   /** Mesh paths: what telemetry is on (absent: all off). */
   telemetry?: Telemetry;
+  /** A `<key>+` path: the same with --variant-node-flags on its sidecars. */
+  variant?: boolean;
 }
 
 /** Telemetry of a mesh path: Istio metrics scraped every 5 s, 1% of traces exported over OTLP,
@@ -185,6 +190,16 @@ const PATHS: readonly PathSpec[] = [
   { key: 'floorl72', name: 'node minimal L7 x2 (floor)', kind: 'floor-l7', hops: 2 },
 ];
 
+/** `<key>+` twins of the mesh paths, whose sidecars get `flags` on top of the rest. */
+function variantPaths(flags: readonly string[]): PathSpec[] {
+  return PATHS.filter((p) => p.kind === 'mesh').map((p) => ({
+    ...p,
+    key: `${p.key}+`,
+    name: `${p.name} [${flags.join(' ')}]`,
+    variant: true,
+  }));
+}
+
 interface Args {
   repeats: number;
   warmupS: number;
@@ -205,6 +220,10 @@ interface Args {
   accessLog: boolean;
   /** Node flags for every sidecar, e.g. "--max-semi-space-size=2" (experiments). */
   sidecarNodeFlags: string[];
+  /** Node flags for the sidecars of `<key>+` paths only (A/B of a flag in one run). */
+  variantNodeFlags: string[];
+  /** PATHS, plus a `<key>+` twin of each mesh path when --variant-node-flags is set. */
+  known: readonly PathSpec[];
   keep: boolean;
 }
 
@@ -227,6 +246,7 @@ function parseCli(): Args {
       'peer-bench-repeats': { type: 'string', default: '1' },
       'access-log': { type: 'boolean', default: false },
       'sidecar-node-flags': { type: 'string', default: '' },
+      'variant-node-flags': { type: 'string', default: '' },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -235,10 +255,17 @@ function parseCli(): Args {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
     return n;
   };
+  const variantNodeFlags = values['variant-node-flags'].split(' ').filter(Boolean);
+  const known = variantNodeFlags.length ? [...PATHS, ...variantPaths(variantNodeFlags)] : PATHS;
   const pathList = (flag: string, v: string) =>
     v.split(',').map((k) => {
-      const p = PATHS.find((x) => x.key === k.trim());
-      if (!p) throw new Error(`${flag}: unknown path ${k} (${PATHS.map((x) => x.key).join(', ')})`);
+      const p = known.find((x) => x.key === k.trim());
+      if (!p) {
+        const hint = k.trim().endsWith('+') ? ' (`<key>+` paths need --variant-node-flags)' : '';
+        throw new Error(
+          `${flag}: unknown path ${k}${hint} (${known.map((x) => x.key).join(', ')})`,
+        );
+      }
       return p;
     });
   const paths = pathList('--paths', values.paths);
@@ -262,6 +289,8 @@ function parseCli(): Args {
     peerBenchRepeats: int('peer-bench-repeats', values['peer-bench-repeats'], 1),
     accessLog: values['access-log'],
     sidecarNodeFlags: values['sidecar-node-flags'].split(' ').filter(Boolean),
+    variantNodeFlags,
+    known,
     keep: values.keep,
   };
 }
@@ -380,9 +409,14 @@ function sinkSeconds(args: Args): number {
 /** Node flags and env for a sidecar of a special pass (profiling, memory probe). */
 type Tweak = (name: 'client' | 'server') => { nodeFlags: string[]; env?: Record<string, string> };
 
-/** The pass's node flags after --sidecar-node-flags. */
-function withFlags(args: Args, t: ReturnType<Tweak> | undefined): ReturnType<Tweak> {
-  return { ...t, nodeFlags: [...args.sidecarNodeFlags, ...(t?.nodeFlags ?? [])] };
+/** The pass's node flags after --sidecar-node-flags (and --variant-node-flags on `+` paths). */
+function withFlags(
+  args: Args,
+  path: PathSpec,
+  t: ReturnType<Tweak> | undefined,
+): ReturnType<Tweak> {
+  const variant = path.variant ? args.variantNodeFlags : [];
+  return { ...t, nodeFlags: [...args.sidecarNodeFlags, ...variant, ...(t?.nodeFlags ?? [])] };
 }
 
 async function startPath(env: Env, path: PathSpec, tweak?: Tweak) {
@@ -415,7 +449,7 @@ async function startPath(env: Env, path: PathSpec, tweak?: Tweak) {
       const sink = started.sink;
       // Telemetry per the path, then the pass's tweak (node flags, probe env) on top.
       const sidecarOptions = (name: SidecarName) => {
-        const t = withFlags(args, tweak?.(name));
+        const t = withFlags(args, path, tweak?.(name));
         if (!tel) return { ...t, meshConfig: env.meshConfigOff, metrics: false };
         rmSync(accessLogPath(work, name), { force: true });
         return {
@@ -984,7 +1018,7 @@ async function memoryPass(env: Env, path: PathSpec): Promise<string[][]> {
       const rssAfterGc = statusKiB(run.procs[i]!.pid, 'VmRSS');
       const u = idle[i]!;
       rows.push([
-        `${names[i]!}${path.telemetry ? `, ${telemetryLabel(path.telemetry)}` : ''}`,
+        `${names[i]!}${path.telemetry ? `, ${telemetryLabel(path.telemetry)}` : ''}${path.variant ? ` [${args.variantNodeFlags.join(' ')}]` : ''}`,
         mib(idleRss[i]! * 1024),
         `${mib(u.heapUsed)} / ${mib(u.heapTotal)} / ${mib(u.external)}`,
         mib(loadedRss[i]! * 1024),
@@ -1119,7 +1153,7 @@ function summarize(ms: readonly Measurement[], path: PathSpec): Summary | undefi
 
 function report(args: Args, ms: readonly Measurement[]): string {
   const sums = new Map<string, Summary>();
-  for (const p of PATHS) {
+  for (const p of args.known) {
     const s = summarize(ms, p);
     if (s) sums.set(p.key, s);
   }
@@ -1240,9 +1274,10 @@ function telemetryReport(args: Args, ms: readonly Measurement[]): string {
   const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
   const mib = (kib: number) => (kib / 1024).toFixed(1);
   const rows: string[][] = [];
-  for (const onPath of PATHS) {
+  for (const onPath of args.known) {
     if (!onPath.telemetry) continue;
-    const offPath = PATHS.find((p) => p.key === `mesh${onPath.hops}`)!;
+    const offKey = `mesh${onPath.hops}${onPath.variant ? '+' : ''}`;
+    const offPath = args.known.find((p) => p.key === offKey)!;
     const off = summarize(ms, offPath);
     const on = summarize(ms, onPath);
     if (!off || !on) continue;
@@ -1275,7 +1310,7 @@ function telemetryReport(args: Args, ms: readonly Measurement[]): string {
     ]);
   }
   const checks: string[][] = [];
-  for (const p of PATHS) {
+  for (const p of args.known) {
     const of = ms.filter((m) => m.path === p && m.telemetry);
     if (of.length === 0) continue;
     const requests = of.reduce((a, m) => a + m.requests, 0);
@@ -1399,6 +1434,9 @@ function machineFacts(args: Args): string {
       `accessLogFile ${args.accessLog ? '/dev/stdout (--access-log)' : "''"}; ` +
       `"telemetry on": metrics scraped from the admin port every 5 s, enableTracing: true at 1% ` +
       `with OTLP/HTTP (protobuf) export to a sink on CPU ${LOAD_CPU}, access log appended to a file.` +
+      (args.variantNodeFlags.length
+        ? ` \`+\` paths' sidecars also: ${args.variantNodeFlags.join(' ')}.`
+        : '') +
       (args.sidecarNodeFlags.length
         ? ` Sidecar node flags: ${args.sidecarNodeFlags.join(' ')}.`
         : ''),
@@ -1492,12 +1530,13 @@ async function main(): Promise<void> {
     let memory: string | undefined;
     if (args.memory) {
       const rows: string[][] = [];
-      for (const key of ['mesh2', 'mesh2t']) {
+      // mesh2 always; mesh2t and the `+` variants when the run measured them.
+      for (const key of ['mesh2', 'mesh2t', 'mesh2+', 'mesh2t+']) {
         if (key === 'mesh2' || args.paths.some((p) => p.key === key))
           rows.push(
             ...(await memoryPass(
               env,
-              PATHS.find((p) => p.key === key)!,
+              args.known.find((p) => p.key === key)!,
             )),
           );
       }
