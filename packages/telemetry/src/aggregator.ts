@@ -29,7 +29,14 @@ import {
   TCP_LABELS,
   type IstioMetric,
 } from './istio-metrics.js';
-import { httpValues, tcpValues, type DropReason } from './labels.js';
+import {
+  httpRefusal,
+  httpValues,
+  requestCode,
+  requestRest,
+  tcpValues,
+  type DropReason,
+} from './labels.js';
 
 type Attributes = Record<string, string | boolean>;
 
@@ -75,11 +82,12 @@ export interface IstioAggregatorOptions {
 }
 
 /**
- * Series found by the identity of the event's peer objects plus its few per-request labels: a
- * sidecar sends the same few frozen peers again and again, so most requests skip building the
- * 17-label key. Only frozen peers are trusted this way; a mutable one could change under the key.
+ * Series found by the identity of the event's peer objects, then by the request's own labels as
+ * a number and a string (labels.ts, requestCode and requestRest): a sidecar sends the same few
+ * frozen peers again and again, so most requests neither read the twelve peer labels nor build
+ * the 17-label key. Only frozen peers are trusted this way; a mutable one could change under it.
  */
-type PeerSeries = WeakMap<object, WeakMap<object, Map<string, HttpSeries>>>;
+type PeerSeries = WeakMap<object, WeakMap<object, Map<number, Map<string, HttpSeries>>>>;
 
 export class IstioAggregator implements MetricProducer {
   private readonly http = new Map<string, HttpSeries>();
@@ -94,11 +102,10 @@ export class IstioAggregator implements MetricProducer {
 
   /** Records one request; returns why it was refused, if it was. */
   recordHttp(event: unknown): DropReason | undefined {
-    const values = this.httpScratch;
-    const refused = httpValues(event, values);
+    const refused = httpRefusal(event);
     if (refused) return refused;
     const e = event as HttpRequestEvent;
-    const s = this.httpSeriesOf(e, values);
+    const s = this.httpSeriesOf(e);
     s.requests += 1;
     this.observe(s.duration, e.durationMs);
     this.observe(s.requestBytes, e.requestBytes);
@@ -165,24 +172,32 @@ export class IstioAggregator implements MetricProducer {
     return { counts: new Array<number>(this.buckets.length + 1).fill(0), sum: 0, count: 0 };
   }
 
-  private httpSeriesOf(e: HttpRequestEvent, values: readonly string[]): HttpSeries {
+  private httpSeriesOf(e: HttpRequestEvent): HttpSeries {
     const { source, destination } = e;
-    if (!Object.isFrozen(source) || !Object.isFrozen(destination)) {
-      return this.httpSeries(values.join(SEP), values);
-    }
+    if (!Object.isFrozen(source) || !Object.isFrozen(destination))
+      return this.httpSeriesByLabels(e);
     let byDestination = this.byPeers.get(source);
     if (!byDestination) this.byPeers.set(source, (byDestination = new WeakMap()));
-    let rest = byDestination.get(destination);
-    if (!rest) byDestination.set(destination, (rest = new Map()));
-    // values[0] and [12..16]: reporter, protocol, code, grpc status, flags, security policy.
-    const short = `${values[0]}${SEP}${values[12]}${SEP}${values[13]}${SEP}${values[14]}${SEP}${values[15]}${SEP}${values[16]}`;
-    let s = rest.get(short);
+    let byCode = byDestination.get(destination);
+    if (!byCode) byDestination.set(destination, (byCode = new Map()));
+    const code = requestCode(e);
+    let byRest = byCode.get(code);
+    if (!byRest) byCode.set(code, (byRest = new Map()));
+    const rest = requestRest(e);
+    let s = byRest.get(rest);
     if (!s) {
-      s = this.httpSeries(values.join(SEP), values);
+      s = this.httpSeriesByLabels(e);
       // Overflowed requests are not remembered: a later free slot must get its own series.
-      if (s.attributes !== OVERFLOW) rest.set(short, s);
+      if (s.attributes !== OVERFLOW) byRest.set(rest, s);
     }
     return s;
+  }
+
+  /** The series of a checked event by its 17 label values. */
+  private httpSeriesByLabels(e: HttpRequestEvent): HttpSeries {
+    const values = this.httpScratch;
+    httpValues(e, values);
+    return this.httpSeries(values.join(SEP), values);
   }
 
   private httpSeries(key: string, values: readonly string[]): HttpSeries {

@@ -3,7 +3,7 @@
 // Missing peer details become 'unknown' (Istio's rule); an event that breaks the contract (a wrong
 // reporter, a negative duration) is refused with a reason from a fixed set, so the caller can
 // count it without crashing the sidecar or growing a label.
-import { UNKNOWN } from './events.js';
+import { UNKNOWN, type HttpRequestEvent } from './events.js';
 
 export type DropReason =
   | 'not_an_object'
@@ -55,8 +55,8 @@ function peerValues(e: Loose, out: string[]): void {
   out[11] = known(d.serviceNamespace);
 }
 
-/** Checks an HTTP event and fills `out` with its HTTP_LABELS values; a reason if refused. */
-export function httpValues(e: unknown, out: string[]): DropReason | undefined {
+/** Why an HTTP event breaks the contract, or undefined when it is fine. */
+export function httpRefusal(e: unknown): DropReason | undefined {
   if (!isObject(e)) return 'not_an_object';
   if (e.reporter !== 'source' && e.reporter !== 'destination') return 'bad_reporter';
   const protocol = e.requestProtocol;
@@ -68,18 +68,55 @@ export function httpValues(e: unknown, out: string[]): DropReason | undefined {
   if (!isAmount(e.durationMs) || !isAmount(e.requestBytes) || !isAmount(e.responseBytes)) {
     return 'bad_number';
   }
-  peerValues(e, out);
-  const grpc = e.grpcResponseStatus;
-  out[12] = protocol;
-  out[13] = String(code);
-  // Istio leaves it empty for plain HTTP and for gRPC calls that ended without a status.
-  out[14] =
-    protocol === 'grpc' && (typeof grpc === 'string' || typeof grpc === 'number')
-      ? String(grpc)
-      : '';
-  out[15] = flags(e.responseFlags);
-  out[16] = policy(e.connectionSecurityPolicy);
   return undefined;
+}
+
+/** Checks an HTTP event and fills `out` with its HTTP_LABELS values; a reason if refused. */
+export function httpValues(e: unknown, out: string[]): DropReason | undefined {
+  const refused = httpRefusal(e);
+  if (refused) return refused;
+  const event = e as Loose;
+  peerValues(event, out);
+  const protocol = event.requestProtocol as string;
+  out[12] = protocol;
+  out[13] = String(event.responseCode);
+  out[14] = grpcLabel(event);
+  out[15] = flags(event.responseFlags);
+  out[16] = policy(event.connectionSecurityPolicy);
+  return undefined;
+}
+
+// Istio leaves grpc_response_status empty for plain HTTP and for gRPC calls that ended without
+// a status.
+function grpcLabel(e: Loose): string {
+  const grpc = e.grpcResponseStatus;
+  return e.requestProtocol === 'grpc' && (typeof grpc === 'string' || typeof grpc === 'number')
+    ? String(grpc)
+    : '';
+}
+
+// What tells apart the series of one (source, destination) pair are the HTTP labels that are
+// not peer labels: reporter, protocol, response code, gRPC status, flags and security policy.
+// requestCode and requestRest give them as a number and a string, so a request finds its series
+// without building a key string: two checked events get equal pairs exactly when those six
+// labels are equal (NUL separates flags from the gRPC status, as in the full key).
+
+/** Reporter, protocol, response code and security policy of a checked event, as one number. */
+export function requestCode(e: HttpRequestEvent): number {
+  const p = e.connectionSecurityPolicy;
+  return (
+    e.responseCode * 12 +
+    (e.reporter === 'source' ? 0 : 6) +
+    (e.requestProtocol === 'http' ? 0 : 3) +
+    (p === 'none' ? 0 : p === 'mutual_tls' ? 1 : 2)
+  );
+}
+
+/** Response flags and gRPC status labels of a checked event. */
+export function requestRest(e: HttpRequestEvent): string {
+  const grpc = grpcLabel(e as unknown as Loose);
+  const flagsLabel = flags(e.responseFlags);
+  return grpc === '' ? flagsLabel : `${flagsLabel}\u0000${grpc}`;
 }
 
 /** Checks a TCP event and fills `out` with its TCP_LABELS values; a reason if refused. */
