@@ -6,10 +6,10 @@
 //
 // 256 KiB, not 64: appending to a file on ext4 here costs ~0.1 ms of kernel time per write call
 // on top of the bytes (measured in a loop: 1.7 µs of system time per line in 64 KiB writes, 1.0 in
-// 256 KiB, 0.8 in 1 MiB; on tmpfs the size made no difference). In a saturated sidecar the access
-// log alone cost 12-13% of throughput with 64 KiB batches and 7% with 256 KiB or 1 MiB
-// (docs/benchmarks.md). A saturated sidecar fills 256 KiB in ~20 ms; 1 MiB would be flushed by
-// the timer anyway and held a megabyte of memory for nothing.
+// 256 KiB, 0.8 in 1 MiB; on tmpfs the size made no difference). In a whole sidecar the gain is
+// near the noise: 1-4% less CPU per request, measured side by side (docs/benchmarks.md). A
+// saturated sidecar fills 256 KiB in ~20 ms; 1 MiB would be flushed by the timer anyway and held
+// a megabyte of memory for nothing.
 //
 // Lines are copied into one long-lived Buffer as they come rather than kept as strings: a string
 // held for 100 ms outlives two young-generation collections and is promoted, and a sidecar
