@@ -16,7 +16,7 @@ import { proxyHealthSource, trackConnections } from './telemetry/health-source.j
 import { selfPeer } from './telemetry/peer-header.js';
 import { requestTelemetry, type TracingSettings } from './telemetry/propagation.js';
 import { createRequestRecorder } from './telemetry/request-recorder.js';
-import { publishTcpConnection } from './telemetry/tcp-events.js';
+import { createTcpReporter } from './telemetry/tcp-events.js';
 import { ConfigState } from './config/config-state.js';
 import type { ProxyTable } from './config/types.js';
 import { startDiscovery, type Discovery } from './discovery/discovery-client.js';
@@ -29,7 +29,12 @@ import {
 } from './upgrade/websocket.js';
 import { createTcpGatewayServer, passesTlsThrough } from './tcp/tcp-gateway.js';
 import { createHttpsGatewayServer, httpsRedirectOf, terminatesTls } from './tls/https-gateway.js';
-import { connectTunnelHandler, createTcpInboundServer, type TcpLogEntry } from './tcp/tcp-proxy.js';
+import {
+  connectTunnelHandler,
+  createTcpInboundServer,
+  type TcpLogEntry,
+  type TcpLogger,
+} from './tcp/tcp-proxy.js';
 import {
   ActiveRequests,
   createInboundServer,
@@ -105,10 +110,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     warn: log,
     telemetry,
   });
-  const tcpLog = (entry: TcpLogEntry) => {
-    write?.(JSON.stringify(entry));
-    publishTcpConnection(entry, self, state.current());
-  };
+  const tcpReporter = createTcpReporter(self, () => state.current());
+  const tcpLog: TcpLogger = Object.assign(
+    (entry: TcpLogEntry) => {
+      write?.(JSON.stringify(entry));
+      tcpReporter.closed(entry);
+    },
+    { opened: (entry: TcpLogEntry) => tcpReporter.opened(entry) },
+  );
   // CONNECT tunnels: HTTP/1.1 and h2c (gRPC clients with grpc_proxy) inside are routed at L7,
   // anything else by the VirtualService's tcp routes.
   const tunnels = connectTunnelHandler({
@@ -352,6 +361,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       admin.close();
       health.close();
       stats?.close();
+      tcpReporter.stop();
       admin.closeAllConnections();
       health.closeAllConnections();
       stats?.closeAllConnections();

@@ -18,14 +18,14 @@ import {
   dialEndpoint,
   splice,
   tcpLogEntry,
-  type TcpLogEntry,
+  type TcpLogger,
 } from './tcp-proxy.js';
 
 export interface TcpGatewayOptions {
   readonly table: () => ProxyTable;
   readonly node: { readonly namespace: string; readonly labels: Readonly<Record<string, string>> };
   readonly active: ActiveRequests;
-  readonly log: (entry: TcpLogEntry) => void;
+  readonly log: TcpLogger;
   /** Istio's default connect timeout (10 s) unless the DestinationRule sets one. */
   readonly connectTimeoutMs?: number;
   /** How long a PASSTHROUGH port waits for a whole ClientHello (Envoy's tls_inspector: 15 s). */
@@ -102,6 +102,7 @@ export function createTcpGatewayServer(
             entry.bytes_received += head.length;
           }
           splice(client, upstream, entry);
+          options.log.opened?.(entry);
           client.resume();
         },
         onFailed: (reason) => {

@@ -132,6 +132,53 @@ spec:
     expect(logs.every((l) => l.bytes_sent > 0 && l.bytes_received > 0)).toBe(true);
   });
 
+  it('tells its logger when a tunnel is spliced, while it is open', async () => {
+    const app = createServer((s) => s.on('data', (d: Buffer) => s.write(d)));
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => app.close());
+    const port = (app.address() as AddressInfo).port;
+    const table = buildTable({
+      yaml: '',
+      clusters: [{ host: ECHO, port: 9000, endpoints: [port] }],
+    });
+    const opened: TcpLogEntry[] = [];
+    const logs: TcpLogEntry[] = [];
+    const server: HttpServer = createHttpServer();
+    server.on(
+      'connect',
+      connectTunnelHandler({
+        table: () => table,
+        node: { namespace: 'default', labels: { app: 'sleep' } },
+        active: new ActiveRequests(),
+        log: Object.assign((e: TcpLogEntry) => logs.push(e), {
+          opened: (e: TcpLogEntry) => opened.push(e),
+        }),
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => server.close());
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1',
+        port: (server.address() as AddressInfo).port,
+        method: 'CONNECT',
+        path: 'tcp-echo:9000',
+      });
+      req.on('connect', (_res, s: Socket) => resolve(s));
+      req.on('error', reject);
+      req.end();
+    });
+    socket.write('abc');
+    await new Promise((r) => socket.once('data', r));
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({ direction: 'outbound', protocol: 'tcp', bytes_received: 3 });
+    expect(logs).toEqual([]);
+    socket.end();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toBe(opened[0]);
+  });
+
   it('sends a PASSTHROUGH cluster to the CONNECT target itself, not to its endpoints', async () => {
     // Bound to whatever `localhost` resolves to first, as the proxy's own lookup will.
     const target = createServer((s) =>
@@ -422,5 +469,44 @@ describe('TCP inbound listener', () => {
     ]);
     server.close();
     app.server.close();
+  });
+
+  it('tells its logger when a connection is spliced, while it is open, with the entry it logs at the end', async () => {
+    // An app that echoes and keeps the connection open: telemetry reports it while it lasts.
+    const app = createServer((s) => s.on('data', (d: Buffer) => s.write(d)));
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
+    const opened: TcpLogEntry[] = [];
+    const logs: TcpLogEntry[] = [];
+    const log = Object.assign((e: TcpLogEntry) => logs.push(e), {
+      opened: (e: TcpLogEntry) => opened.push(e),
+    });
+    const server = createTcpInboundServer(
+      {
+        name: 'inbound|9000',
+        direction: 'inbound',
+        port: 9000,
+        bindPort: 0,
+        protocol: 'TCP',
+        targetPort: (app.address() as AddressInfo).port,
+        cluster: 'inbound|9000||',
+      },
+      log,
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    client.write('abc');
+    await new Promise((r) => client.once('data', r));
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({ direction: 'inbound', upstream_cluster: 'inbound|9000||' });
+    // Bytes are counted on the entry as they pass, before the connection ends.
+    expect(opened[0]!.bytes_received).toBe(3);
+    expect(logs).toEqual([]);
+    client.end();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toBe(opened[0]);
+    expect(opened).toHaveLength(1);
+    server.close();
+    app.close();
   });
 });

@@ -60,11 +60,19 @@ export interface TcpLogEntry {
   requested_server_name?: string;
 }
 
+/**
+ * Gets each TCP connection's log entry when the connection ends; `opened`, when present, gets it
+ * when the connection is spliced to its upstream (for telemetry's periodic TCP reports).
+ */
+export type TcpLogger = ((entry: TcpLogEntry) => void) & {
+  readonly opened?: (entry: TcpLogEntry) => void;
+};
+
 export interface TunnelOptions {
   table: () => ProxyTable;
   node: { namespace: string; labels: Readonly<Record<string, string>> };
   active: ActiveRequests;
-  log(entry: TcpLogEntry): void;
+  log: TcpLogger;
   rng?: () => number;
   /** Connect timeout when the cluster sets none (Istio's default is 10 s). */
   connectTimeoutMs?: number;
@@ -235,6 +243,7 @@ export function connectTunnelHandler(options: TunnelOptions): ConnectTunnelHandl
           upstream.end(result.ended);
         }
         splice(client, upstream, entry);
+        options.log.opened?.(entry);
       };
 
       if (H2_PORT_PROTOCOLS.has((cluster.body.port.protocol ?? '').toUpperCase())) {
@@ -329,7 +338,7 @@ function describe(result: SniffResult): string {
 /** A TCP inbound listener: mesh connections spliced to the app on 127.0.0.1:targetPort. */
 export function createTcpInboundServer(
   listener: InboundListener,
-  log: (entry: TcpLogEntry) => void,
+  log: TcpLogger,
   appAddress = '127.0.0.1',
 ): Server {
   return createServer((client) => {
@@ -344,6 +353,7 @@ export function createTcpInboundServer(
     upstream.once('connect', () => {
       connected = true;
       splice(client, upstream, entry);
+      log.opened?.(entry);
     });
     upstream.once('error', (err) => {
       if (connected) return;
