@@ -73,9 +73,10 @@ describe('CONNECT tunnels', () => {
     );
   }
 
-  /** A forward proxy serving CONNECT tunnels on `table`, with its tunnel log. */
+  /** A forward proxy serving CONNECT tunnels on `table`, with its tunnel log and opened tunnels. */
   async function proxyFor(table: ReturnType<typeof buildTable>) {
     const logs: TcpLogEntry[] = [];
+    const opened: TcpLogEntry[] = [];
     const server: HttpServer = createHttpServer();
     server.on(
       'connect',
@@ -83,12 +84,14 @@ describe('CONNECT tunnels', () => {
         table: () => table,
         node: { namespace: 'default', labels: { app: 'sleep' } },
         active: new ActiveRequests(),
-        log: (e) => logs.push(e),
+        log: Object.assign((e: TcpLogEntry) => logs.push(e), {
+          opened: (e: TcpLogEntry) => opened.push(e),
+        }),
       }),
     );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     closers.push(() => server.close());
-    return { port: (server.address() as AddressInfo).port, logs };
+    return { port: (server.address() as AddressInfo).port, logs, opened };
   }
 
   it('splits connections by tcp route weight, as the TCP traffic-shifting task', async () => {
@@ -141,26 +144,11 @@ spec:
       yaml: '',
       clusters: [{ host: ECHO, port: 9000, endpoints: [port] }],
     });
-    const opened: TcpLogEntry[] = [];
-    const logs: TcpLogEntry[] = [];
-    const server: HttpServer = createHttpServer();
-    server.on(
-      'connect',
-      connectTunnelHandler({
-        table: () => table,
-        node: { namespace: 'default', labels: { app: 'sleep' } },
-        active: new ActiveRequests(),
-        log: Object.assign((e: TcpLogEntry) => logs.push(e), {
-          opened: (e: TcpLogEntry) => opened.push(e),
-        }),
-      }),
-    );
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    closers.push(() => server.close());
+    const { port: proxyPort, logs, opened } = await proxyFor(table);
     const socket = await new Promise<Socket>((resolve, reject) => {
       const req = request({
         host: '127.0.0.1',
-        port: (server.address() as AddressInfo).port,
+        port: proxyPort,
         method: 'CONNECT',
         path: 'tcp-echo:9000',
       });
