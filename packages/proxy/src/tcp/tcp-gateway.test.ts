@@ -74,21 +74,27 @@ async function gateway(yaml: string, gatewayPort: number, hosts?: string[]) {
     ],
   });
   const logs: TcpLogEntry[] = [];
+  const opened: TcpLogEntry[] = [];
   const server = createTcpGatewayServer(listener(gatewayPort, hosts), {
     table: () => table,
     node: { namespace: 'istio-system', labels: { istio: 'ingressgateway' } },
     active: new ActiveRequests(),
-    log: (e) => logs.push(e),
+    log: Object.assign((e: TcpLogEntry) => logs.push(e), {
+      opened: (e: TcpLogEntry) => opened.push(e),
+    }),
   });
-  return { port: await listening(server), logs };
+  return { port: await listening(server), logs, opened };
 }
 
 describe('TCP gateway listener', () => {
   it('routes each connection by the tcp route bound to the Gateway, as the tcp-echo task', async () => {
-    const { port, logs } = await gateway(vs(31400, [100, 0]), 31400);
+    const { port, logs, opened } = await gateway(vs(31400, [100, 0]), 31400);
     for (let i = 0; i < 5; i++) expect(await exchange(port, `hello ${i}`)).toBe(`one hello ${i}`);
     await new Promise((r) => setTimeout(r, 20));
     expect(logs).toHaveLength(5);
+    // Each connection was announced when spliced (telemetry's opened count), then logged.
+    expect(opened).toEqual(logs);
+    for (let i = 0; i < 5; i++) expect(opened[i]).toBe(logs[i]);
     expect(logs[0]).toMatchObject({
       direction: 'gateway',
       response_flags: '-',
@@ -108,10 +114,12 @@ describe('TCP gateway listener', () => {
 
   it('closes connections no route takes, and says why in the log (NR)', async () => {
     // The VirtualService matches another port than this Gateway server's.
-    const { port, logs } = await gateway(vs(31401, [100, 0]), 31400);
+    const { port, logs, opened } = await gateway(vs(31401, [100, 0]), 31400);
     expect(await exchange(port, 'hello')).toBe('');
     await new Promise((r) => setTimeout(r, 20));
     expect(logs[0]).toMatchObject({ response_flags: 'NR', upstream_cluster: null });
+    // Never spliced: telemetry counts it opened and closed from the log entry alone.
+    expect(opened).toEqual([]);
     expect(logs[0]?.reason).toBe('no tcp route matched *:31400');
   });
 
