@@ -30,8 +30,8 @@ import {
   type IstioMetric,
 } from './istio-metrics.js';
 import {
+  checkedHttpValues,
   httpRefusal,
-  httpValues,
   requestCode,
   requestRest,
   tcpValues,
@@ -196,7 +196,7 @@ export class IstioAggregator implements MetricProducer {
   /** The series of a checked event by its 17 label values. */
   private httpSeriesByLabels(e: HttpRequestEvent): HttpSeries {
     const values = this.httpScratch;
-    httpValues(e, values);
+    checkedHttpValues(e, values);
     return this.httpSeries(values.join(SEP), values);
   }
 

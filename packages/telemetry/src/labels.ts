@@ -75,7 +75,13 @@ export function httpRefusal(e: unknown): DropReason | undefined {
 export function httpValues(e: unknown, out: string[]): DropReason | undefined {
   const refused = httpRefusal(e);
   if (refused) return refused;
-  const event = e as Loose;
+  checkedHttpValues(e as HttpRequestEvent, out);
+  return undefined;
+}
+
+/** httpValues for an event httpRefusal already passed. */
+export function checkedHttpValues(e: HttpRequestEvent, out: string[]): void {
+  const event = e as unknown as Loose;
   peerValues(event, out);
   const protocol = event.requestProtocol as string;
   out[12] = protocol;
@@ -83,7 +89,6 @@ export function httpValues(e: unknown, out: string[]): DropReason | undefined {
   out[14] = grpcLabel(event);
   out[15] = flags(event.responseFlags);
   out[16] = policy(event.connectionSecurityPolicy);
-  return undefined;
 }
 
 // Istio leaves grpc_response_status empty for plain HTTP and for gRPC calls that ended without
