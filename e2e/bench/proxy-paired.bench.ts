@@ -3,8 +3,9 @@
 // sidecars, variants A and B, serve at the same time on CPU 1 (wrk -> sidecar inbound -> nginx),
 // each paced at --rate req/s by its own wrk on CPU 0, and each round measures both sidecars' CPU
 // per request over the same window (/proc/<pid>/task/*/schedstat: nanoseconds, not ticks). The
-// sides swap every round: with the same variant on both, the side started second measured ~1.5%
-// cheaper. A same-variant run (`--a off --b off`) spans ~1.5%; use it to judge a difference.
+// sides swap every round: without that, the side started second measured ~1.5% cheaper. A
+// same-variant run (`--a off --b off`, 8 rounds) gave 1.004 (0.966-1.020); judge a difference
+// against that.
 //
 // This is CPU per request below saturation, not the saturation throughput that issue 6's target
 // is stated in (proxy-hops.bench.ts measures that); it finds where CPU goes, precisely enough to
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
   const args = parseCli();
   const work = mkdtempSync(join(tmpdir(), 'proxy-paired-'));
   const upstreamPort = await freePort();
-  startNginxUpstream(work, LOAD_CPU, upstreamPort, 1024);
+  const upstream = startNginxUpstream(work, LOAD_CPU, upstreamPort, 1024);
   const controlPlane = await startMeshControlPlane(work, join(work, 'home'), LOAD_CPU);
   const scripts = writeWrkScripts(work, 'paired');
   // Long enough for every round (start, warm-up, measurement, stop) with a margin.
@@ -223,6 +224,8 @@ async function main(): Promise<void> {
         rmSync(join(work, file), { force: true });
     }
   } finally {
+    // SIGTERM first: nginx's master stops its workers then; SIGKILL would orphan them.
+    await Promise.all([sink.proc.stop(), controlPlane.proc.stop(), upstream.stop()]);
     killAll();
   }
   const ratios = perRequest.map((r) => r.b / r.a);
