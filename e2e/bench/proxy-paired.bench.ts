@@ -160,7 +160,7 @@ async function main(): Promise<void> {
       // Swapped every other round: which side starts second must not decide the result.
       const order = round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
       const started: { key: 'a' | 'b'; sidecar: Sidecar; url: string }[] = [];
-      for (const [i, key] of order.entries()) {
+      for (const key of order) {
         const side = args[key];
         const name = `${key}-${round}`;
         const inboundPort = await freePort();
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
           workload: 'bench-upstream-v1',
           labels: 'app=bench-upstream,version=v1',
           servicePort: `http:9080:${upstreamPort}:${inboundPort}`,
-          meshConfig: meshConfig(`${name}-${i}`, side.variant),
+          meshConfig: meshConfig(name, side.variant),
           accessLog: false,
           metrics: side.variant.metrics,
           nodeFlags: side.nodeFlags,
