@@ -451,4 +451,20 @@ describe('newTraceId / newSpanId', () => {
     expect(traces.size).toBe(2_000);
     expect(spans.size).toBe(2_000);
   });
+
+  it('spread their digits evenly, every position of the id alike', () => {
+    // 4,000 ids: each digit value at each position expected 250 times (sd ~15.5); a position
+    // stuck or skewed (a word of the pool left unfilled, a bad shift) lands far outside +-30%.
+    const counts = Array.from({ length: 32 }, () => new Array<number>(16).fill(0));
+    for (let i = 0; i < 4_000; i++) {
+      const id = newTraceId();
+      for (let p = 0; p < 32; p++) counts[p]![parseInt(id[p]!, 16)]! += 1;
+    }
+    for (const position of counts) {
+      for (const n of position) {
+        expect(n).toBeGreaterThan(175);
+        expect(n).toBeLessThan(325);
+      }
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { TRACE_HEADER_NAMES } from '@mesh/telemetry/trace-context';
 import { createStreamInfo } from '../http/stream-info.js';
 import type { FreshHeaderMap } from '../http/types.js';
 import { requestTelemetry, stampOutbound } from './propagation.js';
@@ -38,5 +39,21 @@ describe('trace propagation on the way out', () => {
   it('writes only W3C for a W3C caller', () => {
     const out = stamp({ traceparent: `00-${TRACE}-00f067aa0ba902b7-00` });
     expect(Object.keys(out).filter((k) => k.startsWith('x-b3') || k === 'b3')).toEqual([]);
+  });
+
+  it('starts a new trace with W3C alone when no trace header came in', () => {
+    const out = stamp({ host: 'reviews:9080' });
+    expect(Object.keys(out).sort()).toEqual(['host', 'traceparent']);
+    expect(String(out['traceparent'])).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+  });
+
+  // The fast path for requests without trace headers names them one by one: a header it missed
+  // would reach the app as the caller sent it.
+  it.each([...TRACE_HEADER_NAMES])('replaces or removes a malformed %s the caller sent', (name) => {
+    const out = stamp({ host: 'reviews:9080', [name]: 'zz-not-a-trace-header' });
+    for (const [key, value] of Object.entries(out)) {
+      if (key !== 'host') expect(value).not.toBe('zz-not-a-trace-header');
+    }
+    expect(String(out['traceparent'])).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
   });
 });

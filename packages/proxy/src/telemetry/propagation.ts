@@ -99,24 +99,46 @@ export function givePeer(
 }
 
 function startSpan(headers: FreshHeaderMap, info: StreamInfo, telemetry: RequestTelemetry): void {
-  const parent = extractTraceContext((name) => firstValue(headers, name));
+  // A request that starts a trace carries none of the trace headers: nothing to read or remove.
+  const incoming = carriesTraceHeaders(headers);
+  const parent = incoming ? extractTraceContext((name) => firstValue(headers, name)) : undefined;
   const span = startSpanIds(parent, telemetry.tracing!.samplingPercent, telemetry.rng);
   info.span = span;
-  // B3 goes on only where it came in: W3C is the mesh's own format.
-  const b3 =
-    headers['b3'] !== undefined ||
-    headers['x-b3-traceid'] !== undefined ||
-    headers['x-b3-sampled'] !== undefined ||
-    headers['x-b3-flags'] !== undefined;
-  // Stale B3 or W3C headers from the app would contradict the ones written for this span.
-  for (const name of TRACE_HEADER_NAMES) if (headers[name] !== undefined) delete headers[name];
-  if (b3) {
-    for (const [name, value] of traceHeaders(span, { b3 })) headers[name] = value;
-    return;
+  if (incoming) {
+    // B3 goes on only where it came in: W3C is the mesh's own format.
+    const b3 =
+      headers['b3'] !== undefined ||
+      headers['x-b3-traceid'] !== undefined ||
+      headers['x-b3-sampled'] !== undefined ||
+      headers['x-b3-flags'] !== undefined;
+    // Stale B3 or W3C headers from the app would contradict the ones written for this span.
+    // An indexed loop: for-of over the frozen list allocated an iterator per request.
+    for (let i = 0; i < TRACE_HEADER_NAMES.length; i++) {
+      const name = TRACE_HEADER_NAMES[i]!;
+      if (headers[name] !== undefined) delete headers[name];
+    }
+    if (b3) {
+      for (const [name, value] of traceHeaders(span, { b3 })) headers[name] = value;
+      return;
+    }
   }
   // The usual case, W3C only, without traceHeaders' list.
   headers['traceparent'] = traceparent(span);
   if (span.traceState) headers['tracestate'] = span.traceState;
+}
+
+/** Whether any header of TRACE_HEADER_NAMES is present, without a loop or a closure. */
+function carriesTraceHeaders(headers: HeaderMap): boolean {
+  return (
+    headers['traceparent'] !== undefined ||
+    headers['tracestate'] !== undefined ||
+    headers['b3'] !== undefined ||
+    headers['x-b3-traceid'] !== undefined ||
+    headers['x-b3-spanid'] !== undefined ||
+    headers['x-b3-parentspanid'] !== undefined ||
+    headers['x-b3-sampled'] !== undefined ||
+    headers['x-b3-flags'] !== undefined
+  );
 }
 
 function firstValue(headers: HeaderMap, name: string): string | undefined {
