@@ -3,7 +3,7 @@
 // are scraped), span export only when OTEL_EXPORTER_OTLP_* says where to send spans, so a proxy
 // with nowhere to send them never loads the trace SDK.
 import './v8-flags.js';
-import { runProxyProcess, selfPeer } from '@mesh/proxy';
+import { createHttpPost, runProxyProcess, selfPeer } from '@mesh/proxy';
 // nx's rule assumes a bundler splitting whole projects; here the lazy imports below are separate
 // subpath entries (the trace SDK, the OTLP exporters) and these two are small and always needed.
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -41,10 +41,14 @@ await runProxyProcess(process.argv.slice(2), env, {
       return undefined;
     const { createMeshTracing, tracingConfigured } = await import('@mesh/telemetry/tracing');
     if (!tracingConfigured(env)) return undefined;
-    return createMeshTracing({
+    // Exports go over the proxy's own HTTP/1.1 pool, not node:http (http-post.ts says why).
+    const post = createHttpPost();
+    const tracing = createMeshTracing({
       node: { id: node.id, ...selfPeer(node) },
       env,
+      post,
       onError: (err) => warn(`tracing: ${err.message}`),
     });
+    return { shutdown: () => tracing.shutdown().then(() => post.close()) };
   },
 });

@@ -7,4 +7,5 @@ export { parseProxyFlags, type ProxyFlags } from './flags.js';
 export { startProxy, type ProxyOptions, type RunningProxy } from './proxy.js';
 export { runProxyProcess, type ProcessTelemetry } from './main.js';
 export { selfPeer } from './telemetry/peer-header.js';
+export { createHttpPost, type HttpPost } from './upstream/http-post.js';
 export * from './http/index.js';

@@ -3,6 +3,7 @@
 import type { HttpRequestEvent, ProxySpan } from './events.js';
 import { httpEvent, publishSpan } from './test-support/events.js';
 import { startOtlpReceiver, type OtlpReceiver } from './testing.js';
+import type { HttpPost } from './otlp-post-transport.js';
 import { createMeshTracing, type MeshTracing, type MeshTracingOptions } from './tracing.js';
 
 /** A distinct 16-hex-digit span id per i. */
@@ -374,6 +375,80 @@ describe('exporter configuration', () => {
     expect(r.requests().map((q) => q.path)).toEqual(['/not-traces']);
     expect(errors).toHaveLength(1);
     expect(errors[0]?.message).toBe('exporting 1 spans failed: Not Found (HTTP 404)');
+  });
+});
+
+describe('exports through the POST the process hands in', () => {
+  /** A real POST (fetch), counted. */
+  function countedPost(): HttpPost & { calls: number } {
+    const post = Object.assign(
+      async ({ url, headers, body, timeoutMs }: Parameters<HttpPost>[0]) => {
+        post.calls++;
+        const res = await fetch(url, {
+          method: 'POST',
+          headers,
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        return {
+          statusCode: res.status,
+          headers: Object.fromEntries(res.headers),
+          body: Buffer.from(await res.arrayBuffer()),
+        };
+      },
+      { calls: 0 },
+    );
+    return post;
+  }
+
+  it('sends http/protobuf batches through it, with the configured headers', async () => {
+    const r = await receiver();
+    const post = countedPost();
+    const t = tracing({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=a' },
+      post,
+    });
+    publishSpan(sampled());
+    const [span] = await received(t, r);
+    expect(span?.spanId).toBe(SPAN);
+    expect(post.calls).toBe(1);
+    expect(r.requests()[0]).toMatchObject({
+      path: '/v1/traces',
+      contentType: 'application/x-protobuf',
+      headers: { 'x-tenant': 'a' },
+    });
+  });
+
+  it('reports a refused export as the exporter does', async () => {
+    const r = await receiver();
+    const errors: Error[] = [];
+    const post = countedPost();
+    const t = tracing({
+      env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${r.url}/not-traces` },
+      errors,
+      post,
+    });
+    publishSpan(sampled());
+    await t.flush();
+    expect(post.calls).toBe(1);
+    expect(errors.map((e) => e.message)).toEqual([
+      'exporting 1 spans failed: Not Found (HTTP 404)',
+    ]);
+  });
+
+  it('leaves gzip and http/json to the exporter', async () => {
+    for (const env of [
+      { OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' },
+      { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+    ]) {
+      const r = await receiver();
+      const post = countedPost();
+      const t = tracing({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url, ...env }, post });
+      publishSpan(sampled());
+      await received(t, r);
+      await t.shutdown();
+      expect(post.calls).toBe(0);
+    }
   });
 });
 

@@ -7,15 +7,18 @@
 // given in the options, spans go through the SDK's BatchSpanProcessor. Load it only when
 // tracingConfigured() says there is a collector: it pulls in the SDK.
 import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { createOtlpNetworkExportDelegate } from '@opentelemetry/otlp-exporter-base';
 import {
   convertLegacyHttpOptions,
   createOtlpHttpExportDelegate,
+  createOtlpHttpExporterMetrics,
 } from '@opentelemetry/otlp-exporter-base/node-http';
 import { ProtobufTraceSerializer, type ISerializer } from '@opentelemetry/otlp-transformer';
 import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { meshChannels, SPAN_CHANNEL, type HttpRequestEvent } from './events.js';
 import { resourceField, scopeField } from './otlp-span-encoding.js';
+import { createPostTransport, type HttpPost } from './otlp-post-transport.js';
 import { createSpanQueue, spanQueueSettings, type SendBatch } from './otlp-span-queue.js';
 import { otlpProtocol, otlpSettingsFromEnv, type Env } from './tracing-config.js';
 import {
@@ -41,6 +44,11 @@ export interface MeshTracingOptions {
   readonly env?: Env;
   /** Replaces the OTLP exporter (tests, or another protocol). */
   readonly exporter?: SpanExporter;
+  /**
+   * Sends http/protobuf exports to a plain-HTTP, uncompressed endpoint in place of the exporter's
+   * node:http client (otlp-post-transport.ts says why); HTTPS or gzip still go through it.
+   */
+  readonly post?: HttpPost;
   /** Told about dropped events, failed exports and settings that cannot be honoured. */
   readonly onError?: (err: Error) => void;
 }
@@ -112,7 +120,7 @@ export function createMeshTracing(options: MeshTracingOptions): MeshTracing {
     sink =
       protocol === 'http/json'
         ? sdkSink(new OtlpHttpJsonExporter(settings), env, common, onError)
-        : encodedSink(settings, env, common, onError);
+        : encodedSink(settings, env, common, onError, options.post);
   }
 
   // A subscriber that throws would surface as an uncaught exception in the publishing sidecar.
@@ -154,16 +162,32 @@ function encodedSink(
   env: Env,
   common: Common,
   onError: (err: Error) => void,
+  post: HttpPost | undefined,
 ): SpanSink {
-  const delegate = createOtlpHttpExportDelegate(
-    convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', {
-      'Content-Type': 'application/x-protobuf',
-    }),
-    ENCODED_SERIALIZER,
-    'otlp_http_span_exporter',
-    { name: 'span', countItems: (batch: EncodedBatch) => batch.count },
-    undefined,
-  );
+  const http = convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', {
+    'Content-Type': 'application/x-protobuf',
+  });
+  const counted = { name: 'span' as const, countItems: (batch: EncodedBatch) => batch.count };
+  const url = new URL(http.url);
+  const delegate =
+    post && url.protocol === 'http:' && http.compression === 'none'
+      ? createOtlpNetworkExportDelegate(
+          http,
+          ENCODED_SERIALIZER,
+          createOtlpHttpExporterMetrics('otlp_http_span_exporter', counted, http.url, undefined),
+          createPostTransport(post, {
+            url,
+            headers: http.headers,
+            userAgent: http.userAgent ? `${http.userAgent} mesh-proxy` : 'mesh-proxy',
+          }),
+        )
+      : createOtlpHttpExportDelegate(
+          http,
+          ENCODED_SERIALIZER,
+          'otlp_http_span_exporter',
+          counted,
+          undefined,
+        );
   const resource = resourceField(common.resource.attributes);
   const scope = scopeField(common.scope);
   const settings = spanQueueSettings(env);
