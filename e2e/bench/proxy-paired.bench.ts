@@ -17,7 +17,9 @@
 // the letters of the parts on: m (metrics), s (1% tracing, exported), l (access log), p (1% trace
 // propagation, no export); `lp` is the access log and propagation. --a-env/--b-env K=V[,K=V] and --a-node-flags/--b-node-flags add to a side.
 // Other flags: --rounds (8) --rate (7000 per sidecar) --seconds (4) --warmup (2) --conns (16 per
-// wrk).
+// wrk) --sampling (1, the percentage of traces sampled) --keep (keep the work dir and the
+// sidecars' logs). Each round logs both sidecars' CPU per request per thread: t0 is the JS
+// thread, the next few V8's platform workers (GC helpers, the optimizing compiler), then libuv's.
 import { readdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +80,8 @@ function parseCli() {
       seconds: { type: 'string', default: '4' },
       warmup: { type: 'string', default: '2' },
       conns: { type: 'string', default: '16' },
+      sampling: { type: 'string', default: '1' },
+      keep: { type: 'boolean', default: false },
     },
   });
   const positive = (name: string, v: string) => {
@@ -112,20 +116,37 @@ function parseCli() {
     seconds: positive('seconds', values.seconds),
     warmup: positive('warmup', values.warmup),
     conns: positive('conns', values.conns),
+    sampling: percent(values.sampling),
+    keep: values.keep,
   };
 }
 
-/** CPU time of every thread of `pid` so far, in ns (precise, unlike /proc/<pid>/stat's ticks). */
-function runtimeNs(pid: number): number {
+function percent(v: string): number {
+  const n = Number(v);
+  if (!(n >= 0 && n <= 100)) throw new Error('--sampling must be a percentage, 0-100');
+  return n;
+}
+
+/**
+ * CPU time of `pid` so far, in ns (precise, unlike /proc/<pid>/stat's ticks): every thread, and
+ * the main (JS) thread alone; the rest is V8's GC and compiler helpers and libuv's pool.
+ */
+function runtimeNs(pid: number): { total: number; main: number; byThread: Map<string, number> } {
   let total = 0;
+  let main = 0;
+  const byThread = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      const name = `t${Number(tid) - pid}`;
+      byThread.set(name, (byThread.get(name) ?? 0) + ns);
+      total += ns;
+      if (Number(tid) === pid) main = ns;
     } catch {
       // The thread ended between the listing and the read; its time is lost either way.
     }
   }
-  return total;
+  return { total, main, byThread };
 }
 
 function log(line: string): void {
@@ -150,11 +171,13 @@ async function main(): Promise<void> {
     writeFileSync(
       file,
       `accessLogFile: ${v.accessLog ? join(work, `access-${name}.log`) : "''"}\n` +
-        `enableTracing: ${v.tracing}\ndefaultConfig:\n  tracing:\n    sampling: 1\n`,
+        `enableTracing: ${v.tracing}\ndefaultConfig:\n  tracing:\n    sampling: ${args.sampling}\n`,
     );
     return file;
   };
   const perRequest: { a: number; b: number }[] = [];
+  /** µs per request on threads other than the main one, per side. */
+  const helpers: { a: number; b: number }[] = [];
   try {
     for (let round = 0; round < args.rounds; round++) {
       // Swapped every other round: which side starts second must not decide the result.
@@ -205,13 +228,26 @@ async function main(): Promise<void> {
       await load(args.warmup); // the JIT, the pools, the first span batches
       const before = started.map((s) => runtimeNs(s.sidecar.proc.pid));
       const results = await load(args.seconds);
-      const us = started.map(
-        (s, i) => (runtimeNs(s.sidecar.proc.pid) - before[i]!) / 1000 / results[i]!.requests,
+      const after = started.map((s) => runtimeNs(s.sidecar.proc.pid));
+      const perReq = (ns: number, i: number) => ns / 1000 / results[i]!.requests;
+      const us = started.map((_, i) => perReq(after[i]!.total - before[i]!.total, i));
+      const helperUs = started.map((_, i) =>
+        perReq(after[i]!.total - after[i]!.main - (before[i]!.total - before[i]!.main), i),
       );
+      for (const [i, s] of started.entries()) {
+        const parts = [...after[i]!.byThread]
+          .map(
+            ([name, ns]) => [name, perReq(ns - (before[i]!.byThread.get(name) ?? 0), i)] as const,
+          )
+          .filter(([, us]) => us >= 0.005)
+          .map(([name, us]) => `${name} ${us.toFixed(2)}`);
+        log(`  ${s.key}: µs/req per thread (t<n>: thread id - pid): ${parts.join(', ')}`);
+      }
       const errors = results.reduce((n, r) => n + r.errors, 0);
       const lagging = results.find((r) => r.rps < args.rate * 0.97);
-      const of = (key: 'a' | 'b') => us[started.findIndex((s) => s.key === key)]!;
+      const of = (key: 'a' | 'b', values = us) => values[started.findIndex((s) => s.key === key)]!;
       perRequest.push({ a: of('a'), b: of('b') });
+      helpers.push({ a: of('a', helperUs), b: of('b', helperUs) });
       log(
         `round ${round + 1}/${args.rounds}: A ${of('a').toFixed(1)} µs/req, B ${of('b').toFixed(1)} µs/req, ` +
           `B/A ${(of('b') / of('a')).toFixed(3)}` +
@@ -232,6 +268,8 @@ async function main(): Promise<void> {
   const a = median(perRequest.map((r) => r.a));
   const b = median(perRequest.map((r) => r.b));
   const ratio = median(ratios);
+  const helperA = median(helpers.map((r) => r.a));
+  const helperB = median(helpers.map((r) => r.b));
   process.stdout.write(
     [
       '',
@@ -242,7 +280,15 @@ async function main(): Promise<void> {
         `swapped each round; CPU per request from schedstat, medians.`,
       '',
       markdownTable(
-        ['A', 'B', 'A µs/req', 'B µs/req', 'B - A µs/req', 'B/A per round: median (min-max)'],
+        [
+          'A',
+          'B',
+          'A µs/req',
+          'B µs/req',
+          'B - A µs/req',
+          'B/A per round: median (min-max)',
+          'of which off the main thread, A / B µs/req',
+        ],
         [
           [
             args.a.label,
@@ -251,13 +297,15 @@ async function main(): Promise<void> {
             b.toFixed(1),
             (b - a).toFixed(1),
             `${ratio.toFixed(3)} (${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)})`,
+            `${helperA.toFixed(1)} / ${helperB.toFixed(1)}`,
           ],
         ],
       ),
       '',
     ].join('\n'),
   );
-  rmSync(work, { recursive: true, force: true });
+  if (args.keep) log(`kept ${work} (the sidecars' logs)`);
+  else rmSync(work, { recursive: true, force: true });
 }
 
 main().catch((err: unknown) => {
