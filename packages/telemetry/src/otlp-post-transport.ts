@@ -2,7 +2,7 @@
 // node:http client. The sidecar hands in its upstream connection pool: the exporter's ClientRequest
 // and its sockets went through the same core stream functions as the proxy's traffic with objects
 // of other shapes, and each export (every 5 s) deoptimized them. Measured side by side at 5,000
-// req/s, exporting 1% of spans cost 3.2% more CPU per request with node:http and 0.5% with the
+// req/s, exporting 1% of spans cost 3.2% more CPU per request with node:http and 0.5-1.3% with the
 // pool (docs/benchmarks.md). Responses are read as the SDK's transport reads them and retried as
 // its retrying transport does (OTLP/HTTP spec: 429, 502, 503, 504 and network errors, with
 // exponential backoff or Retry-After, within the export's timeout).
