@@ -3,6 +3,8 @@
 // follows Envoy as Istio configures it: W3C Trace Context (https://www.w3.org/TR/trace-context/)
 // and B3 (https://github.com/openzipkin/b3-propagation) are both read and both written, an
 // incoming sampling decision is honoured, and anything unparseable starts a new trace.
+import { randomFillSync } from 'node:crypto';
+
 /** The incoming parent of a request, as extracted from its headers. */
 export interface TraceContext {
   /**
@@ -47,17 +49,15 @@ const ZEROS_32 = '0'.repeat(32);
 const ZEROS_16 = '0'.repeat(16);
 
 // One 4 KiB random pool, refilled in place and turned into hex once per refill: an id costs a
-// substring, not a call, an allocation or a Buffer-to-hex call per request (170 requests' trace
-// and span ids per refill). Filled from Math.random, as OpenTelemetry's own id generator does:
-// ids must be unique and spread evenly for ratio sampling, not unguessable (they travel in clear
-// headers), and crypto.randomFillSync cost ~36 µs per refill in a saturated sidecar here.
+// substring, not a syscall, an allocation or a Buffer-to-hex call per request (170 requests' trace
+// and span ids per refill). Math.random, as OpenTelemetry's generator uses, was no cheaper: 6.4 µs
+// for 4 KiB in a loop against 5.2 for randomFillSync.
 const pool = Buffer.alloc(4096);
-const poolWords = new Uint32Array(pool.buffer, pool.byteOffset, pool.length / 4);
 let poolHex = '';
 let hexOffset = 0;
 
 function refill(): void {
-  for (let i = 0; i < poolWords.length; i++) poolWords[i] = (Math.random() * 0x100000000) >>> 0;
+  randomFillSync(pool);
   poolHex = pool.toString('hex');
   hexOffset = 0;
 }
