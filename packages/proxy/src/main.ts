@@ -39,7 +39,9 @@ export async function runProxyProcess(
   try {
     const sink = accessLogSink(mesh, env);
     const lines = sink && createLineBuffer(sink);
-    const accessLog = lines && ((line: string) => lines.push(line));
+    // Lines are written into the batch buffer as bytes where they can be (access-log-bytes.ts).
+    const accessLog =
+      lines && Object.assign((line: string) => lines.push(line), { append: lines.append });
     // The last lines go out before the process does.
     if (lines) process.once('exit', () => lines.flush());
     const spans = await telemetry.tracing?.(flags.node);

@@ -15,7 +15,7 @@ import {
 import { proxyHealthSource, trackConnections } from './telemetry/health-source.js';
 import { selfPeer } from './telemetry/peer-header.js';
 import { requestTelemetry, type TracingSettings } from './telemetry/propagation.js';
-import { createRequestRecorder } from './telemetry/request-recorder.js';
+import { createRequestRecorder, type AccessLogSink } from './telemetry/request-recorder.js';
 import { createTcpReporter } from './telemetry/tcp-events.js';
 import { ConfigState } from './config/config-state.js';
 import type { ProxyTable } from './config/types.js';
@@ -54,8 +54,11 @@ export interface ProxyOptions {
   drainSeconds: number;
   /** Gateway server port -> the port to bind for it (Gateways say 80; a user may not bind it). */
   gatewayPorts?: ReadonlyMap<number, number>;
-  /** One JSON access-log line per request (no trailing newline); absent: no access log. */
-  accessLog?: (line: string) => void;
+  /**
+   * One JSON access-log line per request (no trailing newline), or written into the log's batch
+   * buffer when the sink has `append`; absent: no access log.
+   */
+  accessLog?: AccessLogSink;
   /** Trace spans and propagation; absent: tracing is off and trace headers pass untouched. */
   tracing?: TracingSettings;
   /**

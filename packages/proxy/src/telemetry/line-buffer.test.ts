@@ -64,4 +64,29 @@ describe('access-log line buffer', () => {
       if (Buffer.byteLength(c) > 64) expect(c.indexOf('\n')).toBe(c.length - 1);
     }
   });
+
+  it('append() writes into the batch in place, after flushing what would not leave it room', () => {
+    const { chunks, write } = collect();
+    const buffer = createLineBuffer(write, { maxBytes: 16, maxDelayMs: 60_000 });
+    const line = (text: string) => (buf: Buffer, at: number) => at + buf.write(`${text}\n`, at);
+    expect(buffer.append(6, line('abc'))).toBe(true);
+    buffer.push('de');
+    expect(chunks).toEqual([]);
+    // 7 queued, 9 free: room enough for a bound of 9, not of 10.
+    expect(buffer.append(9, line('fgh'))).toBe(true);
+    expect(chunks).toEqual([]);
+    expect(buffer.append(10, line('ij'))).toBe(true);
+    expect(chunks).toEqual(['abc\nde\nfgh\n']);
+    buffer.flush();
+    expect(chunks).toEqual(['abc\nde\nfgh\n', 'ij\n']);
+  });
+
+  it('append() refuses a bound larger than the whole buffer, queuing nothing', () => {
+    const { chunks, write } = collect();
+    const buffer = createLineBuffer(write, { maxBytes: 16, maxDelayMs: 60_000 });
+    buffer.push('a');
+    expect(buffer.append(17, () => 0)).toBe(false);
+    buffer.flush();
+    expect(chunks).toEqual(['a\n']);
+  });
 });

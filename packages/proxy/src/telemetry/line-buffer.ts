@@ -13,10 +13,17 @@
 //
 // Lines are copied into one long-lived Buffer as they come rather than kept as strings: a string
 // held for 100 ms outlives two young-generation collections and is promoted, and a sidecar
-// logging 8 MB/s then paid for frequent full collections. Copied, each line dies at once.
+// logging 8 MB/s then paid for frequent full collections. Copied, each line dies at once; a line
+// given to append() is written into the buffer without a string at all (access-log-bytes.ts).
 export interface LineBuffer {
   /** Queues one line (without its newline). */
   push(line: string): void;
+  /**
+   * Queues one line that `write` puts straight into the batch at `at`, newline included,
+   * returning where it ended; it may use up to `maxBytes`. False, with nothing queued, when
+   * `maxBytes` is more than the whole buffer: the caller pushes a string instead.
+   */
+  append(maxBytes: number, write: (buf: Buffer, at: number) => number): boolean;
   /** Writes what is queued now (at exit, and in tests). */
   flush(): void;
 }
@@ -48,6 +55,11 @@ export function createLineBuffer(
     used = 0;
     write(chunk);
   };
+  const queued = () => {
+    if (used === buffer.length) flush();
+    // Unref'd: a queued line never keeps the process alive; exit paths flush explicitly.
+    else if (timer === undefined) timer = setTimeout(flush, maxDelayMs).unref();
+  };
   return {
     push(line) {
       // UTF-8 takes at most 3 bytes per UTF-16 unit: with that much room the line is written
@@ -63,9 +75,14 @@ export function createLineBuffer(
       }
       used += buffer.write(line, used);
       buffer[used++] = 0x0a;
-      if (used === buffer.length) flush();
-      // Unref'd: a queued line never keeps the process alive; exit paths flush explicitly.
-      else if (timer === undefined) timer = setTimeout(flush, maxDelayMs).unref();
+      queued();
+    },
+    append(maxBytes, write) {
+      if (maxBytes > buffer.length) return false;
+      if (maxBytes > buffer.length - used) flush();
+      used = write(buffer, used);
+      queued();
+      return true;
     },
     flush,
   };

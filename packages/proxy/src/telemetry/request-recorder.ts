@@ -13,17 +13,26 @@ import {
 } from '@mesh/telemetry/events';
 import { hostOfAuthority } from '@mesh/rules';
 import { accessLogLine, type AccessLogEntry, type AccessLogger } from '../http/access-log.js';
+import { accessLogLineBound, writeAccessLogLine } from '../http/access-log-bytes.js';
 import { formatFlags, type StreamInfo } from '../http/stream-info.js';
 import { destinationOf, peerFromLabels, UNKNOWN_PEER } from './peers.js';
 
 const httpChannel = meshChannels.http;
 const spanChannel = meshChannels.span;
 
+/**
+ * Takes one JSON access-log line per request (no newline). With `append` (the log's batch
+ * buffer, line-buffer.ts), lines are written into it as bytes instead (access-log-bytes.ts).
+ */
+export type AccessLogSink = ((line: string) => void) & {
+  readonly append?: (maxBytes: number, write: (buf: Buffer, at: number) => number) => boolean;
+};
+
 export interface RecorderOptions {
   /** This sidecar's workload. */
   readonly self: Peer;
-  /** One JSON access-log line per request (no newline); absent: no access log. */
-  readonly accessLog?: ((line: string) => void) | undefined;
+  /** Absent: no access log. */
+  readonly accessLog?: AccessLogSink | undefined;
 }
 
 /** An AccessLogger whose `finish` writes the log line and publishes the request's event. */
@@ -33,7 +42,7 @@ export function createRequestRecorder(options: RecorderOptions): AccessLogger {
   return Object.assign(write, {
     finish(info: StreamInfo): void {
       const now = performance.now();
-      if (accessLog) accessLog(accessLogLine(info, now));
+      if (accessLog) logLine(accessLog, info, now);
       // The event is built only for a subscriber: metrics want every request, tracing the sampled.
       const metrics = httpChannel.hasSubscribers;
       const traced = info.span?.sampled === true && spanChannel.hasSubscribers;
@@ -43,6 +52,17 @@ export function createRequestRecorder(options: RecorderOptions): AccessLogger {
       if (traced) spanChannel.publish(event);
     },
   });
+}
+
+function logLine(sink: AccessLogSink, info: StreamInfo, now: number): void {
+  if (sink.append) {
+    const flags = formatFlags(info.flags);
+    const written = sink.append(accessLogLineBound(info, flags), (buf, at) =>
+      writeAccessLogLine(buf, at, info, now, flags),
+    );
+    if (written) return;
+  }
+  sink(accessLogLine(info, now));
 }
 
 export function httpEvent(info: StreamInfo, self: Peer, now: number): HttpRequestEvent {
