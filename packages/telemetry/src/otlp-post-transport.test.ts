@@ -4,6 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OTLPExporterError } from '@opentelemetry/otlp-exporter-base';
 import { createPostTransport, retryAfterMs, type HttpPost } from './otlp-post-transport.js';
+import { fetchPost } from './test-support/fetch-post.js';
 
 interface Answer {
   readonly status: number;
@@ -43,20 +44,6 @@ async function scripted(answers: Answer[]): Promise<Scripted> {
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
-
-const fetchPost: HttpPost = async ({ url, headers, body, timeoutMs }) => {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers,
-    body,
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  return {
-    statusCode: res.status,
-    headers: Object.fromEntries(res.headers),
-    body: Buffer.from(await res.arrayBuffer()),
-  };
-};
 
 function transport(url: URL, post: HttpPost = fetchPost, waits: number[] = []) {
   return createPostTransport(post, {

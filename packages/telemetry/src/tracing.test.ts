@@ -4,6 +4,7 @@ import type { HttpRequestEvent, ProxySpan } from './events.js';
 import { httpEvent, publishSpan } from './test-support/events.js';
 import { startOtlpReceiver, type OtlpReceiver } from './testing.js';
 import type { HttpPost } from './otlp-post-transport.js';
+import { fetchPost } from './test-support/fetch-post.js';
 import { createMeshTracing, type MeshTracing, type MeshTracingOptions } from './tracing.js';
 
 /** A distinct 16-hex-digit span id per i. */
@@ -382,19 +383,9 @@ describe('exports through the POST the process hands in', () => {
   /** A real POST (fetch), counted. */
   function countedPost(): HttpPost & { calls: number } {
     const post = Object.assign(
-      async ({ url, headers, body, timeoutMs }: Parameters<HttpPost>[0]) => {
+      (request: Parameters<HttpPost>[0]) => {
         post.calls++;
-        const res = await fetch(url, {
-          method: 'POST',
-          headers,
-          body,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        return {
-          statusCode: res.status,
-          headers: Object.fromEntries(res.headers),
-          body: Buffer.from(await res.arrayBuffer()),
-        };
+        return fetchPost(request);
       },
       { calls: 0 },
     );

@@ -31,6 +31,7 @@ import {
 } from './tracing-span.js';
 
 export { tracingConfigured } from './tracing-config.js';
+export type { HttpPost, PostRequest, PostResponse } from './otlp-post-transport.js';
 export type { TracingNode } from './tracing-span.js';
 
 export interface MeshTracingOptions {

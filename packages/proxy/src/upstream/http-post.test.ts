@@ -50,6 +50,11 @@ async function server(
   return { base: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, seen };
 }
 
+/** A one-byte POST to `base`. */
+function oneByte(base: string) {
+  return { url: new URL(`${base}/`), headers: {}, body: new Uint8Array(1), timeoutMs: 5000 };
+}
+
 function post(): HttpPost {
   const p = createHttpPost();
   posts.push(p);
@@ -85,12 +90,7 @@ describe('createHttpPost', () => {
   it('keeps the connection for the next post', async () => {
     const s = await server((_, res) => res.end());
     const p = post();
-    const request = {
-      url: new URL(`${s.base}/`),
-      headers: {},
-      body: new Uint8Array(1),
-      timeoutMs: 5000,
-    };
+    const request = oneByte(s.base);
     await p(request);
     await p(request);
     expect(s.seen).toHaveLength(2);
@@ -110,12 +110,7 @@ describe('createHttpPost', () => {
       setTimeout(write, 20);
     });
     const p = post();
-    const request = {
-      url: new URL(`${s.base}/`),
-      headers: {},
-      body: new Uint8Array(1),
-      timeoutMs: 5000,
-    };
+    const request = oneByte(s.base);
     expect((await p(request)).body.length).toBe(8 * piece.length);
     pieces = MAX_POST_RESPONSE_BYTES / piece.length + 1;
     await expect(p(request)).rejects.toThrow(`response body over ${MAX_POST_RESPONSE_BYTES} bytes`);

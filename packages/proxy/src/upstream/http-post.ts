@@ -2,26 +2,14 @@
 // its traffic. node:http's client, used every few seconds next to the proxy's hot path, passed
 // objects of other shapes through the same core stream functions and deoptimized them;
 // @mesh/telemetry's otlp-post-transport.ts has the measurement. One keep-alive pool per origin.
+import type { HttpPost as TelemetryPost, PostRequest, PostResponse } from '@mesh/telemetry/tracing';
 import { H1Pool } from './h1-pool.js';
 
-export interface HttpPostRequest {
-  readonly url: URL;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Uint8Array;
-  readonly timeoutMs: number;
-}
-
-export interface HttpPostResponse {
-  readonly statusCode: number;
-  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
-  readonly body: Buffer;
-}
-
-export interface HttpPost {
-  (request: HttpPostRequest): Promise<HttpPostResponse>;
+/** The POST span export takes (@mesh/telemetry's contract; types only, the SDK stays unloaded). */
+export type HttpPost = TelemetryPost & {
   /** Closes the pools; later posts reject. */
   close(): Promise<void>;
-}
+};
 
 /** The largest response body read, as OpenTelemetry's exporter caps it. */
 export const MAX_POST_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -44,7 +32,7 @@ export function createHttpPost(): HttpPost {
     }
     return pool;
   };
-  const post = async (request: HttpPostRequest): Promise<HttpPostResponse> => {
+  const post = async (request: PostRequest): Promise<PostResponse> => {
     const headers: Record<string, string> = { host: request.url.host };
     for (const [name, value] of Object.entries(request.headers))
       headers[name.toLowerCase()] = value;
