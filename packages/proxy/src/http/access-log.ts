@@ -123,17 +123,21 @@ export function jsonString(v: string): string {
 let second = Number.NaN;
 let secondPrefix = '';
 
+/** `YYYY-MM-DDTHH:mm:ss.` of the second `s` (since the epoch), formatted once per second. */
+export function isoSecondPrefix(s: number): string {
+  if (s !== second) {
+    second = s;
+    secondPrefix = new Date(s * 1000).toISOString().slice(0, 20);
+  }
+  return secondPrefix;
+}
+
 /** new Date(ms).toISOString() for ms since the epoch, in years 0-9999. */
 export function isoTime(ms: number): string {
   const whole = Math.floor(ms);
   const s = Math.floor(whole / 1000);
-  if (s !== second) {
-    second = s;
-    // `YYYY-MM-DDTHH:mm:ss.`
-    secondPrefix = new Date(s * 1000).toISOString().slice(0, 20);
-  }
   const milli = whole - s * 1000;
-  return `${secondPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  return `${isoSecondPrefix(s)}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
 /** Entries as JSON lines; `write` gets each line without its trailing newline. */
