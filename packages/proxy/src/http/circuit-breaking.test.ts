@@ -122,9 +122,17 @@ describe('circuit breaking (Istio circuit-breaking task)', () => {
   });
 
   it('lets the same load through without a DestinationRule (Istio defaults are unlimited)', async () => {
-    respond = (res) => setTimeout(() => res.end('ok'), 25);
+    // httpbin holds every answer until all six are in flight: a timed answer would let a slow
+    // machine finish one request before the sixth arrives and hide nothing but flake.
+    const held: ServerResponse[] = [];
+    respond = (res) => held.push(res);
     const proxy = await proxyFor({});
-    const results = await Promise.all(Array.from({ length: 6 }, () => proxy.request(URL)));
+    const pending = Promise.all(Array.from({ length: 6 }, () => proxy.request(URL)));
+    const deadline = Date.now() + 5000;
+    while (held.length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(held).toHaveLength(6);
+    for (const res of held.splice(0)) res.end('ok');
+    const results = await pending;
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(peak).toBe(6);
   });
