@@ -7,6 +7,7 @@ import {
   type IncomingMessage,
   type RequestListener,
   type Server,
+  type ServerResponse,
 } from 'node:http';
 import {
   createServer as createNetServer,
@@ -143,13 +144,20 @@ describe('H1Pool keep-alive and connection limits', () => {
 
   it('takes the most recently used idle connection first', async () => {
     const served: Socket[] = [];
+    const held: ServerResponse[] = [];
     const up = await httpUpstream((req, res) => {
       served.push(req.socket);
-      setTimeout(() => res.end('ok'), req.url === '/slow' ? 60 : 0);
+      if (req.url === '/slow') held.push(res);
+      else res.end('ok');
     });
     const p = pool(up.port);
-    await Promise.all([p.request(get('/fast')), p.request(get('/slow'))]);
-    const lastReleased = served[1]!;
+    // /slow holds its connection while /fast opens and releases a second one; /slow's comes back last.
+    const slow = p.request(get('/slow'));
+    await eventually(() => held.length === 1);
+    const lastReleased = served[0]!;
+    expect(await textOf(await p.request(get('/fast')))).toBe('ok');
+    held[0]!.end('ok');
+    expect(await textOf(await slow)).toBe('ok');
     served.length = 0;
     for (let i = 0; i < 3; i++) await textOf(await p.request(get()));
     expect(served).toEqual([lastReleased, lastReleased, lastReleased]);
