@@ -20,10 +20,13 @@
 // wrk) --saturate (closed-loop wrk instead of the pacer: both sidecars saturated at once, sharing
 // CPU 1, so CPU per request is measured under saturation's batching, the condition issue 6's
 // target is stated in, while the VM's drift still hits both sides alike) --sampling (1, the
-// percentage of traces sampled) --keep (keep the work dir and the
+// percentage of traces sampled) --hops (1; 2 puts a client sidecar in front of each side's server
+// sidecar, wrk sending absolute-form requests to its outbound port, as bench:proxy's x2 path does,
+// and sums both sidecars' CPU) --keep (keep the work dir and the
 // sidecars' logs). Each round logs both sidecars' CPU per request per thread: t0 is the JS
 // thread, the next few V8's platform workers (GC helpers, the optimizing compiler), then libuv's.
 import { readdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,12 +37,14 @@ import {
   type Sidecar,
 } from './proxy-mesh.js';
 import { startNginxUpstream } from './proxy-peers.js';
-import { freePort, killAll } from './proxy-process.js';
+import { freePort, killAll, waitServing } from './proxy-process.js';
 import { runWrk, writeWrkScripts } from './proxy-wrk.js';
 import { markdownTable, median } from './stats.js';
 
 const LOAD_CPU = 0;
 const PROXY_CPU = 1;
+/** The upstream's response body. */
+const UPSTREAM_BYTES = 1024;
 
 interface Variant {
   metrics: boolean;
@@ -85,6 +90,7 @@ function parseCli() {
       conns: { type: 'string', default: '16' },
       sampling: { type: 'string', default: '1' },
       saturate: { type: 'boolean', default: false },
+      hops: { type: 'string', default: '1' },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -122,8 +128,14 @@ function parseCli() {
     conns: positive('conns', values.conns),
     sampling: percent(values.sampling),
     saturate: values.saturate,
+    hops: hopsOf(values.hops),
     keep: values.keep,
   };
+}
+
+function hopsOf(v: string): 1 | 2 {
+  if (v === '1' || v === '2') return Number(v) as 1 | 2;
+  throw new Error('--hops must be 1 (inbound) or 2 (client outbound -> server inbound)');
 }
 
 function percent(v: string): number {
@@ -136,22 +148,53 @@ function percent(v: string): number {
  * CPU time of `pid` so far, in ns (precise, unlike /proc/<pid>/stat's ticks): every thread, and
  * the main (JS) thread alone; the rest is V8's GC and compiler helpers and libuv's pool.
  */
-function runtimeNs(pid: number): { total: number; main: number; byThread: Map<string, number> } {
+function runtimeNs(sidecars: readonly { name: string; pid: number }[]): {
+  total: number;
+  main: number;
+  byThread: Map<string, number>;
+} {
   let total = 0;
   let main = 0;
   const byThread = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      const name = `t${Number(tid) - pid}`;
-      byThread.set(name, (byThread.get(name) ?? 0) + ns);
-      total += ns;
-      if (Number(tid) === pid) main = ns;
-    } catch {
-      // The thread ended between the listing and the read; its time is lost either way.
+  for (const { name: sidecar, pid } of sidecars) {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+        const name = `${sidecar}t${Number(tid) - pid}`;
+        byThread.set(name, (byThread.get(name) ?? 0) + ns);
+        total += ns;
+        if (Number(tid) === pid) main += ns;
+      } catch {
+        // The thread ended between the listing and the read; its time is lost either way.
+      }
     }
   }
   return { total, main, byThread };
+}
+
+/** B/A in CPU per request as the share of throughput B gives up at equal CPU. */
+function costPercent(ratio: number): string {
+  return ((1 - 1 / ratio) * 100).toFixed(1);
+}
+
+/** One request's answer, for a side that answered errors: what a user would look at first. */
+function probe(url: string, host: string | undefined): Promise<string> {
+  return new Promise((resolve) => {
+    const req = httpGet(url, { headers: host ? { host } : {}, timeout: 2_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        const why = res.headers['x-mesh-error'];
+        resolve(
+          `a probe got ${res.statusCode}${why ? ` (x-mesh-error: ${String(why)})` : ''}: ` +
+            body.slice(0, 200).replace(/\s+/g, ' '),
+        );
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer in 2 s')));
+    req.on('error', (err) => resolve(`a probe failed: ${err.message}`));
+  });
 }
 
 function log(line: string): void {
@@ -162,9 +205,15 @@ async function main(): Promise<void> {
   const args = parseCli();
   const work = mkdtempSync(join(tmpdir(), 'proxy-paired-'));
   const upstreamPort = await freePort();
-  const upstream = startNginxUpstream(work, LOAD_CPU, upstreamPort, 1024);
+  const upstream = startNginxUpstream(work, LOAD_CPU, upstreamPort, UPSTREAM_BYTES);
   const controlPlane = await startMeshControlPlane(work, join(work, 'home'), LOAD_CPU);
   const scripts = writeWrkScripts(work, 'paired');
+  // Two hops: each side has a service of its own, so a client sidecar reaches only its own server.
+  const serviceOf = (key: 'a' | 'b') => `bench-${key}`;
+  const absolute = {
+    a: writeWrkScripts(work, 'paired-a', `http://${serviceOf('a')}:9080/`),
+    b: writeWrkScripts(work, 'paired-b', `http://${serviceOf('b')}:9080/`),
+  };
   // Long enough for every round (start, warm-up, measurement, stop) with a margin.
   const sink = await startTelemetrySink(
     work,
@@ -183,24 +232,28 @@ async function main(): Promise<void> {
   const perRequest: { a: number; b: number }[] = [];
   /** µs per request on threads other than the main one, per side. */
   const helpers: { a: number; b: number }[] = [];
+  /** Rounds left out because a side answered errors. */
+  const excluded: number[] = [];
   try {
     for (let round = 0; round < args.rounds; round++) {
       // Swapped every other round: which side starts second must not decide the result.
       const order = round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
-      const started: { key: 'a' | 'b'; sidecar: Sidecar; url: string }[] = [];
+      const started: {
+        key: 'a' | 'b';
+        sidecars: { name: string; sidecar: Sidecar }[];
+        url: string;
+        /** The Host header, for a client sidecar's outbound port. */
+        host: string | undefined;
+        scripts: typeof scripts;
+      }[] = [];
       for (const key of order) {
         const side = args[key];
         const name = `${key}-${round}`;
         const inboundPort = await freePort();
-        const sidecar = await startSidecar({
-          name: `sidecar-${name}`,
+        const common = {
           work,
           cpu: PROXY_CPU,
           controlPlane: controlPlane.grpc,
-          workload: 'bench-upstream-v1',
-          labels: 'app=bench-upstream,version=v1',
-          servicePort: `http:9080:${upstreamPort}:${inboundPort}`,
-          meshConfig: meshConfig(name, side.variant),
           accessLog: false,
           metrics: side.variant.metrics,
           nodeFlags: side.nodeFlags,
@@ -210,12 +263,55 @@ async function main(): Promise<void> {
             }),
             ...side.env,
           },
+        };
+        const server = await startSidecar({
+          ...common,
+          name: `sidecar-${name}`,
+          workload: `${serviceOf(key)}-v1`,
+          labels: `app=${serviceOf(key)},version=v1`,
+          servicePort: `http:9080:${upstreamPort}:${inboundPort}`,
+          meshConfig: meshConfig(name, side.variant),
         });
-        started.push({ key, sidecar, url: `http://127.0.0.1:${inboundPort}/` });
+        const entry = {
+          key,
+          sidecars: [{ name: '', sidecar: server }],
+          url: `http://127.0.0.1:${inboundPort}/`,
+          host: undefined as string | undefined,
+          scripts,
+        };
+        if (args.hops === 2) {
+          const client = await startSidecar({
+            ...common,
+            name: `sidecar-${name}-client`,
+            workload: `bench-client-${key}`,
+            labels: `app=bench-client-${key},version=v1`,
+            meshConfig: meshConfig(`${name}-client`, side.variant),
+          });
+          entry.sidecars = [
+            { name: 'server ', sidecar: server },
+            { name: 'client ', sidecar: client },
+          ];
+          // Ready means a complete config; the server's endpoint may still be on its way.
+          await waitServing(
+            `${key}: client sidecar -> server sidecar`,
+            client.outboundPort,
+            `http://${serviceOf(key)}:9080/`,
+            `${serviceOf(key)}:9080`,
+            UPSTREAM_BYTES,
+            20_000,
+            [server.proc, client.proc],
+          );
+          entry.url = `http://127.0.0.1:${client.outboundPort}/`;
+          entry.host = `${serviceOf(key)}:9080`;
+          entry.scripts = absolute[key];
+        }
+        started.push(entry);
       }
       const scraped = started.filter((s) => args[s.key].variant.metrics);
       await sink.setTargets(
-        scraped.map((s) => `http://127.0.0.1:${s.sidecar.adminPort}/stats/prometheus`),
+        scraped.flatMap((s) =>
+          s.sidecars.map(({ sidecar }) => `http://127.0.0.1:${sidecar.adminPort}/stats/prometheus`),
+        ),
       );
       const load = (seconds: number) =>
         Promise.all(
@@ -226,15 +322,17 @@ async function main(): Promise<void> {
               seconds,
               url: s.url,
               ...(args.saturate
-                ? { script: scripts.saturate }
-                : { script: scripts.paced, arg: String(args.rate) }),
+                ? { script: s.scripts.saturate }
+                : { script: s.scripts.paced, arg: String(args.rate) }),
             }),
           ),
         );
       await load(args.warmup); // the JIT, the pools, the first span batches
-      const before = started.map((s) => runtimeNs(s.sidecar.proc.pid));
+      const pids = (s: (typeof started)[number]) =>
+        s.sidecars.map(({ name, sidecar }) => ({ name, pid: sidecar.proc.pid }));
+      const before = started.map((s) => runtimeNs(pids(s)));
       const results = await load(args.seconds);
-      const after = started.map((s) => runtimeNs(s.sidecar.proc.pid));
+      const after = started.map((s) => runtimeNs(pids(s)));
       const perReq = (ns: number, i: number) => ns / 1000 / results[i]!.requests;
       const us = started.map((_, i) => perReq(after[i]!.total - before[i]!.total, i));
       const helperUs = started.map((_, i) =>
@@ -250,20 +348,33 @@ async function main(): Promise<void> {
         log(`  ${s.key}: µs/req per thread (t<n>: thread id - pid): ${parts.join(', ')}`);
       }
       const errors = results.reduce((n, r) => n + r.errors, 0);
+      // A side that answers errors answers them fast: its CPU per request says nothing.
+      const failing = started.filter((_, i) => results[i]!.errors > results[i]!.requests * 0.001);
+      for (const s of failing) {
+        const r = results[started.indexOf(s)]!;
+        log(
+          `  ${s.key}: ${r.errors} errors of ${r.requests} (${r.errorKinds}); ${await probe(s.url, s.host)}`,
+        );
+      }
       const lagging = !args.saturate && results.find((r) => r.rps < args.rate * 0.97);
       const rps = results.map((r) => r.rps);
       const of = (key: 'a' | 'b', values = us) => values[started.findIndex((s) => s.key === key)]!;
-      perRequest.push({ a: of('a'), b: of('b') });
-      helpers.push({ a: of('a', helperUs), b: of('b', helperUs) });
+      if (failing.length === 0) {
+        perRequest.push({ a: of('a'), b: of('b') });
+        helpers.push({ a: of('a', helperUs), b: of('b', helperUs) });
+      } else {
+        excluded.push(round + 1);
+      }
       log(
         `round ${round + 1}/${args.rounds}: A ${of('a').toFixed(1)} µs/req (${of('a', rps).toFixed(0)} req/s), ` +
           `B ${of('b').toFixed(1)} µs/req (${of('b', rps).toFixed(0)} req/s), ` +
           `B/A ${(of('b') / of('a')).toFixed(3)}` +
           (errors ? `, ${errors} errors` : '') +
+          (failing.length ? ' (left out of the medians)' : '') +
           (lagging ? `, a side served only ${lagging.rps.toFixed(0)} req/s (rate too high?)` : ''),
       );
       await sink.setTargets([]);
-      for (const s of started) await s.sidecar.proc.stop(2_000);
+      for (const s of started) for (const { sidecar } of s.sidecars) await sidecar.proc.stop(2_000);
       for (const file of readdirSync(work).filter((f) => f.startsWith('access-')))
         rmSync(join(work, file), { force: true });
     }
@@ -272,6 +383,7 @@ async function main(): Promise<void> {
     await Promise.all([sink.proc.stop(), controlPlane.proc.stop(), upstream.stop()]);
     killAll();
   }
+  if (perRequest.length === 0) throw new Error('every round had a side answering errors');
   const ratios = perRequest.map((r) => r.b / r.a);
   const a = median(perRequest.map((r) => r.a));
   const b = median(perRequest.map((r) => r.b));
@@ -283,11 +395,17 @@ async function main(): Promise<void> {
       '',
       `### Paired A/B ${new Date().toISOString().slice(0, 16)}Z`,
       '',
-      `Two sidecars of one hop at once on CPU ${PROXY_CPU}, each ` +
+      (args.hops === 1
+        ? `Two sidecars of one hop at once on CPU ${PROXY_CPU}, each `
+        : `Two meshes of two hops (client sidecar outbound -> server sidecar inbound) at once on CPU ${PROXY_CPU}, CPU per request summed over each mesh's two sidecars, each `) +
         (args.saturate ? 'saturated by its wrk (closed loop' : `paced at ${args.rate} req/s (wrk`) +
-        `, ${args.conns} connections) for ${args.seconds} s per round after ${args.warmup} s of warm-up, ${args.rounds} rounds, sides ` +
+        `, ${args.conns} connections) for ${args.seconds} s per round after ${args.warmup} s of warm-up, ${args.rounds} rounds` +
+        (excluded.length
+          ? ` (${excluded.length} left out for errors: ${excluded.join(', ')})`
+          : '') +
+        `, sides ` +
         `swapped each round; CPU per request from schedstat, medians. As a throughput cost at equal ` +
-        `CPU, B costs ${((1 - a / b) * 100).toFixed(1)}% against A.`,
+        `CPU (from the median of the per-round ratios), B costs ${costPercent(ratio)}% against A (${costPercent(Math.min(...ratios))}-${costPercent(Math.max(...ratios))}% across rounds).`,
       '',
       markdownTable(
         [

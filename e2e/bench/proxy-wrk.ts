@@ -9,9 +9,10 @@ import { join } from 'node:path';
 
 const REPORT_LUA = `function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("PB_RESULT requests=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d errors=%d\\n",
+  io.write(string.format("PB_RESULT requests=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d errors=%d connect=%d read=%d write=%d status=%d timeout=%d\\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.max, e.connect + e.read + e.write + e.status + e.timeout))
+    latency:percentile(99), latency.max, e.connect + e.read + e.write + e.status + e.timeout,
+    e.connect, e.read, e.write, e.status, e.timeout))
 end
 `;
 
@@ -75,6 +76,8 @@ export interface WrkResult {
   p99Ms: number;
   maxMs: number;
   errors: number;
+  /** The errors by kind, e.g. "status 120 timeout 3" (non-2xx/3xx answers count as status). */
+  errorKinds: string;
 }
 
 export interface WrkRun {
@@ -127,6 +130,10 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
         p99Ms: get('p99_us') / 1000,
         maxMs: get('max_us') / 1000,
         errors: get('errors'),
+        errorKinds: ['connect', 'read', 'write', 'status', 'timeout']
+          .filter((k) => get(k) > 0)
+          .map((k) => `${k} ${get(k)}`)
+          .join(', '),
       });
     });
   });
