@@ -1,8 +1,10 @@
-import type { EndpointsBody, ListenerBody, RouteTableBody } from '@mesh/proto';
+import type { ClusterBody, EndpointsBody, ListenerBody, RouteTableBody } from '@mesh/proto';
 import type { HTTPRoute, VirtualServiceSpec } from '@mesh/rules';
 import {
   CLUSTER_HEADERS,
   clusterRows,
+  DEFAULT_ROUTE,
+  defaultRouteRows,
   destinationText,
   ENDPOINT_HEADERS,
   endpointList,
@@ -133,6 +135,86 @@ describe('listeners', () => {
 });
 
 describe('routes', () => {
+  it("adds Istio's default route for each service no VirtualService for mesh names", () => {
+    // productpage's sidecar: VirtualServices for reviews and ratings; productpage has none.
+    expect(defaultRouteRows(PRODUCTPAGE_CONFIG_DUMP)).toEqual([
+      [
+        DEFAULT_ROUTE,
+        'productpage.bookinfo.svc.cluster.local',
+        'mesh',
+        '/*',
+        'productpage.bookinfo.svc.cluster.local:9080',
+      ],
+    ]);
+  });
+
+  it('takes short hosts in the VirtualService namespace, wildcards, gateway-only ones and L4 ports', () => {
+    const outbound = (host: string, port: number, protocol: string, subset = '') => ({
+      name: `outbound|${port}|${subset}|${host}`,
+      body: {
+        name: `outbound|${port}|${subset}|${host}`,
+        direction: 'outbound',
+        host,
+        port: { number: port, protocol, name: protocol.toLowerCase() },
+        subset,
+        serviceNamespace: host.split('.')[1]!,
+        exportTo: ['*'],
+        resolution: 'STATIC',
+        trafficPolicy: {},
+        destinationRule: '',
+      } as ClusterBody,
+    });
+    const clusters = section<ClusterBody>([
+      outbound('details.shop.svc.cluster.local', 9080, 'HTTP'),
+      outbound('reviews.shop.svc.cluster.local', 9080, 'HTTP'),
+      outbound('reviews.shop.svc.cluster.local', 9080, 'HTTP', 'v1'),
+      outbound('mongo.db.svc.cluster.local', 27017, 'TCP'),
+      outbound('api.example.com', 443, 'TLS'),
+      outbound('a.edge.svc.cluster.local', 80, 'HTTP'),
+      outbound('b.edge.svc.cluster.local', 80, 'HTTP'),
+      {
+        ...outbound('10.0.0.1', 9080, 'HTTP'),
+        body: { ...outbound('10.0.0.1', 9080, 'HTTP').body, direction: 'inbound' },
+      },
+    ]);
+    const routes = section([
+      routeTable('shop/reviews', {
+        hosts: ['reviews'],
+        http: [{ route: [{ destination: { host: 'reviews' } }] }],
+      }),
+      routeTable('shop/details', { hosts: ['details'], gateways: ['shop/gw'] }),
+      routeTable('edge/all', {
+        hosts: ['*.edge.svc.cluster.local'],
+        gateways: ['mesh', 'edge/gw'],
+      }),
+    ]);
+    const listeners = section<ListenerBody>([
+      {
+        name: 'outbound',
+        body: { name: 'outbound', direction: 'outbound', protocol: 'HTTP' } as ListenerBody,
+      },
+    ]);
+    expect(defaultRouteRows({ listeners, routes, clusters })).toEqual([
+      [DEFAULT_ROUTE, 'api.example.com', 'mesh', 'tls:*', 'api.example.com:443'],
+      [
+        DEFAULT_ROUTE,
+        'details.shop.svc.cluster.local',
+        'mesh',
+        '/*',
+        'details.shop.svc.cluster.local:9080',
+      ],
+      [
+        DEFAULT_ROUTE,
+        'mongo.db.svc.cluster.local',
+        'mesh',
+        'tcp:*',
+        'mongo.db.svc.cluster.local:27017',
+      ],
+    ]);
+    // Without the outbound listener nothing is routed by default.
+    expect(defaultRouteRows({ listeners: section([]), routes, clusters })).toEqual([]);
+  });
+
   it('shows one row per HTTP route of each VirtualService, with its first match', () => {
     expect(renderTable(ROUTE_HEADERS, routeRows(GATEWAY_CONFIG_DUMP.routes))).toBe(
       'NAME                HOSTS     GATEWAYS                    MATCH                    DESTINATIONS\n' +

@@ -10,9 +10,11 @@ import type {
   RouteTableBody,
 } from '@mesh/proto';
 import {
+  hostMatches,
   lbPolicyOf,
   MESH_GATEWAY,
   resolveGateways,
+  resolveHost,
   type Destination,
   type HTTPMatchRequest,
   type HTTPRoute,
@@ -153,6 +155,46 @@ export function routeRows(routes: TypeSection<RouteTableBody>): string[][] {
     ];
     return rows.length > 0 ? rows : [[...head, DASH, DASH]];
   });
+}
+
+/** NAME of a row for a route no VirtualService made. */
+export const DEFAULT_ROUTE = '(default)';
+
+/**
+ * The routes a sidecar takes where no VirtualService bound to `mesh` names the host: each
+ * outbound service port goes to the whole service, Istio's default route (istioctl's table
+ * shows it with no VirtualService). A host any such VirtualService names, on whatever port, is
+ * left to its rows. A proxy without the `outbound` listener has none: what reaches it on a
+ * Gateway's port goes only where a VirtualService bound to that Gateway sends it.
+ */
+export function defaultRouteRows(
+  config: Pick<ProxyConfig, 'listeners' | 'routes' | 'clusters'>,
+): string[][] {
+  if (!config.listeners.resources.some((l) => l.name === 'outbound')) return [];
+  const named: string[] = [];
+  for (const { body } of config.routes.resources) {
+    if (!vsGateways(body).includes(MESH_GATEWAY)) continue;
+    const namespace = vsNamespace(body);
+    for (const host of body.virtualService?.spec?.hosts ?? []) {
+      if (typeof host === 'string') named.push(resolveHost(host, namespace));
+    }
+  }
+  const rows: { host: string; port: number; cells: string[] }[] = [];
+  for (const { body: c } of config.clusters.resources) {
+    if (c.direction !== 'outbound' || c.subset !== '' || typeof c.host !== 'string') continue;
+    if (named.some((pattern) => hostMatches(pattern, c.host))) continue;
+    const port = typeof c.port?.number === 'number' ? c.port.number : 0;
+    const protocol = c.port?.protocol;
+    const match =
+      protocol === 'TCP' ? 'tcp:*' : protocol === 'TLS' || protocol === 'HTTPS' ? 'tls:*' : '/*';
+    rows.push({
+      host: c.host,
+      port,
+      cells: [DEFAULT_ROUTE, c.host, MESH_GATEWAY, match, `${c.host}:${port}`],
+    });
+  }
+  rows.sort((a, b) => compare(a.host, b.host) || a.port - b.port);
+  return rows.map((r) => r.cells);
 }
 
 /** `field=v` (exact), `field=v*` (prefix), `field~v` (regex), `field` (present). */

@@ -99,11 +99,13 @@ async function meshctl(args: string[]) {
   return { code, out: io.out(), err: io.err() };
 }
 
+// productpage has no VirtualService: its row is Istio's default route.
 const ROUTES_TABLE =
-  'NAME               HOSTS     GATEWAYS   MATCH                 DESTINATIONS\n' +
-  'bookinfo/ratings   ratings   mesh       /ratings* (+1 more)   ratings:9080\n' +
-  'bookinfo/reviews   reviews   mesh       end-user=jason        reviews|v2\n' +
-  'bookinfo/reviews   reviews   mesh       /*                    reviews|v1 50%, reviews|v3 50%\n';
+  'NAME               HOSTS                                    GATEWAYS   MATCH                 DESTINATIONS\n' +
+  'bookinfo/ratings   ratings                                  mesh       /ratings* (+1 more)   ratings:9080\n' +
+  'bookinfo/reviews   reviews                                  mesh       end-user=jason        reviews|v2\n' +
+  'bookinfo/reviews   reviews                                  mesh       /*                    reviews|v1 50%, reviews|v3 50%\n' +
+  '(default)          productpage.bookinfo.svc.cluster.local   mesh       /*                    productpage.bookinfo.svc.cluster.local:9080\n';
 
 describe('meshctl proxy-config --admin', () => {
   it('shows the routes the proxy holds, reading only /config_dump', async () => {
@@ -310,6 +312,10 @@ describe('meshctl proxy-config --from-control-plane', () => {
       cp.address,
     ]);
     expect(held.out).not.toContain('bookinfo/reviews');
+    // Without its VirtualService, reviews goes by the default route: the tables show that too.
+    expect(held.out).toMatch(
+      /^\(default\)\s+reviews\.bookinfo\.svc\.cluster\.local\s+mesh\s+\/\*\s/m,
+    );
     expect(wanted.out).toBe(ROUTES_TABLE);
   });
 

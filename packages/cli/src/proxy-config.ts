@@ -9,6 +9,7 @@ import { HttpGetError, UnexpectedAnswerError, type ProxyConfigDeps } from './pro
 import {
   CLUSTER_HEADERS,
   clusterRows,
+  defaultRouteRows,
   ENDPOINT_HEADERS,
   endpointList,
   endpointRows,
@@ -204,7 +205,7 @@ function rowsOf(config: ProxyConfig, type: ConfigType): string[][] {
     case 'listeners':
       return listenerRows(config);
     case 'routes':
-      return routeRows(config.routes);
+      return [...routeRows(config.routes), ...defaultRouteRows(config)];
     case 'endpoints':
       return endpointRows(endpointList(config));
   }
