@@ -3,6 +3,7 @@
 // loaded by several concurrent clients (fortio -c 3).
 import type { ServerResponse } from 'node:http';
 import type { ResolvedTrafficPolicy } from '@mesh/rules';
+import { waitFor } from '../discovery/test-support/fake-control-plane.js';
 import { ActiveRequests } from '../upstream/active-requests.js';
 import { createUpstreamPools, type UpstreamPools } from '../upstream/pools.js';
 import { OVERFLOW_BODY } from './circuit-overflow.js';
@@ -122,15 +123,13 @@ describe('circuit breaking (Istio circuit-breaking task)', () => {
   });
 
   it('lets the same load through without a DestinationRule (Istio defaults are unlimited)', async () => {
-    // httpbin holds every answer until all six are in flight: a timed answer would let a slow
-    // machine finish one request before the sixth arrives and hide nothing but flake.
+    // httpbin holds every answer until all six are in flight. Answers on a 25 ms timer let a slow
+    // CI machine finish one request before the sixth arrived (peak 5).
     const held: ServerResponse[] = [];
     respond = (res) => held.push(res);
     const proxy = await proxyFor({});
     const pending = Promise.all(Array.from({ length: 6 }, () => proxy.request(URL)));
-    const deadline = Date.now() + 5000;
-    while (held.length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    expect(held).toHaveLength(6);
+    await waitFor('six requests held at httpbin at once', () => held.length === 6, 5000);
     for (const res of held.splice(0)) res.end('ok');
     const results = await pending;
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
