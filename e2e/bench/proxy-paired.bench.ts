@@ -26,7 +26,6 @@
 // sidecars' logs). Each round logs both sidecars' CPU per request per thread: t0 is the JS
 // thread, the next few V8's platform workers (GC helpers, the optimizing compiler), then libuv's.
 import { readdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,8 +36,8 @@ import {
   type Sidecar,
 } from './proxy-mesh.js';
 import { startNginxUpstream } from './proxy-peers.js';
-import { freePort, killAll, waitServing } from './proxy-process.js';
-import { runWrk, writeWrkScripts } from './proxy-wrk.js';
+import { freePort, killAll, probe, waitServing } from './proxy-process.js';
+import { runWrk, writeWrkScripts, type WrkScripts } from './proxy-wrk.js';
 import { markdownTable, median } from './stats.js';
 
 const LOAD_CPU = 0;
@@ -72,6 +71,18 @@ interface Side {
   variant: Variant;
   env: Record<string, string>;
   nodeFlags: string[];
+}
+
+/** A side's sidecars in one round, and where its wrk sends. */
+interface Started {
+  key: 'a' | 'b';
+  /** Named for the per-thread log at two hops (server, client); '' at one. */
+  sidecars: { name: string; sidecar: Sidecar }[];
+  /** The port wrk connects to: the server's inbound, or at two hops the client's outbound. */
+  port: number;
+  /** The Host header requests carry there. */
+  host: string;
+  scripts: WrkScripts;
 }
 
 function parseCli() {
@@ -160,7 +171,7 @@ function runtimeNs(sidecars: readonly { name: string; pid: number }[]): {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
         const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-        const name = `${sidecar}t${Number(tid) - pid}`;
+        const name = `${sidecar ? `${sidecar} ` : ''}t${Number(tid) - pid}`;
         byThread.set(name, (byThread.get(name) ?? 0) + ns);
         total += ns;
         if (Number(tid) === pid) main += ns;
@@ -178,23 +189,14 @@ function costPercent(ratio: number): string {
 }
 
 /** One request's answer, for a side that answered errors: what a user would look at first. */
-function probe(url: string, host: string | undefined): Promise<string> {
-  return new Promise((resolve) => {
-    const req = httpGet(url, { headers: host ? { host } : {}, timeout: 2_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => {
-        const why = res.headers['x-mesh-error'];
-        resolve(
-          `a probe got ${res.statusCode}${why ? ` (x-mesh-error: ${String(why)})` : ''}: ` +
-            body.slice(0, 200).replace(/\s+/g, ' '),
-        );
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer in 2 s')));
-    req.on('error', (err) => resolve(`a probe failed: ${err.message}`));
-  });
+async function probeAnswer(side: { port: number; host: string }): Promise<string> {
+  try {
+    const r = await probe(side.port, '/', side.host);
+    const why = r.meshError ? ` (x-mesh-error: ${r.meshError})` : '';
+    return `a probe got ${r.status}${why}: ${r.head.replace(/\s+/g, ' ')}`;
+  } catch (err) {
+    return `a probe failed: ${err instanceof Error ? err.message : String(err)}`;
+  }
 }
 
 function log(line: string): void {
@@ -229,6 +231,71 @@ async function main(): Promise<void> {
     );
     return file;
   };
+  /** One side of a round: its server sidecar and, at two hops, the client sidecar in front. */
+  const startSide = async (key: 'a' | 'b', round: number): Promise<Started> => {
+    const side = args[key];
+    const name = `${key}-${round}`;
+    const inboundPort = await freePort();
+    const common = {
+      work,
+      cpu: PROXY_CPU,
+      controlPlane: controlPlane.grpc,
+      accessLog: false,
+      metrics: side.variant.metrics,
+      nodeFlags: side.nodeFlags,
+      env: {
+        ...(side.variant.exportSpans && {
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sink.tracesEndpoint,
+        }),
+        ...side.env,
+      },
+    };
+    const service = serviceOf(key);
+    const server = await startSidecar({
+      ...common,
+      name: `sidecar-${name}`,
+      workload: `${service}-v1`,
+      labels: `app=${service},version=v1`,
+      servicePort: `http:9080:${upstreamPort}:${inboundPort}`,
+      meshConfig: meshConfig(name, side.variant),
+    });
+    if (args.hops === 1) {
+      return {
+        key,
+        sidecars: [{ name: '', sidecar: server }],
+        port: inboundPort,
+        host: `127.0.0.1:${inboundPort}`,
+        scripts,
+      };
+    }
+    const client = await startSidecar({
+      ...common,
+      name: `sidecar-${name}-client`,
+      workload: `bench-client-${key}`,
+      labels: `app=bench-client-${key},version=v1`,
+      meshConfig: meshConfig(`${name}-client`, side.variant),
+    });
+    // Ready means a complete config; the server's endpoint may still be on its way.
+    await waitServing(
+      `${key}: client sidecar -> server sidecar`,
+      client.outboundPort,
+      `http://${service}:9080/`,
+      `${service}:9080`,
+      UPSTREAM_BYTES,
+      20_000,
+      [server.proc, client.proc],
+    );
+    return {
+      key,
+      sidecars: [
+        { name: 'server', sidecar: server },
+        { name: 'client', sidecar: client },
+      ],
+      port: client.outboundPort,
+      host: `${service}:9080`,
+      scripts: absolute[key],
+    };
+  };
   const perRequest: { a: number; b: number }[] = [];
   /** µs per request on threads other than the main one, per side. */
   const helpers: { a: number; b: number }[] = [];
@@ -238,75 +305,8 @@ async function main(): Promise<void> {
     for (let round = 0; round < args.rounds; round++) {
       // Swapped every other round: which side starts second must not decide the result.
       const order = round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
-      const started: {
-        key: 'a' | 'b';
-        sidecars: { name: string; sidecar: Sidecar }[];
-        url: string;
-        /** The Host header, for a client sidecar's outbound port. */
-        host: string | undefined;
-        scripts: typeof scripts;
-      }[] = [];
-      for (const key of order) {
-        const side = args[key];
-        const name = `${key}-${round}`;
-        const inboundPort = await freePort();
-        const common = {
-          work,
-          cpu: PROXY_CPU,
-          controlPlane: controlPlane.grpc,
-          accessLog: false,
-          metrics: side.variant.metrics,
-          nodeFlags: side.nodeFlags,
-          env: {
-            ...(side.variant.exportSpans && {
-              OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sink.tracesEndpoint,
-            }),
-            ...side.env,
-          },
-        };
-        const server = await startSidecar({
-          ...common,
-          name: `sidecar-${name}`,
-          workload: `${serviceOf(key)}-v1`,
-          labels: `app=${serviceOf(key)},version=v1`,
-          servicePort: `http:9080:${upstreamPort}:${inboundPort}`,
-          meshConfig: meshConfig(name, side.variant),
-        });
-        const entry = {
-          key,
-          sidecars: [{ name: '', sidecar: server }],
-          url: `http://127.0.0.1:${inboundPort}/`,
-          host: undefined as string | undefined,
-          scripts,
-        };
-        if (args.hops === 2) {
-          const client = await startSidecar({
-            ...common,
-            name: `sidecar-${name}-client`,
-            workload: `bench-client-${key}`,
-            labels: `app=bench-client-${key},version=v1`,
-            meshConfig: meshConfig(`${name}-client`, side.variant),
-          });
-          entry.sidecars = [
-            { name: 'server ', sidecar: server },
-            { name: 'client ', sidecar: client },
-          ];
-          // Ready means a complete config; the server's endpoint may still be on its way.
-          await waitServing(
-            `${key}: client sidecar -> server sidecar`,
-            client.outboundPort,
-            `http://${serviceOf(key)}:9080/`,
-            `${serviceOf(key)}:9080`,
-            UPSTREAM_BYTES,
-            20_000,
-            [server.proc, client.proc],
-          );
-          entry.url = `http://127.0.0.1:${client.outboundPort}/`;
-          entry.host = `${serviceOf(key)}:9080`;
-          entry.scripts = absolute[key];
-        }
-        started.push(entry);
-      }
+      const started: Started[] = [];
+      for (const key of order) started.push(await startSide(key, round));
       const scraped = started.filter((s) => args[s.key].variant.metrics);
       await sink.setTargets(
         scraped.flatMap((s) =>
@@ -320,7 +320,7 @@ async function main(): Promise<void> {
               cpu: LOAD_CPU,
               connections: args.conns,
               seconds,
-              url: s.url,
+              url: `http://127.0.0.1:${s.port}/`,
               ...(args.saturate
                 ? { script: s.scripts.saturate }
                 : { script: s.scripts.paced, arg: String(args.rate) }),
@@ -328,7 +328,7 @@ async function main(): Promise<void> {
           ),
         );
       await load(args.warmup); // the JIT, the pools, the first span batches
-      const pids = (s: (typeof started)[number]) =>
+      const pids = (s: Started) =>
         s.sidecars.map(({ name, sidecar }) => ({ name, pid: sidecar.proc.pid }));
       const before = started.map((s) => runtimeNs(pids(s)));
       const results = await load(args.seconds);
@@ -353,7 +353,7 @@ async function main(): Promise<void> {
       for (const s of failing) {
         const r = results[started.indexOf(s)]!;
         log(
-          `  ${s.key}: ${r.errors} errors of ${r.requests} (${r.errorKinds}); ${await probe(s.url, s.host)}`,
+          `  ${s.key}: ${r.errors} errors of ${r.requests} (${r.errorKinds}); ${await probeAnswer(s)}`,
         );
       }
       const lagging = !args.saturate && results.find((r) => r.rps < args.rate * 0.97);

@@ -220,6 +220,10 @@ export function sleep(ms: number): Promise<void> {
 export interface Probe {
   status: number;
   bytes: number;
+  /** The proxy's x-mesh-error, when it answered itself. */
+  meshError: string | undefined;
+  /** The first 200 bytes of the body, as text. */
+  head: string;
 }
 
 /**
@@ -232,8 +236,20 @@ export function probe(port: number, target: string, host: string): Promise<Probe
       { host: '127.0.0.1', port, method: 'GET', path: target, headers: { host }, agent: false },
       (res) => {
         let bytes = 0;
-        res.on('data', (c: Buffer) => (bytes += c.length));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+        let head = '';
+        res.on('data', (c: Buffer) => {
+          if (bytes < 200) head += c.subarray(0, 200 - bytes).toString();
+          bytes += c.length;
+        });
+        const meshError = res.headers['x-mesh-error'];
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            bytes,
+            meshError: typeof meshError === 'string' ? meshError : undefined,
+            head,
+          }),
+        );
         res.on('error', reject);
       },
     );
